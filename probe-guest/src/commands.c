@@ -1,0 +1,104 @@
+/* commands.c - the serial shell. To add a command, write a cmd_* function and
+ * add a row to commands[] below. */
+#include "commands.h"
+#include "serial.h"
+
+static void cmd_help(const char *args);
+static void cmd_reboot(const char *args);
+
+static const struct command commands[] = {
+	{ "help",	"list the commands",				cmd_help },
+	{ "reboot",	"reset the machine (0xFE to i8042 port 0x64)",	cmd_reboot },
+};
+
+#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+static void cmd_help(const char *args)
+{
+	(void)args;
+	con_puts("commands:\r\n");
+	for (unsigned i = 0; i < NCOMMANDS; i++) {
+		size_t n = str_len(commands[i].name);
+		con_puts("  ");
+		con_puts(commands[i].name);
+		do
+			con_putc(' ');
+		while (++n < 10);
+		con_puts(commands[i].help);
+		con_puts("\r\n");
+	}
+}
+
+static void cmd_reboot(const char *args)
+{
+	(void)args;
+	con_puts("rebooting\r\n");
+	outb(0x64, 0xfe);	/* i8042: pulse the CPU reset line */
+	halt_forever();
+}
+
+/* Run one complete line. */
+static void execute(const char *line, size_t len)
+{
+	size_t i = 0, w;
+
+	while (i < len && line[i] == ' ')
+		i++;
+	if (i == len)
+		return;			/* empty line: just a new prompt */
+	for (w = i; w < len && line[w] != ' '; w++)
+		;
+	for (unsigned c = 0; c < NCOMMANDS; c++) {
+		const char *name = commands[c].name;
+		size_t k = 0;
+
+		while (i + k < w && name[k] == line[i + k])
+			k++;
+		if (i + k == w && name[k] == '\0') {
+			while (w < len && line[w] == ' ')
+				w++;
+			commands[c].run(line + w);
+			return;
+		}
+	}
+	con_puts("you typed: ");
+	con_write(line, len);
+	con_puts("\r\n");
+}
+
+void shell_prompt(void)
+{
+	con_puts(PROMPT);
+}
+
+void shell_run(void)
+{
+	static char line[LINE_MAX + 1];
+	size_t len = 0;
+	int prev = 0;
+
+	for (;;) {
+		int c = serial_getc_wait();
+
+		if (c == '\r' || c == '\n') {
+			if (c == '\n' && prev == '\r') {	/* CRLF is one line end */
+				prev = 0;
+				continue;
+			}
+			con_puts("\r\n");
+			line[len] = '\0';
+			execute(line, len);
+			len = 0;
+			shell_prompt();
+		} else if (c == 0x7f || c == 0x08) {
+			if (len) {
+				len--;
+				con_puts("\b \b");
+			}
+		} else if (c >= 0x20 && c < 0x7f && len < LINE_MAX) {
+			line[len++] = (char)c;
+			con_putc((char)c);
+		}
+		prev = c;
+	}
+}
