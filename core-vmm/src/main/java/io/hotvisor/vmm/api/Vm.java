@@ -1,0 +1,38 @@
+package io.hotvisor.vmm.api;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** A virtual machine as frontends and capabilities see it. */
+public interface Vm {
+    String name();
+
+    VmSpec spec();
+
+    VmState state();
+
+    /** Time since the guest was last started; zero when it is not running or paused. */
+    Duration uptime();
+
+    /** Why the VM is in state {@link VmState#FAILED}. */
+    Optional<String> failure();
+
+    /** Boots the guest (from CREATED, STOPPED, SHUTDOWN or FAILED). */
+    void start();
+
+    /** Stops the guest and releases its KVM resources; {@link #start()} boots it again. */
+    void stop();
+
+    void pause();
+
+    void resume();
+
+    /** Reboots the guest as a hardware reset would (the image is loaded again). */
+    void reset();
+
+    VmConsole console();
+
+    /** The guest's writes to the debug port 0x80 since the last start, oldest first. */
+    List<BootMarker> bootMarkers();
+}

@@ -1,0 +1,13 @@
+package io.hotvisor.vmm.api;
+
+/** Whiteboard service: told when VMs come and go and change state. Called synchronously; be quick. */
+public interface VmListener {
+    default void created(Vm vm) {
+    }
+
+    default void destroyed(Vm vm) {
+    }
+
+    default void stateChanged(Vm vm, VmState from, VmState to) {
+    }
+}

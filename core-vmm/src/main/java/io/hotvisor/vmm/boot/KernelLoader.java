@@ -1,0 +1,79 @@
+package io.hotvisor.vmm.boot;
+
+import io.hotvisor.vmm.api.GuestAddress;
+import io.hotvisor.vmm.api.GuestMemory;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Puts a bzImage, its initrd, command line and zero page into guest RAM per the Linux boot
+ * protocol and returns the 64-bit entry point.
+ */
+public final class KernelLoader {
+    /** The 64-bit entry is 0x200 bytes into the protected-mode kernel. */
+    static final long ENTRY_64_OFFSET = 0x200;
+    private static final long PAGE = 0x1000;
+
+    private KernelLoader() {
+    }
+
+    /** Where things were put, for the zero page and for inspection. */
+    public record Placement(GuestAddress entry, GuestAddress initrd, long initrdSize) {
+    }
+
+    public static Placement load(GuestMemory memory, BzImage kernel, Path initrd, String cmdline,
+                                 GuestAddress kernelStart, GuestAddress cmdlineAddress, GuestAddress zeroPage,
+                                 long lowRamEnd, List<E820Entry> e820) {
+        if (!kernel.supports64BitEntry()) {
+            throw new BootImageException(kernel.file() + ": boot protocol " + kernel.protocolVersionString()
+                    + " kernel has no 64-bit entry point (needs 2.12+ with XLF_KERNEL_64)");
+        }
+        long kernelEnd = kernelStart.value() + Math.max(kernel.initSize(), kernel.protectedModeSize());
+        if (kernelEnd > lowRamEnd) {
+            throw new BootImageException(kernel.file() + ": kernel needs memory up to 0x" + Long.toHexString(kernelEnd)
+                    + " but RAM below 4 GiB ends at 0x" + Long.toHexString(lowRamEnd));
+        }
+        memory.write(kernelStart, kernel.copyProtectedMode());
+
+        byte[] cmdlineBytes = cmdline.getBytes(StandardCharsets.US_ASCII);
+        if (cmdlineBytes.length > kernel.cmdlineSize()) {
+            throw new BootImageException("command line is " + cmdlineBytes.length + " bytes; the kernel accepts at most "
+                    + kernel.cmdlineSize());
+        }
+        memory.write(cmdlineAddress, cmdlineBytes);
+        memory.writeByte(cmdlineAddress.plus(cmdlineBytes.length), (byte) 0);
+
+        BootParams params = BootParams.forKernel(kernel).commandLine(cmdlineAddress.value()).e820(e820);
+        GuestAddress initrdAddress = GuestAddress.of(0);
+        long initrdSize = 0;
+        if (initrd != null) {
+            byte[] image = readInitrd(initrd);
+            initrdSize = image.length;
+            long top = Math.min(kernel.initrdAddrMax() + 1, lowRamEnd);
+            long address = (top - initrdSize) & ~(PAGE - 1);
+            if (address < kernelEnd) {
+                throw new BootImageException("initrd " + initrd + " (" + initrdSize
+                        + " bytes) does not fit in RAM between the kernel and 0x" + Long.toHexString(top));
+            }
+            initrdAddress = GuestAddress.of(address);
+            memory.write(initrdAddress, image);
+            params.ramdisk(address, initrdSize);
+        }
+        memory.write(zeroPage, params.encode());
+        return new Placement(kernelStart.plus(ENTRY_64_OFFSET), initrdAddress, initrdSize);
+    }
+
+    private static byte[] readInitrd(Path initrd) {
+        try {
+            return Files.readAllBytes(initrd);
+        } catch (NoSuchFileException e) {
+            throw new BootImageException("initrd " + initrd + ": no such file");
+        } catch (IOException e) {
+            throw new BootImageException("initrd " + initrd + ": " + e.getMessage(), e);
+        }
+    }
+}

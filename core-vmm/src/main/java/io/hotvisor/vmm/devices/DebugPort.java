@@ -1,0 +1,39 @@
+package io.hotvisor.vmm.devices;
+
+import io.hotvisor.vmm.api.BootMarker;
+import io.hotvisor.vmm.api.PioDevice;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/** Port 0x80: every guest write is kept with a timestamp (boot-time markers). */
+public final class DebugPort implements PioDevice {
+    static final int MAX_MARKERS = 1024;
+    private final LongSupplier nanosSinceStart;
+    private final List<BootMarker> markers = new ArrayList<>();
+
+    public DebugPort(LongSupplier nanosSinceStart) {
+        this.nanosSinceStart = nanosSinceStart;
+    }
+
+    @Override
+    public void read(int offset, byte[] data) {
+        java.util.Arrays.fill(data, (byte) 0);
+    }
+
+    @Override
+    public void write(int offset, byte[] data) {
+        long now = nanosSinceStart.getAsLong();
+        synchronized (markers) {
+            if (markers.size() < MAX_MARKERS) {
+                markers.add(new BootMarker(data[0] & 0xFF, now));
+            }
+        }
+    }
+
+    public List<BootMarker> markers() {
+        synchronized (markers) {
+            return List.copyOf(markers);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package io.hotvisor.vmm.kvm;
+
+import com.sun.jna.LastErrorException;
+
+/** Shared ioctl plumbing for the three KVM fd levels: one owned file descriptor. */
+abstract class Fd implements AutoCloseable {
+    private final String what;
+    private volatile int fd;
+
+    Fd(String what, int fd) {
+        this.what = what;
+        this.fd = fd;
+    }
+
+    final int fd() {
+        int current = fd;
+        if (current < 0) {
+            throw new KvmException(what + " is closed");
+        }
+        return current;
+    }
+
+    final int ioctl(String name, long request, long arg) {
+        try {
+            return LibC.ioctl(fd(), request, arg);
+        } catch (LastErrorException e) {
+            throw new KvmException(name, e.getErrorCode());
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (fd >= 0) {
+            int old = fd;
+            fd = -1;
+            LibC.close(old);
+        }
+    }
+}

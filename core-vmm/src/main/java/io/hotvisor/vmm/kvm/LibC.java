@@ -1,0 +1,74 @@
+package io.hotvisor.vmm.kvm;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
+
+/**
+ * The C library calls Hotvisor makes, through JNA direct mapping (no per-call reflection or
+ * allocation). Pointers are passed as {@code long} addresses.
+ */
+public final class LibC {
+    static {
+        Native.register(LibC.class, NativeLibrary.getInstance("c"));
+    }
+
+    private LibC() {
+    }
+
+    public static final int O_RDWR = 0x2;
+    public static final int O_CLOEXEC = 0x80000;
+    public static final int EINTR = 4;
+    public static final int EAGAIN = 11;
+
+    public static final int PROT_READ = 0x1;
+    public static final int PROT_WRITE = 0x2;
+    public static final int MAP_SHARED = 0x01;
+    public static final int MAP_PRIVATE = 0x02;
+    public static final int MAP_ANONYMOUS = 0x20;
+    public static final int MAP_NORESERVE = 0x4000;
+    public static final long MAP_FAILED = -1L;
+
+    public static final int EFD_CLOEXEC = 0x80000;
+    public static final int EFD_NONBLOCK = 0x800;
+
+    static final long SYS_GETTID = 186;
+    static final long SYS_TGKILL = 234;
+
+    public static native int open(String path, int flags) throws LastErrorException;
+
+    public static native int close(int fd) throws LastErrorException;
+
+    public static native int ioctl(int fd, long request, long arg) throws LastErrorException;
+
+    public static native long mmap(long addr, long length, int prot, int flags, int fd, long offset)
+            throws LastErrorException;
+
+    public static native int munmap(long addr, long length) throws LastErrorException;
+
+    public static native int eventfd(int initval, int flags) throws LastErrorException;
+
+    public static native long read(int fd, long buf, long count) throws LastErrorException;
+
+    public static native long write(int fd, long buf, long count) throws LastErrorException;
+
+    public static native int getpid();
+
+    public static native long syscall(long number, long a1, long a2, long a3) throws LastErrorException;
+
+    public static native Pointer strerror(int errnum);
+
+    public static int gettid() {
+        return (int) syscall(SYS_GETTID, 0, 0, 0);
+    }
+
+    public static void tgkill(int pid, int tid, int signal) {
+        syscall(SYS_TGKILL, pid, tid, signal);
+    }
+
+    public static String describe(int errno) {
+        Pointer message = strerror(errno);
+        return message == null ? "errno " + errno : message.getString(0) + " (errno " + errno + ")";
+    }
+}

@@ -1,0 +1,147 @@
+package io.hotvisor.vmm.manager;
+
+import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.api.VmException;
+import io.hotvisor.vmm.api.VmListener;
+import io.hotvisor.vmm.api.VmManager;
+import io.hotvisor.vmm.api.VmSpec;
+import io.hotvisor.vmm.api.VmState;
+import io.hotvisor.vmm.kvm.Kvm;
+import io.hotvisor.vmm.runtime.VirtualMachine;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The VM registry. Opens /dev/kvm on first use (so the container starts without it), keeps VM
+ * data under {@code ${karaf.data}/hotvisor/NAME/} and tells {@link VmListener}s what happens.
+ */
+@Component(service = VmManager.class)
+public final class VmManagerImpl implements VmManager, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(VmManagerImpl.class);
+
+    private final Path dataRoot;
+    private final Map<String, VirtualMachine> vms = new LinkedHashMap<>();
+    private final List<VmListener> listeners = new CopyOnWriteArrayList<>();
+    private Kvm kvm;
+
+    public VmManagerImpl() {
+        this(defaultDataRoot());
+    }
+
+    public VmManagerImpl(Path dataRoot) {
+        this.dataRoot = dataRoot;
+    }
+
+    private static Path defaultDataRoot() {
+        String karafData = System.getProperty("karaf.data");
+        return Path.of(karafData != null ? karafData : System.getProperty("java.io.tmpdir"), "hotvisor");
+    }
+
+    @Activate
+    void activate() {
+        LOG.info("Hotvisor VM manager started; VM data in {}", dataRoot);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addListener(VmListener listener) {
+        listeners.add(listener);
+        list().forEach(listener::created);
+    }
+
+    void removeListener(VmListener listener) {
+        listeners.remove(listener);
+    }
+
+    private synchronized Kvm kvm() {
+        if (kvm == null) {
+            if (!Kvm.available()) {
+                throw new VmException(Kvm.DEVICE + " is missing or not accessible: this host cannot run VMs");
+            }
+            kvm = Kvm.open();
+        }
+        return kvm;
+    }
+
+    @Override
+    public Vm create(VmSpec spec) {
+        spec.validate();
+        VirtualMachine vm;
+        synchronized (this) {
+            if (vms.containsKey(spec.name())) {
+                throw new VmException("a VM named '" + spec.name() + "' already exists");
+            }
+            vm = new VirtualMachine(spec, this::kvm, dataRoot.resolve(spec.name()), this::stateChanged);
+            vms.put(spec.name(), vm);
+        }
+        LOG.info("VM {} defined: {}", spec.name(), spec);
+        listeners.forEach(l -> l.created(vm));
+        return vm;
+    }
+
+    private void stateChanged(VirtualMachine vm, VmState from, VmState to) {
+        listeners.forEach(l -> l.stateChanged(vm, from, to));
+    }
+
+    @Override
+    public synchronized Optional<Vm> find(String name) {
+        return Optional.ofNullable(vms.get(name));
+    }
+
+    @Override
+    public Vm get(String name) {
+        return find(name).orElseThrow(() -> new VmException("no VM named '" + name + "'"));
+    }
+
+    @Override
+    public synchronized List<Vm> list() {
+        List<Vm> all = new ArrayList<>(vms.values());
+        all.sort(Comparator.comparing(Vm::name));
+        return all;
+    }
+
+    @Override
+    public void destroy(String name) {
+        VirtualMachine vm;
+        synchronized (this) {
+            vm = vms.remove(name);
+        }
+        if (vm == null) {
+            throw new VmException("no VM named '" + name + "'");
+        }
+        vm.close();
+        LOG.info("VM {} destroyed", name);
+        listeners.forEach(l -> l.destroyed(vm));
+    }
+
+    @Deactivate
+    @Override
+    public void close() {
+        for (Vm vm : list()) {
+            try {
+                destroy(vm.name());
+            } catch (RuntimeException e) {
+                LOG.warn("destroying VM {}: {}", vm.name(), e.getMessage());
+            }
+        }
+        synchronized (this) {
+            if (kvm != null) {
+                kvm.close();
+                kvm = null;
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package io.hotvisor.vmm.runtime;
+
+import io.hotvisor.vmm.api.BootMarker;
+import io.hotvisor.vmm.api.InterruptLine;
+import io.hotvisor.vmm.api.MmioDevice;
+import io.hotvisor.vmm.api.PioDevice;
+import io.hotvisor.vmm.api.VmSpec;
+import io.hotvisor.vmm.arch.BootMsrs;
+import io.hotvisor.vmm.arch.CpuTopology;
+import io.hotvisor.vmm.arch.Layout;
+import io.hotvisor.vmm.arch.LongModeBoot;
+import io.hotvisor.vmm.arch.MemoryMap;
+import io.hotvisor.vmm.boot.BzImage;
+import io.hotvisor.vmm.boot.KernelLoader;
+import io.hotvisor.vmm.devices.DebugPort;
+import io.hotvisor.vmm.devices.I8042;
+import io.hotvisor.vmm.devices.IoBus;
+import io.hotvisor.vmm.devices.Serial16550;
+import io.hotvisor.vmm.kvm.Kvm;
+import io.hotvisor.vmm.kvm.KvmAbi;
+import io.hotvisor.vmm.kvm.VcpuFd;
+import io.hotvisor.vmm.kvm.VmFd;
+import io.hotvisor.vmm.memory.GuestRam;
+import io.hotvisor.vmm.memory.MmapRegion;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One boot of a VM: the KVM VM, its RAM, vCPUs, buses and devices, loaded and ready to run.
+ * A stop or reset closes it and a start builds a new one (KVM has no whole-VM reset). It owns
+ * every fd, mapping and thread it creates and releases them all on {@link #close()}.
+ */
+final class Machine implements AutoCloseable {
+    private final VmFd vmFd;
+    private final GuestRam ram;
+    private final List<VcpuFd> vcpus = new ArrayList<>();
+    private final List<VcpuThread> threads = new ArrayList<>();
+    private final IoBus<PioDevice> pio = new IoBus<>("I/O port bus");
+    private final IoBus<MmioDevice> mmio = new IoBus<>("MMIO bus");
+    private final Serial16550 serial;
+    private final DebugPort debugPort;
+    private final long startNanos = System.nanoTime();
+
+    Machine(Kvm kvm, VmSpec spec, BzImage kernel, SerialConsole console, GuestEvents events) {
+        MemoryMap map = new MemoryMap(spec.memory());
+        VmFd createdVm = kvm.createVm();
+        GuestRam createdRam = null;
+        try {
+            createdVm.setTssAddress(Layout.TSS_ADDR);
+            createdVm.setIdentityMapAddress(Layout.IDENTITY_MAP_ADDR);
+            createdVm.createIrqchip();
+            createdVm.createPit2();
+            createdRam = GuestRam.map(map.ramStarts(), map.ramSizes());
+            int slot = 0;
+            for (MmapRegion region : createdRam.regions()) {
+                createdVm.setUserMemoryRegion(slot++, region.start().value(), region.size(), region.hostAddress());
+            }
+        } catch (RuntimeException e) {
+            if (createdRam != null) {
+                createdRam.close();
+            }
+            createdVm.close();
+            throw e;
+        }
+        this.vmFd = createdVm;
+        this.ram = createdRam;
+        try {
+            this.serial = new Serial16550(interruptLine(Layout.COM1_GSI), console::output);
+            this.debugPort = new DebugPort(() -> System.nanoTime() - startNanos);
+            pio.register(Layout.PORT_COM1, 8, serial);
+            pio.register(Layout.PORT_I8042_DATA, 5, new I8042(() -> events.resetRequested("i8042 reset")));
+            pio.register(Layout.PORT_DEBUG, 1, debugPort);
+
+            KernelLoader.Placement placement = KernelLoader.load(ram, kernel,
+                    spec.initrd() == null ? null : Path.of(spec.initrd()), spec.cmdline(),
+                    Layout.KERNEL_START, Layout.CMDLINE, Layout.ZERO_PAGE, map.lowRamEnd(), map.e820());
+            LongModeBoot.writeTables(ram);
+
+            CpuTopology topology = new CpuTopology(kvm.supportedCpuid(), spec.vcpus());
+            BootMsrs msrs = new BootMsrs(kvm.msrIndexList());
+            for (int id = 0; id < spec.vcpus(); id++) {
+                VcpuFd vcpu = vmFd.createVcpu(id);
+                vcpus.add(vcpu);
+                vcpu.setCpuid(topology.cpuidFor(id));
+                msrs.apply(vcpu);
+                LongModeBoot.resetFpuAndLapic(vcpu);
+                if (id == 0) {
+                    LongModeBoot.enter64(vcpu, placement.entry(), Layout.ZERO_PAGE);
+                } else {
+                    // Application processors wait for INIT/SIPI from the guest.
+                    vcpu.setMpState(KvmAbi.KVM_MP_STATE_UNINITIALIZED);
+                }
+                threads.add(new VcpuThread(spec.name(), vcpu, pio, mmio, events));
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private InterruptLine interruptLine(int gsi) {
+        return new InterruptLine() {
+            @Override
+            public int gsi() {
+                return gsi;
+            }
+
+            @Override
+            public void set(boolean asserted) {
+                vmFd.irqLine(gsi, asserted);
+            }
+        };
+    }
+
+    void start() {
+        for (VcpuThread thread : threads) {
+            thread.start();
+        }
+    }
+
+    void pause() {
+        threads.forEach(VcpuThread::pause);
+    }
+
+    void resume() {
+        threads.forEach(VcpuThread::resume);
+    }
+
+    void receiveConsoleInput(byte[] bytes) {
+        serial.receive(bytes);
+    }
+
+    List<BootMarker> bootMarkers() {
+        return debugPort.markers();
+    }
+
+    long startNanos() {
+        return startNanos;
+    }
+
+    /** Stops every vCPU thread, then closes vCPU fds, the VM fd and unmaps RAM. */
+    @Override
+    public void close() {
+        threads.forEach(VcpuThread::stop);
+        vcpus.forEach(VcpuFd::close);
+        vmFd.close();
+        ram.close();
+    }
+}

@@ -1,0 +1,256 @@
+package io.hotvisor.vmm.runtime;
+
+import io.hotvisor.vmm.api.MmioDevice;
+import io.hotvisor.vmm.api.PioDevice;
+import io.hotvisor.vmm.devices.IoBus;
+import io.hotvisor.vmm.kvm.KvmAbi;
+import io.hotvisor.vmm.kvm.VcpuExit;
+import io.hotvisor.vmm.kvm.VcpuFd;
+import io.hotvisor.vmm.kvm.VcpuKick;
+import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One platform thread per vCPU looping on KVM_RUN and dispatching exits to the buses. Pause and
+ * stop requests reach it through flags plus a kick; the loop itself allocates nothing.
+ */
+final class VcpuThread implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(VcpuThread.class);
+    private static final long READY_TIMEOUT_SECONDS = 10;
+
+    private final VcpuFd vcpu;
+    private final IoBus<PioDevice> pio;
+    private final IoBus<MmioDevice> mmio;
+    private final GuestEvents events;
+    private final Thread thread;
+    private final CountDownLatch ready = new CountDownLatch(1);
+    private final Object pauseLock = new Object();
+    private final byte[][] scratch = {null, new byte[1], new byte[2], null, new byte[4], null, null, null, new byte[8]};
+    private volatile int tid;
+    private volatile boolean stopRequested;
+    private volatile boolean pauseRequested;
+    private boolean paused;
+
+    VcpuThread(String vmName, VcpuFd vcpu, IoBus<PioDevice> pio, IoBus<MmioDevice> mmio, GuestEvents events) {
+        this.vcpu = vcpu;
+        this.pio = pio;
+        this.mmio = mmio;
+        this.events = events;
+        this.thread = new Thread(this, "vcpu-" + vmName + "-" + vcpu.id());
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+        try {
+            if (!ready.await(READY_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                throw new IllegalStateException(thread.getName() + " did not start");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting " + thread.getName(), e);
+        }
+    }
+
+    @Override
+    public void run() {
+        tid = VcpuKick.prepareCurrentThread();
+        ready.countDown();
+        try {
+            while (!stopRequested) {
+                if (pauseRequested) {
+                    waitWhilePaused();
+                    continue;
+                }
+                VcpuExit exit = vcpu.run();
+                if (exit == VcpuExit.Interrupted.INSTANCE) {
+                    vcpu.setImmediateExit(false);
+                } else if (!handle(exit)) {
+                    return;
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.error("{} failed", thread.getName(), e);
+            events.failed(thread.getName() + ": " + e.getMessage());
+        }
+    }
+
+    /** Returns false when this vCPU must not run again (the machine is going away). */
+    private boolean handle(VcpuExit exit) {
+        if (exit instanceof VcpuExit.Io io) {
+            handleIo(io);
+            return true;
+        }
+        if (exit instanceof VcpuExit.Mmio access) {
+            handleMmio(access);
+            return true;
+        }
+        if (exit instanceof VcpuExit.SystemEvent event) {
+            switch (event.type()) {
+                case VcpuExit.SystemEvent.SHUTDOWN -> events.shutdownRequested("guest system event: shutdown");
+                case VcpuExit.SystemEvent.RESET -> events.resetRequested("guest system event: reset");
+                default -> events.failed("guest crashed (system event " + event.type() + ")");
+            }
+            return false;
+        }
+        if (exit == VcpuExit.Shutdown.INSTANCE) {
+            events.resetRequested("triple fault on vCPU " + vcpu.id());
+            return false;
+        }
+        if (exit == VcpuExit.Hlt.INSTANCE) {
+            return true;
+        }
+        events.failed(describeFailure(exit));
+        return false;
+    }
+
+    private String describeFailure(VcpuExit exit) {
+        String rip = String.format(" at rip 0x%x", vcpu.regs().rip());
+        if (exit instanceof VcpuExit.InternalError error) {
+            return "KVM internal error (suberror " + error.suberror() + ") on vCPU " + vcpu.id() + rip;
+        }
+        if (exit instanceof VcpuExit.FailEntry entry) {
+            return String.format("VM entry failed (reason 0x%x) on vCPU %d%s", entry.reason(), vcpu.id(), rip);
+        }
+        int reason = exit instanceof VcpuExit.Unknown unknown ? unknown.reason() : KvmAbi.KVM_EXIT_UNKNOWN;
+        return "unhandled KVM exit reason " + reason + " on vCPU " + vcpu.id() + rip;
+    }
+
+    private void handleIo(VcpuExit.Io io) {
+        byte[] data = scratch[io.size()];
+        IoBus.Mapping<PioDevice> target = pio.find(io.port());
+        for (int i = 0; i < io.count(); i++) {
+            if (io.isOut()) {
+                io.copyOut(i, data);
+                pioAccess(target, io.port(), data, true);
+            } else {
+                pioAccess(target, io.port(), data, false);
+                io.copyIn(i, data);
+            }
+        }
+    }
+
+    private void handleMmio(VcpuExit.Mmio access) {
+        int length = access.length();
+        if (length <= 0 || length > 8 || scratch[length] == null) {
+            LOG.warn("{}: MMIO access of {} bytes at 0x{} ignored", thread.getName(), length,
+                    Long.toHexString(access.address()));
+            return;
+        }
+        byte[] data = scratch[length];
+        IoBus.Mapping<MmioDevice> target = mmio.find(access.address());
+        if (access.isWrite()) {
+            access.copyOut(data);
+            mmioAccess(target, access.address(), data, true);
+        } else {
+            mmioAccess(target, access.address(), data, false);
+            access.copyIn(data);
+        }
+    }
+
+    /** Unclaimed ports read all-ones; a device that throws must not take the vCPU down. */
+    private void pioAccess(IoBus.Mapping<PioDevice> target, int port, byte[] data, boolean write) {
+        if (!write) {
+            Arrays.fill(data, (byte) 0xFF);
+        }
+        if (target == null) {
+            return;
+        }
+        try {
+            if (write) {
+                target.device().write((int) (port - target.base()), data);
+            } else {
+                target.device().read((int) (port - target.base()), data);
+            }
+        } catch (RuntimeException e) {
+            deviceFailed(target, e);
+        }
+    }
+
+    private void mmioAccess(IoBus.Mapping<MmioDevice> target, long address, byte[] data, boolean write) {
+        if (!write) {
+            Arrays.fill(data, (byte) 0xFF);
+        }
+        if (target == null) {
+            return;
+        }
+        try {
+            if (write) {
+                target.device().write(address - target.base(), data);
+            } else {
+                target.device().read(address - target.base(), data);
+            }
+        } catch (RuntimeException e) {
+            deviceFailed(target, e);
+        }
+    }
+
+    private void deviceFailed(IoBus.Mapping<?> target, RuntimeException e) {
+        LOG.warn("{}: device {} at 0x{} failed: {}", thread.getName(),
+                target.device().getClass().getSimpleName(), Long.toHexString(target.base()), e.toString());
+    }
+
+    private void waitWhilePaused() {
+        synchronized (pauseLock) {
+            paused = true;
+            pauseLock.notifyAll();
+            while (pauseRequested && !stopRequested) {
+                try {
+                    pauseLock.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            paused = false;
+            pauseLock.notifyAll();
+        }
+    }
+
+    /** Asks the vCPU to pause and waits until it has left KVM_RUN. */
+    void pause() {
+        pauseRequested = true;
+        VcpuKick.kick(vcpu, tid);
+        synchronized (pauseLock) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_TIMEOUT_SECONDS);
+            while (!paused && thread.isAlive() && System.nanoTime() < deadline) {
+                try {
+                    pauseLock.wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    void resume() {
+        synchronized (pauseLock) {
+            pauseRequested = false;
+            pauseLock.notifyAll();
+        }
+    }
+
+    /** Stops the loop and waits for the thread to end (unless called from that very thread). */
+    void stop() {
+        stopRequested = true;
+        synchronized (pauseLock) {
+            pauseLock.notifyAll();
+        }
+        if (Thread.currentThread() == thread) {
+            return;
+        }
+        while (thread.isAlive()) {
+            VcpuKick.kick(vcpu, tid);
+            try {
+                thread.join(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.hotvisor.vmm.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.hotvisor.vmm.api.BootMarker;
+import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.api.VmSpec;
+import io.hotvisor.vmm.api.VmState;
+import io.hotvisor.vmm.manager.VmManagerImpl;
+import io.hotvisor.vmm.testing.ConsoleHarness;
+import io.hotvisor.vmm.testing.RequiresKvm;
+import io.hotvisor.vmm.testing.TestImages;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+@ExtendWith(RequiresKvm.class)
+class ProbeGuestBootTest {
+    private static final Duration BOOT = Duration.ofSeconds(30);
+
+    @TempDir
+    Path data;
+    private VmManagerImpl manager;
+
+    @BeforeEach
+    void setUp() {
+        manager = new VmManagerImpl(data);
+    }
+
+    @AfterEach
+    void tearDown() {
+        manager.close();
+    }
+
+    private Vm probe(String name, String cmdline, String initrd) {
+        return manager.create(new VmSpec(name, TestImages.probeGuest().toString(), initrd, cmdline, 1, 64L << 20));
+    }
+
+    @Test
+    void bootsAndPrintsWhatItReceived() {
+        Vm vm = probe("boot", "console=ttyS0 hotvisor.test=banner", null);
+        vm.start();
+        ConsoleHarness console = new ConsoleHarness(vm);
+        console.waitFor("Hotvisor probe guest 0.1", BOOT);
+        console.waitFor("cmdline: console=ttyS0 hotvisor.test=banner\r\n", BOOT);
+        console.waitFor("e820: [mem 0x0000000000000000-0x000000000009ffff] usable", BOOT);
+        console.waitFor("e820: [mem 0x0000000000100000-0x0000000003ffffff] usable", BOOT);
+        console.waitFor("initrd: none", BOOT);
+        console.waitFor("probe> ", BOOT);
+        assertThat(vm.state()).isEqualTo(VmState.RUNNING);
+        assertThat(vm.bootMarkers()).extracting(BootMarker::value).startsWith(1, 2, 3);
+        assertThat(data.resolve("boot/console.log")).content().contains("Hotvisor probe guest 0.1");
+    }
+
+    @Test
+    void reportsTheInitrd(@TempDir Path files) throws Exception {
+        Path initrd = Files.write(files.resolve("initrd.img"), new byte[12345]);
+        Vm vm = probe("initrd", "console=ttyS0", initrd.toString());
+        vm.start();
+        ConsoleHarness console = new ConsoleHarness(vm);
+        console.waitFor(java.util.regex.Pattern.compile("initrd: addr=0x[0-9a-f]+ size=0x3039"), BOOT);
+    }
+
+    @Test
+    void echoesTypedLines() {
+        Vm vm = probe("echo", "console=ttyS0", null);
+        vm.start();
+        ConsoleHarness console = new ConsoleHarness(vm);
+        console.waitFor("probe> ", BOOT);
+        console.sendLine("hello hotvisor");
+        console.waitFor("you typed: hello hotvisor", BOOT);
+        console.waitFor("probe> ", BOOT);
+    }
+
+    @Test
+    void pauseResumeStopStart() {
+        Vm vm = probe("cycle", "console=ttyS0", null);
+        vm.start();
+        ConsoleHarness console = new ConsoleHarness(vm);
+        console.waitFor("probe> ", BOOT);
+        vm.pause();
+        assertThat(vm.state()).isEqualTo(VmState.PAUSED);
+        vm.resume();
+        console.sendLine("after resume");
+        console.waitFor("you typed: after resume", BOOT);
+        vm.stop();
+        assertThat(vm.state()).isEqualTo(VmState.STOPPED);
+        vm.start();
+        console.waitFor("Hotvisor probe guest 0.1", BOOT);
+        console.waitFor("probe> ", BOOT);
+    }
+
+    @Test
+    void rebootsThroughTheKeyboardController() {
+        Vm vm = probe("reboot", "console=ttyS0", null);
+        vm.start();
+        ConsoleHarness console = new ConsoleHarness(vm);
+        console.waitFor("probe> ", BOOT);
+        console.sendLine("reboot");
+        console.waitFor("rebooting", BOOT);
+        console.waitFor("Hotvisor probe guest 0.1", BOOT);
+        console.waitFor("probe> ", BOOT);
+        assertThat(vm.state()).isEqualTo(VmState.RUNNING);
+    }
+}
