@@ -1,0 +1,25 @@
+package io.hotvisor.vmm.command;
+
+import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.api.VmManager;
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Completion;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+
+/** Base of the commands that act on one VM named by their first argument. */
+public abstract class VmAction implements Action {
+    @Reference
+    VmManager manager;
+
+    @Argument(index = 0, name = "name", description = "VM name", required = true)
+    @Completion(VmNameCompleter.class)
+    String name;
+
+    @Override
+    public Object execute() throws Exception {
+        return execute(manager.get(name));
+    }
+
+    protected abstract Object execute(Vm vm) throws Exception;
+}

@@ -1,0 +1,116 @@
+package io.hotvisor.vmm.command;
+
+import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.api.VmConsole;
+import java.io.Closeable;
+import java.io.InputStream;
+import java.io.PrintStream;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.api.console.Session;
+
+/**
+ * Attaches the shell session to a VM's serial console: guest output is shown as it comes, keys
+ * go to the guest, Ctrl-] detaches (as in telnet and virsh).
+ */
+@Command(scope = "vm", name = "console", description = "Attaches to a VM's serial console (Ctrl-] detaches)")
+@Service
+public class VmConsoleCommand extends VmAction {
+    static final int DETACH_KEY = 0x1D;
+    private static final int RECENT_LINES = 5;
+
+    @Reference
+    Session session;
+
+    @Override
+    protected Object execute(Vm vm) throws Exception {
+        PrintStream terminal = session.getConsole();
+        InputStream keyboard = session.getKeyboard();
+        terminal.println("Connected to the console of " + vm.name() + " (" + vm.state().label() + "); Ctrl-] detaches.");
+        terminal.print(vm.console().recentOutput(RECENT_LINES));
+        terminal.flush();
+        OutputPump pump = new OutputPump(terminal, vm.name());
+        try (Closeable attachment = vm.console().attach(pump)) {
+            pump.start();
+            int key;
+            while ((key = keyboard.read()) >= 0 && key != DETACH_KEY) {
+                vm.console().sendInput(new byte[] {(byte) key});
+            }
+        } finally {
+            pump.stop();
+        }
+        terminal.println();
+        terminal.println("Detached from " + vm.name() + ".");
+        return null;
+    }
+
+    /**
+     * Guest output arrives on a vCPU thread that must never wait for a slow terminal: it goes into
+     * a bounded buffer (oldest bytes dropped when full) that this pump's thread writes out.
+     */
+    static final class OutputPump implements VmConsole.Listener, Runnable {
+        private static final int CAPACITY = 64 * 1024;
+        private final PrintStream terminal;
+        private final Thread thread;
+        private final byte[] buffer = new byte[CAPACITY];
+        private int head;
+        private int size;
+        private boolean stopped;
+
+        OutputPump(PrintStream terminal, String vmName) {
+            this.terminal = terminal;
+            this.thread = new Thread(this, "console-" + vmName);
+            this.thread.setDaemon(true);
+        }
+
+        void start() {
+            thread.start();
+        }
+
+        @Override
+        public synchronized void output(byte b) {
+            buffer[(head + size) % CAPACITY] = b;
+            if (size == CAPACITY) {
+                head = (head + 1) % CAPACITY;
+            } else {
+                size++;
+            }
+            notifyAll();
+        }
+
+        @Override
+        public void run() {
+            byte[] chunk = new byte[4096];
+            while (true) {
+                int length;
+                synchronized (this) {
+                    while (size == 0 && !stopped) {
+                        try {
+                            wait();
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                    if (size == 0) {
+                        return;
+                    }
+                    length = Math.min(size, Math.min(chunk.length, CAPACITY - head));
+                    System.arraycopy(buffer, head, chunk, 0, length);
+                    head = (head + length) % CAPACITY;
+                    size -= length;
+                }
+                terminal.write(chunk, 0, length);
+                terminal.flush();
+            }
+        }
+
+        void stop() throws InterruptedException {
+            synchronized (this) {
+                stopped = true;
+                notifyAll();
+            }
+            thread.join(1000);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package io.hotvisor.vmm.command;
+
+import io.hotvisor.vmm.api.MemorySize;
+import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.api.VmManager;
+import io.hotvisor.vmm.api.VmSpec;
+import java.nio.file.Path;
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
+import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.support.completers.FileCompleter;
+
+@Command(scope = "vm", name = "create", description = "Defines a VM that boots a Linux bzImage (or the probe guest)")
+@Service
+public class VmCreate implements Action {
+    @Reference
+    VmManager manager;
+
+    @Argument(index = 0, name = "name", description = "VM name", required = true)
+    String name;
+
+    @Option(name = "--kernel", description = "bzImage to boot", required = true)
+    @Completion(FileCompleter.class)
+    String kernel;
+
+    @Option(name = "--initrd", description = "initrd / initramfs image")
+    @Completion(FileCompleter.class)
+    String initrd;
+
+    @Option(name = "--cmdline", description = "kernel command line")
+    String cmdline = VmSpec.DEFAULT_CMDLINE;
+
+    @Option(name = "--vcpus", description = "vCPUs at boot")
+    int vcpus = 1;
+
+    @Option(name = "--memory", description = "guest RAM, e.g. 512M or 2G")
+    String memory = "512M";
+
+    @Option(name = "--start", description = "boot the VM right away")
+    boolean start;
+
+    @Override
+    public Object execute() {
+        VmSpec spec = new VmSpec(name, absolute(kernel), initrd == null ? null : absolute(initrd), cmdline, vcpus,
+                MemorySize.parse(memory));
+        Vm vm = manager.create(spec);
+        if (start) {
+            vm.start();
+        }
+        System.out.println(vm.name() + " " + vm.state().label());
+        return null;
+    }
+
+    private static String absolute(String file) {
+        return Path.of(file).toAbsolutePath().normalize().toString();
+    }
+}

@@ -1,0 +1,35 @@
+package io.hotvisor.vmm.command;
+
+import io.hotvisor.vmm.api.BootMarker;
+import io.hotvisor.vmm.api.MemorySize;
+import io.hotvisor.vmm.api.Vm;
+import java.util.List;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+
+@Command(scope = "vm", name = "info", description = "Shows a VM's definition and state as 'key: value' lines")
+@Service
+public class VmInfo extends VmAction {
+    @Override
+    protected Object execute(Vm vm) {
+        line("name", vm.name());
+        line("state", vm.state().label());
+        vm.failure().ifPresent(why -> line("failure", why));
+        line("vcpus", vm.spec().vcpus());
+        line("memory", MemorySize.format(vm.spec().memory()) + " (" + vm.spec().memory() + " bytes)");
+        line("kernel", vm.spec().kernel());
+        line("initrd", vm.spec().initrd() == null ? "-" : vm.spec().initrd());
+        line("cmdline", vm.spec().cmdline());
+        line("uptime", vm.uptime().toMillis() / 1000.0 + "s");
+        List<BootMarker> markers = vm.bootMarkers();
+        if (!markers.isEmpty()) {
+            BootMarker first = markers.get(0);
+            line("first-boot-marker", String.format("0x%02x after %.3f ms", first.value(), first.nanosSinceStart() / 1e6));
+        }
+        return null;
+    }
+
+    private static void line(String key, Object value) {
+        System.out.println(key + ": " + value);
+    }
+}

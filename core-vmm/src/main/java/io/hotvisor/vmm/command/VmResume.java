@@ -1,0 +1,16 @@
+package io.hotvisor.vmm.command;
+
+import io.hotvisor.vmm.api.Vm;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+
+@Command(scope = "vm", name = "resume", description = "Resumes a paused VM")
+@Service
+public class VmResume extends VmAction {
+    @Override
+    protected Object execute(Vm vm) {
+        vm.resume();
+        System.out.println(vm.name() + " " + vm.state().label());
+        return null;
+    }
+}
