@@ -3,8 +3,7 @@
 set -euo pipefail
 out=${1:?usage: build.sh OUT_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
-deps="$here/../../../../scripts/ensure-host-deps.sh"
-[ -x "$deps" ] && "$deps" gcc
+
 mkdir -p "$out"
 if [ ! -f "$out/libhvnative.so" ] || [ "$here/hvnative.c" -nt "$out/libhvnative.so" ]; then
   gcc -O2 -Wall -Werror -shared -fPIC -o "$out/libhvnative.so" "$here/hvnative.c"
