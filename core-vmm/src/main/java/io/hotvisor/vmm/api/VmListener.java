@@ -10,4 +10,7 @@ public interface VmListener {
 
     default void stateChanged(Vm vm, VmState from, VmState to) {
     }
+
+    default void event(VmEvent event) {
+    }
 }

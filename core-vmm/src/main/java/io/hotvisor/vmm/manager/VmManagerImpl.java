@@ -1,6 +1,7 @@
 package io.hotvisor.vmm.manager;
 
 import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.api.VmEvent;
 import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.api.VmListener;
 import io.hotvisor.vmm.api.VmManager;
@@ -57,12 +58,12 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void addListener(VmListener listener) {
+    public void addListener(VmListener listener) {
         listeners.add(listener);
         list().forEach(listener::created);
     }
 
-    void removeListener(VmListener listener) {
+    public void removeListener(VmListener listener) {
         listeners.remove(listener);
     }
 
@@ -84,7 +85,7 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
             if (vms.containsKey(spec.name())) {
                 throw new VmException("a VM named '" + spec.name() + "' already exists");
             }
-            vm = new VirtualMachine(spec, this::kvm, dataRoot.resolve(spec.name()), this::stateChanged);
+            vm = new VirtualMachine(spec, this::kvm, dataRoot.resolve(spec.name()), observer);
             vms.put(spec.name(), vm);
         }
         LOG.info("VM {} defined: {}", spec.name(), spec);
@@ -92,9 +93,17 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
         return vm;
     }
 
-    private void stateChanged(VirtualMachine vm, VmState from, VmState to) {
-        listeners.forEach(l -> l.stateChanged(vm, from, to));
-    }
+    private final VirtualMachine.Observer observer = new VirtualMachine.Observer() {
+        @Override
+        public void stateChanged(VirtualMachine vm, VmState from, VmState to) {
+            listeners.forEach(l -> l.stateChanged(vm, from, to));
+        }
+
+        @Override
+        public void event(VmEvent event) {
+            listeners.forEach(l -> l.event(event));
+        }
+    };
 
     @Override
     public synchronized Optional<Vm> find(String name) {

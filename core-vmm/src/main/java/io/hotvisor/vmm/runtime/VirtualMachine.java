@@ -3,6 +3,7 @@ package io.hotvisor.vmm.runtime;
 import io.hotvisor.vmm.api.BootMarker;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmConsole;
+import io.hotvisor.vmm.api.VmEvent;
 import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.api.VmState;
@@ -11,6 +12,7 @@ import io.hotvisor.vmm.kvm.Kvm;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -22,9 +24,11 @@ import org.slf4j.LoggerFactory;
  * on a short-lived thread of their own, since they tear down the vCPU that reported them.
  */
 public final class VirtualMachine implements Vm, AutoCloseable {
-    /** Told about every state change (the manager forwards to listeners and events). */
-    public interface StateObserver {
+    /** Told about every state change and event (the manager forwards them to listeners). */
+    public interface Observer {
         void stateChanged(VirtualMachine vm, VmState from, VmState to);
+
+        void event(VmEvent event);
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(VirtualMachine.class);
@@ -32,7 +36,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     private final VmSpec spec;
     private final Supplier<Kvm> kvm;
     private final SerialConsole console;
-    private final StateObserver observer;
+    private final Observer observer;
     private VmState state = VmState.CREATED;
     private Machine machine;
     private String failure;
@@ -42,7 +46,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     private int generation;
 
     /** Checks the kernel image now, so a bad one fails the definition, not the first start. */
-    public VirtualMachine(VmSpec spec, Supplier<Kvm> kvm, Path dataDirectory, StateObserver observer) {
+    public VirtualMachine(VmSpec spec, Supplier<Kvm> kvm, Path dataDirectory, Observer observer) {
         this.spec = spec.validate();
         BzImage.parse(Path.of(spec.kernel()));
         if (spec.initrd() != null && !Path.of(spec.initrd()).toFile().isFile()) {
@@ -110,6 +114,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         }
         teardown();
         setState(VmState.STOPPED);
+        publish(VmEvent.SHUTDOWN, Map.of("guest", false, "reason", "host-ui"));
     }
 
     @Override
@@ -120,6 +125,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         }
         machine.pause();
         setState(VmState.PAUSED);
+        publish(VmEvent.STOP, Map.of());
     }
 
     @Override
@@ -130,6 +136,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         }
         machine.resume();
         setState(VmState.RUNNING);
+        publish(VmEvent.RESUME, Map.of());
     }
 
     @Override
@@ -140,6 +147,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         }
         teardown();
         boot();
+        publish(VmEvent.RESET, Map.of("guest", false, "reason", "host-qmp-system-reset"));
     }
 
     @Override
@@ -179,6 +187,10 @@ public final class VirtualMachine implements Vm, AutoCloseable {
             LOG.info("VM {}: {} -> {}", name(), previous.label(), next.label());
             observer.stateChanged(this, previous, next);
         }
+    }
+
+    private void publish(String type, Map<String, Object> data) {
+        observer.event(VmEvent.of(name(), type, data));
     }
 
     private void checkOpen() {
@@ -224,6 +236,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
                 teardown();
                 try {
                     boot();
+                    publish(VmEvent.RESET, Map.of("guest", true, "reason", "guest-reset"));
                 } catch (RuntimeException e) {
                     LOG.error("VM {}: reboot failed", name(), e);
                 }
@@ -236,6 +249,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
             later("shutdown", () -> {
                 teardown();
                 setState(VmState.SHUTDOWN);
+                publish(VmEvent.SHUTDOWN, Map.of("guest", true, "reason", "guest-shutdown"));
             });
         }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hotvisor.vmm.api.BootMarker;
 import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.api.VmEvent;
+import io.hotvisor.vmm.api.VmListener;
 import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.api.VmState;
 import io.hotvisor.vmm.manager.VmManagerImpl;
@@ -13,6 +15,8 @@ import io.hotvisor.vmm.testing.TestImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,6 +43,18 @@ class ProbeGuestBootTest {
 
     private Vm probe(String name, String cmdline, String initrd) {
         return manager.create(new VmSpec(name, TestImages.probeGuest().toString(), initrd, cmdline, 1, 64L << 20));
+    }
+
+    /** Event types, each followed by its reason if it has one, in the order published. */
+    private List<String> recordEvents() {
+        List<String> events = new CopyOnWriteArrayList<>();
+        manager.addListener(new VmListener() {
+            @Override
+            public void event(VmEvent event) {
+                events.add(event.type() + event.data().getOrDefault("reason", ""));
+            }
+        });
+        return events;
     }
 
     @Test
@@ -79,6 +95,7 @@ class ProbeGuestBootTest {
 
     @Test
     void pauseResumeStopStart() {
+        List<String> events = recordEvents();
         Vm vm = probe("cycle", "console=ttyS0", null);
         vm.start();
         ConsoleHarness console = new ConsoleHarness(vm);
@@ -93,10 +110,12 @@ class ProbeGuestBootTest {
         vm.start();
         console.waitFor("Hotvisor probe guest 0.1", BOOT);
         console.waitFor("probe> ", BOOT);
+        assertThat(events).containsExactly("STOP", "RESUME", "SHUTDOWNhost-ui");
     }
 
     @Test
     void rebootsThroughTheKeyboardController() {
+        List<String> events = recordEvents();
         Vm vm = probe("reboot", "console=ttyS0", null);
         vm.start();
         ConsoleHarness console = new ConsoleHarness(vm);
@@ -106,5 +125,6 @@ class ProbeGuestBootTest {
         console.waitFor("Hotvisor probe guest 0.1", BOOT);
         console.waitFor("probe> ", BOOT);
         assertThat(vm.state()).isEqualTo(VmState.RUNNING);
+        assertThat(events).containsExactly("RESETguest-reset");
     }
 }
