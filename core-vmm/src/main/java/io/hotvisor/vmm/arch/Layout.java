@@ -42,5 +42,7 @@ public final class Layout {
     public static final int PORT_I8042_COMMAND = 0x64;
     public static final int PORT_DEBUG = 0x80;
     public static final int PORT_COM1 = 0x3F8;
+    public static final int PORT_ACPI_SLEEP_RESET = 0x600;
+    public static final int PORT_ACPI_PM_TIMER = 0x608;
     public static final int COM1_GSI = 4;
 }

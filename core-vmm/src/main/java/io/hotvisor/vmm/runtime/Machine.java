@@ -12,9 +12,11 @@ import io.hotvisor.vmm.arch.LongModeBoot;
 import io.hotvisor.vmm.arch.MemoryMap;
 import io.hotvisor.vmm.boot.BzImage;
 import io.hotvisor.vmm.boot.KernelLoader;
+import io.hotvisor.vmm.devices.AcpiSleepReset;
 import io.hotvisor.vmm.devices.DebugPort;
 import io.hotvisor.vmm.devices.I8042;
 import io.hotvisor.vmm.devices.IoBus;
+import io.hotvisor.vmm.devices.PmTimer;
 import io.hotvisor.vmm.devices.Serial16550;
 import io.hotvisor.vmm.kvm.Kvm;
 import io.hotvisor.vmm.kvm.KvmAbi;
@@ -71,6 +73,9 @@ final class Machine implements AutoCloseable {
             pio.register(Layout.PORT_COM1, 8, serial);
             pio.register(Layout.PORT_I8042_DATA, 5, new I8042(() -> events.resetRequested("i8042 reset")));
             pio.register(Layout.PORT_DEBUG, 1, debugPort);
+            pio.register(Layout.PORT_ACPI_SLEEP_RESET, 1, new AcpiSleepReset(
+                    () -> events.resetRequested("ACPI reset register"), () -> events.shutdownRequested("ACPI S5")));
+            pio.register(Layout.PORT_ACPI_PM_TIMER, 4, new PmTimer(() -> System.nanoTime() - startNanos));
 
             KernelLoader.Placement placement = KernelLoader.load(ram, kernel,
                     spec.initrd() == null ? null : Path.of(spec.initrd()), spec.cmdline(),
