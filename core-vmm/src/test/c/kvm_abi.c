@@ -1,0 +1,220 @@
+/*
+ * Prints the KVM and libc ABI constants core-vmm hard-codes, as the kernel and libc headers of
+ * the build host define them: one "Class.FIELD VALUE" line each, where Class.FIELD is the Java
+ * field (io.hotvisor.vmm.kvm.KvmAbi / LibC / CpuidEntry) that must hold VALUE (signed decimal).
+ * Compiled and run by KvmAbiTest.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#define P(cls, name, expr) printf("%s.%s %lld\n", cls, name, (long long) (expr))
+#define K(name, expr) P("KvmAbi", name, expr)
+#define L(name, expr) P("LibC", name, expr)
+#define OFF(type, member) offsetof(type, member)
+
+int main(void) {
+    K("API_VERSION", KVM_API_VERSION);
+
+    /* struct sizes */
+    K("SIZEOF_KVM_REGS", sizeof(struct kvm_regs));
+    K("SIZEOF_KVM_SREGS", sizeof(struct kvm_sregs));
+    K("SIZEOF_KVM_SEGMENT", sizeof(struct kvm_segment));
+    K("SIZEOF_KVM_DTABLE", sizeof(struct kvm_dtable));
+    K("SIZEOF_KVM_FPU", sizeof(struct kvm_fpu));
+    K("SIZEOF_KVM_LAPIC_STATE", sizeof(struct kvm_lapic_state));
+    K("SIZEOF_KVM_CPUID2", sizeof(struct kvm_cpuid2));
+    K("SIZEOF_KVM_CPUID_ENTRY2", sizeof(struct kvm_cpuid_entry2));
+    K("SIZEOF_KVM_MSRS", sizeof(struct kvm_msrs));
+    K("SIZEOF_KVM_MSR_ENTRY", sizeof(struct kvm_msr_entry));
+    K("SIZEOF_KVM_MSR_LIST", sizeof(struct kvm_msr_list));
+    K("SIZEOF_KVM_USERSPACE_MEMORY_REGION", sizeof(struct kvm_userspace_memory_region));
+    K("SIZEOF_KVM_IRQ_LEVEL", sizeof(struct kvm_irq_level));
+    K("SIZEOF_KVM_PIT_CONFIG", sizeof(struct kvm_pit_config));
+    K("SIZEOF_KVM_MP_STATE", sizeof(struct kvm_mp_state));
+    K("SIZEOF_KVM_IRQFD", sizeof(struct kvm_irqfd));
+
+    /* system ioctls */
+    K("KVM_GET_API_VERSION", KVM_GET_API_VERSION);
+    K("KVM_CREATE_VM", KVM_CREATE_VM);
+    K("KVM_GET_MSR_INDEX_LIST", KVM_GET_MSR_INDEX_LIST);
+    K("KVM_CHECK_EXTENSION", KVM_CHECK_EXTENSION);
+    K("KVM_GET_VCPU_MMAP_SIZE", KVM_GET_VCPU_MMAP_SIZE);
+    K("KVM_GET_SUPPORTED_CPUID", KVM_GET_SUPPORTED_CPUID);
+
+    /* VM ioctls */
+    K("KVM_CREATE_VCPU", KVM_CREATE_VCPU);
+    K("KVM_SET_USER_MEMORY_REGION", KVM_SET_USER_MEMORY_REGION);
+    K("KVM_SET_TSS_ADDR", KVM_SET_TSS_ADDR);
+    K("KVM_SET_IDENTITY_MAP_ADDR", KVM_SET_IDENTITY_MAP_ADDR);
+    K("KVM_CREATE_IRQCHIP", KVM_CREATE_IRQCHIP);
+    K("KVM_IRQ_LINE", KVM_IRQ_LINE);
+    K("KVM_IRQFD", KVM_IRQFD);
+    K("KVM_CREATE_PIT2", KVM_CREATE_PIT2);
+
+    /* vCPU ioctls */
+    K("KVM_RUN", KVM_RUN);
+    K("KVM_GET_REGS", KVM_GET_REGS);
+    K("KVM_SET_REGS", KVM_SET_REGS);
+    K("KVM_GET_SREGS", KVM_GET_SREGS);
+    K("KVM_SET_SREGS", KVM_SET_SREGS);
+    K("KVM_SET_MSRS", KVM_SET_MSRS);
+    K("KVM_GET_FPU", KVM_GET_FPU);
+    K("KVM_SET_FPU", KVM_SET_FPU);
+    K("KVM_GET_LAPIC", KVM_GET_LAPIC);
+    K("KVM_SET_LAPIC", KVM_SET_LAPIC);
+    K("KVM_SET_CPUID2", KVM_SET_CPUID2);
+    K("KVM_GET_MP_STATE", KVM_GET_MP_STATE);
+    K("KVM_SET_MP_STATE", KVM_SET_MP_STATE);
+
+    /* capabilities */
+    K("KVM_CAP_IRQCHIP", KVM_CAP_IRQCHIP);
+    K("KVM_CAP_USER_MEMORY", KVM_CAP_USER_MEMORY);
+    K("KVM_CAP_SET_TSS_ADDR", KVM_CAP_SET_TSS_ADDR);
+    K("KVM_CAP_EXT_CPUID", KVM_CAP_EXT_CPUID);
+    K("KVM_CAP_NR_VCPUS", KVM_CAP_NR_VCPUS);
+    K("KVM_CAP_MP_STATE", KVM_CAP_MP_STATE);
+    K("KVM_CAP_PIT2", KVM_CAP_PIT2);
+    K("KVM_CAP_SET_IDENTITY_MAP_ADDR", KVM_CAP_SET_IDENTITY_MAP_ADDR);
+    K("KVM_CAP_MAX_VCPUS", KVM_CAP_MAX_VCPUS);
+    K("KVM_CAP_IMMEDIATE_EXIT", KVM_CAP_IMMEDIATE_EXIT);
+
+    /* struct kvm_run */
+    K("RUN_IMMEDIATE_EXIT", OFF(struct kvm_run, immediate_exit));
+    K("RUN_EXIT_REASON", OFF(struct kvm_run, exit_reason));
+    K("RUN_IO_DIRECTION", OFF(struct kvm_run, io.direction));
+    K("RUN_IO_SIZE", OFF(struct kvm_run, io.size));
+    K("RUN_IO_PORT", OFF(struct kvm_run, io.port));
+    K("RUN_IO_COUNT", OFF(struct kvm_run, io.count));
+    K("RUN_IO_DATA_OFFSET", OFF(struct kvm_run, io.data_offset));
+    K("RUN_MMIO_PHYS_ADDR", OFF(struct kvm_run, mmio.phys_addr));
+    K("RUN_MMIO_DATA", OFF(struct kvm_run, mmio.data));
+    K("RUN_MMIO_LEN", OFF(struct kvm_run, mmio.len));
+    K("RUN_MMIO_IS_WRITE", OFF(struct kvm_run, mmio.is_write));
+    K("RUN_SYSTEM_EVENT_TYPE", OFF(struct kvm_run, system_event.type));
+    K("RUN_INTERNAL_SUBERROR", OFF(struct kvm_run, internal.suberror));
+    K("RUN_FAIL_ENTRY_REASON", OFF(struct kvm_run, fail_entry.hardware_entry_failure_reason));
+
+    /* exit reasons */
+    K("KVM_EXIT_UNKNOWN", KVM_EXIT_UNKNOWN);
+    K("KVM_EXIT_EXCEPTION", KVM_EXIT_EXCEPTION);
+    K("KVM_EXIT_IO", KVM_EXIT_IO);
+    K("KVM_EXIT_HLT", KVM_EXIT_HLT);
+    K("KVM_EXIT_MMIO", KVM_EXIT_MMIO);
+    K("KVM_EXIT_SHUTDOWN", KVM_EXIT_SHUTDOWN);
+    K("KVM_EXIT_FAIL_ENTRY", KVM_EXIT_FAIL_ENTRY);
+    K("KVM_EXIT_INTR", KVM_EXIT_INTR);
+    K("KVM_EXIT_INTERNAL_ERROR", KVM_EXIT_INTERNAL_ERROR);
+    K("KVM_EXIT_SYSTEM_EVENT", KVM_EXIT_SYSTEM_EVENT);
+    K("KVM_EXIT_IO_OUT", KVM_EXIT_IO_OUT);
+
+    /* struct kvm_sregs */
+    K("SREGS_CS", OFF(struct kvm_sregs, cs));
+    K("SREGS_DS", OFF(struct kvm_sregs, ds));
+    K("SREGS_ES", OFF(struct kvm_sregs, es));
+    K("SREGS_FS", OFF(struct kvm_sregs, fs));
+    K("SREGS_GS", OFF(struct kvm_sregs, gs));
+    K("SREGS_SS", OFF(struct kvm_sregs, ss));
+    K("SREGS_TR", OFF(struct kvm_sregs, tr));
+    K("SREGS_LDT", OFF(struct kvm_sregs, ldt));
+    K("SREGS_GDT", OFF(struct kvm_sregs, gdt));
+    K("SREGS_IDT", OFF(struct kvm_sregs, idt));
+    K("SREGS_CR0", OFF(struct kvm_sregs, cr0));
+    K("SREGS_CR2", OFF(struct kvm_sregs, cr2));
+    K("SREGS_CR3", OFF(struct kvm_sregs, cr3));
+    K("SREGS_CR4", OFF(struct kvm_sregs, cr4));
+    K("SREGS_CR8", OFF(struct kvm_sregs, cr8));
+    K("SREGS_EFER", OFF(struct kvm_sregs, efer));
+    K("SREGS_APIC_BASE", OFF(struct kvm_sregs, apic_base));
+
+    /* struct kvm_segment */
+    K("SEG_BASE", OFF(struct kvm_segment, base));
+    K("SEG_LIMIT", OFF(struct kvm_segment, limit));
+    K("SEG_SELECTOR", OFF(struct kvm_segment, selector));
+    K("SEG_TYPE", OFF(struct kvm_segment, type));
+    K("SEG_PRESENT", OFF(struct kvm_segment, present));
+    K("SEG_DPL", OFF(struct kvm_segment, dpl));
+    K("SEG_DB", OFF(struct kvm_segment, db));
+    K("SEG_S", OFF(struct kvm_segment, s));
+    K("SEG_L", OFF(struct kvm_segment, l));
+    K("SEG_G", OFF(struct kvm_segment, g));
+    K("SEG_AVL", OFF(struct kvm_segment, avl));
+    K("SEG_UNUSABLE", OFF(struct kvm_segment, unusable));
+
+    /* struct kvm_dtable */
+    K("DTABLE_BASE", OFF(struct kvm_dtable, base));
+    K("DTABLE_LIMIT", OFF(struct kvm_dtable, limit));
+
+    /* struct kvm_regs */
+    K("REGS_RAX", OFF(struct kvm_regs, rax));
+    K("REGS_RBX", OFF(struct kvm_regs, rbx));
+    K("REGS_RCX", OFF(struct kvm_regs, rcx));
+    K("REGS_RDX", OFF(struct kvm_regs, rdx));
+    K("REGS_RSI", OFF(struct kvm_regs, rsi));
+    K("REGS_RDI", OFF(struct kvm_regs, rdi));
+    K("REGS_RSP", OFF(struct kvm_regs, rsp));
+    K("REGS_RBP", OFF(struct kvm_regs, rbp));
+    K("REGS_RIP", OFF(struct kvm_regs, rip));
+    K("REGS_RFLAGS", OFF(struct kvm_regs, rflags));
+
+    /* struct kvm_fpu */
+    K("FPU_FCW", OFF(struct kvm_fpu, fcw));
+    K("FPU_MXCSR", OFF(struct kvm_fpu, mxcsr));
+
+    /* struct kvm_cpuid_entry2 */
+    K("CPUID_FUNCTION", OFF(struct kvm_cpuid_entry2, function));
+    K("CPUID_INDEX", OFF(struct kvm_cpuid_entry2, index));
+    K("CPUID_FLAGS", OFF(struct kvm_cpuid_entry2, flags));
+    K("CPUID_EAX", OFF(struct kvm_cpuid_entry2, eax));
+    K("CPUID_EBX", OFF(struct kvm_cpuid_entry2, ebx));
+    K("CPUID_ECX", OFF(struct kvm_cpuid_entry2, ecx));
+    K("CPUID_EDX", OFF(struct kvm_cpuid_entry2, edx));
+    P("CpuidEntry", "FLAG_SIGNIFICANT_INDEX", KVM_CPUID_FLAG_SIGNIFCANT_INDEX);
+
+    /* struct kvm_msr_entry */
+    K("MSR_INDEX", OFF(struct kvm_msr_entry, index));
+    K("MSR_DATA", OFF(struct kvm_msr_entry, data));
+
+    /* struct kvm_userspace_memory_region */
+    K("MEMREGION_SLOT", OFF(struct kvm_userspace_memory_region, slot));
+    K("MEMREGION_FLAGS", OFF(struct kvm_userspace_memory_region, flags));
+    K("MEMREGION_GUEST_PHYS_ADDR", OFF(struct kvm_userspace_memory_region, guest_phys_addr));
+    K("MEMREGION_MEMORY_SIZE", OFF(struct kvm_userspace_memory_region, memory_size));
+    K("MEMREGION_USERSPACE_ADDR", OFF(struct kvm_userspace_memory_region, userspace_addr));
+
+    /* struct kvm_irq_level: irq shares a union with status */
+    K("IRQ_LEVEL_IRQ", OFF(struct kvm_irq_level, irq));
+    K("IRQ_LEVEL_LEVEL", OFF(struct kvm_irq_level, level));
+
+    /* struct kvm_pit_config */
+    K("PIT_CONFIG_FLAGS", OFF(struct kvm_pit_config, flags));
+    K("KVM_PIT_SPEAKER_DUMMY", KVM_PIT_SPEAKER_DUMMY);
+
+    /* mp_state values */
+    K("KVM_MP_STATE_RUNNABLE", KVM_MP_STATE_RUNNABLE);
+    K("KVM_MP_STATE_UNINITIALIZED", KVM_MP_STATE_UNINITIALIZED);
+
+    /* libc */
+    L("O_RDWR", O_RDWR);
+    L("O_CLOEXEC", O_CLOEXEC);
+    L("EINTR", EINTR);
+    L("EAGAIN", EAGAIN);
+    L("PROT_READ", PROT_READ);
+    L("PROT_WRITE", PROT_WRITE);
+    L("MAP_SHARED", MAP_SHARED);
+    L("MAP_PRIVATE", MAP_PRIVATE);
+    L("MAP_ANONYMOUS", MAP_ANONYMOUS);
+    L("MAP_NORESERVE", MAP_NORESERVE);
+    L("MAP_FAILED", (intptr_t) MAP_FAILED);
+    L("EFD_CLOEXEC", EFD_CLOEXEC);
+    L("EFD_NONBLOCK", EFD_NONBLOCK);
+    L("SYS_GETTID", SYS_gettid);
+    L("SYS_TGKILL", SYS_tgkill);
+    return ferror(stdout) ? 1 : 0;
+}
