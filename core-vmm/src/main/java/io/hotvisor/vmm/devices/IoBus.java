@@ -27,8 +27,13 @@ public final class IoBus<D> {
         if (length <= 0) {
             throw new VmException(name + ": empty range at 0x" + Long.toHexString(base));
         }
+        if (Long.compareUnsigned(base + length - 1, base) < 0) {
+            throw new VmException(String.format("%s: range 0x%x+0x%x runs past the end of the address space",
+                    name, base, length));
+        }
         for (Mapping<D> m : mappings) {
-            if (base < m.base() + m.length() && m.base() < base + length) {
+            // Unsigned, like find(): either range's start lies inside the other.
+            if (Long.compareUnsigned(base - m.base(), m.length()) < 0 || Long.compareUnsigned(m.base() - base, length) < 0) {
                 throw new VmException(String.format("%s: range 0x%x+0x%x overlaps 0x%x+0x%x",
                         name, base, length, m.base(), m.length()));
             }

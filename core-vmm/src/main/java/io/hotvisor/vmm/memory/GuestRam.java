@@ -3,6 +3,7 @@ package io.hotvisor.vmm.memory;
 import io.hotvisor.vmm.api.GuestAddress;
 import io.hotvisor.vmm.api.GuestMemory;
 import io.hotvisor.vmm.api.GuestMemoryException;
+import io.hotvisor.vmm.api.VmException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -10,6 +11,8 @@ import java.util.List;
 public final class GuestRam implements GuestMemory, AutoCloseable {
     private final List<MmapRegion> regions;
     private final long size;
+    /** Set before unmapping; accessors stop first (the owner closes after its vCPUs stopped). */
+    private volatile boolean closed;
 
     private GuestRam(List<MmapRegion> regions) {
         this.regions = List.copyOf(regions);
@@ -50,6 +53,9 @@ public final class GuestRam implements GuestMemory, AutoCloseable {
     }
 
     private MmapRegion region(GuestAddress address, long length) {
+        if (closed) {
+            throw new VmException("guest RAM has been released; access to " + address + " refused");
+        }
         for (MmapRegion region : regions) {
             if (region.contains(address.value(), length)) {
                 return region;
@@ -124,6 +130,7 @@ public final class GuestRam implements GuestMemory, AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         regions.forEach(MmapRegion::close);
     }
 }
