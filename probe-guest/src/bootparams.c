@@ -38,6 +38,30 @@ const char *e820_type_name(u32 type)
 
 #define CMDLINE_MAX	2047
 
+u64 cmdline_number(const char *key, u64 def)
+{
+	u64 p = bp_cmdline_addr();
+	const char *s = (const char *)p;
+
+	if (!p || p >= (1UL << 32))
+		return def;
+	for (int i = 0; i < CMDLINE_MAX && s[i]; i++) {
+		int k = 0;
+
+		if (i && s[i - 1] != ' ')
+			continue;
+		while (key[k] && s[i + k] == key[k])
+			k++;
+		if (key[k] || s[i + k] < '0' || s[i + k] > '9')
+			continue;
+		u64 v = 0;
+		for (i += k; s[i] >= '0' && s[i] <= '9'; i++)
+			v = v * 10 + (u64)(s[i] - '0');
+		return v;
+	}
+	return def;
+}
+
 void bootparams_print(void)
 {
 	u64 p = bp_cmdline_addr();

@@ -35,6 +35,9 @@ unsigned bp_e820_count(void);
 const struct e820_entry *bp_e820(unsigned i);
 const char *e820_type_name(u32 type);	/* NULL if unknown */
 
+/* "key=<decimal>" on the command line (key given with its '='), else def. */
+u64 cmdline_number(const char *key, u64 def);
+
 void bootparams_print(void);	/* the cmdline/e820/initrd lines of the boot report */
 
 #endif

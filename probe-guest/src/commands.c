@@ -2,13 +2,21 @@
  * add a row to commands[] below. */
 #include "commands.h"
 #include "serial.h"
+#include "acpi.h"
+#include "smp.h"
 
 static void cmd_help(const char *args);
 static void cmd_reboot(const char *args);
+static void cmd_poweroff(const char *args);
+static void cmd_acpi(const char *args);
+static void cmd_cpus(const char *args);
 
 static const struct command commands[] = {
 	{ "help",	"list the commands",				cmd_help },
 	{ "reboot",	"reset the machine (0xFE to i8042 port 0x64)",	cmd_reboot },
+	{ "poweroff",	"ACPI S5: SLP_TYP 5 | SLP_EN to the FADT sleep control register", cmd_poweroff },
+	{ "acpi",	"walk the ACPI tables again and print them",	cmd_acpi },
+	{ "cpus",	"list the online CPUs (APIC ids)",		cmd_cpus },
 };
 
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
@@ -35,6 +43,51 @@ static void cmd_reboot(const char *args)
 	con_puts("rebooting\r\n");
 	outb(0x64, 0xfe);	/* i8042: pulse the CPU reset line */
 	halt_forever();
+}
+
+#define SLP_TYP_S5	5
+#define SLP_EN		(1 << 5)
+
+static void cmd_poweroff(const char *args)
+{
+	static volatile u32 never;
+	const struct acpi_gas *g = &acpi.sleep_ctl;
+	u8 v = (SLP_TYP_S5 << 2) | SLP_EN;	/* 0x34: hardware-reduced sleep control */
+
+	(void)args;
+	if (!g->addr || (g->space != 0 && g->space != 1) || (g->space == 1 && g->addr > 0xffff) ||
+	    (g->space == 0 && g->addr >= (1UL << 32))) {
+		con_puts("poweroff: no ACPI sleep register\r\n");
+		return;
+	}
+	con_puts("powering off\r\n");
+	if (g->space == 1)
+		outb((u16)g->addr, v);
+	else
+		*(volatile u8 *)g->addr = v;
+	wait_for_count(&never, 1, 1000);	/* the VMM should stop us meanwhile */
+	con_puts("poweroff: still running\r\n");
+}
+
+static void cmd_acpi(const char *args)
+{
+	(void)args;
+	acpi_walk();
+}
+
+static void cmd_cpus(const char *args)
+{
+	(void)args;
+	con_puts("cpus: ");
+	con_dec(cpus_online());
+	con_puts(" online:");
+	for (int i = 0; i < 256; i++) {
+		if (cpu_online[i]) {
+			con_putc(' ');
+			con_dec((u64)i);
+		}
+	}
+	con_puts("\r\n");
 }
 
 /* Run one complete line. */

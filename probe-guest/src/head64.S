@@ -64,6 +64,7 @@ gdt:
 gdt_end:
 	.balign	8
 	.word	0			/* pad so the descriptor's base is 8-aligned */
+	.globl	gdt_desc		/* also loaded by APs (trampoline.S) */
 gdt_desc:
 	.word	gdt_end - gdt - 1
 	.quad	gdt

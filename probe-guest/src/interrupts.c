@@ -34,13 +34,18 @@ void idt_set_gate(u8 vector, void (*stub)(void))
 	g->off_hi = (u32)(a >> 32);
 }
 
+void idt_load(void)
+{
+	__asm__ volatile("lidt %0" : : "m"(idt_desc));
+}
+
 void idt_init(void)
 {
 	for (int v = 0; v < 32; v++)
 		idt_set_gate((u8)v, (void (*)(void))(exc_stubs + 16 * v));
 	idt_set_gate(VEC_SERIAL, serial_irq_stub);
 	idt_set_gate(VEC_SPURIOUS, spurious_stub);
-	__asm__ volatile("lidt %0" : : "m"(idt_desc));
+	idt_load();
 }
 
 void exception_handler(struct exc_frame *f)
@@ -95,5 +100,5 @@ void irq_init(void)
 		wrmsr(MSR_APIC_BASE, apic_base | APIC_BASE_ENABLE);
 	mmio_write32(LAPIC_BASE + LAPIC_SVR, 0x100 | VEC_SPURIOUS);
 
-	ioapic_route(COM1_GSI, VEC_SERIAL, 0);
+	ioapic_route(COM1_GSI, VEC_SERIAL, (u8)(mmio_read32(LAPIC_BASE + LAPIC_ID) >> 24));	/* to us, the BSP */
 }

@@ -26,8 +26,9 @@ struct exc_frame {
 };
 
 void idt_init(void);				/* called by startup_64 */
+void idt_load(void);				/* lidt only (APs share the IDT) */
 void idt_set_gate(u8 vector, void (*stub)(void));
-void irq_init(void);				/* mask PICs, enable LAPIC, route COM1 */
+void irq_init(void);				/* mask PICs, enable LAPIC, route COM1 to this CPU */
 void ioapic_route(u8 pin, u8 vector, u8 apic_id);	/* fixed, edge, active-high */
 void lapic_eoi(void);
 void exception_handler(struct exc_frame *f);	/* called by isr.S */

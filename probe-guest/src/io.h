@@ -29,6 +29,7 @@ static inline void wrmsr(u32 msr, u64 v)
 	__asm__ volatile("wrmsr" : : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)) : "memory");
 }
 
+static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void sti(void) { __asm__ volatile("sti" ::: "memory"); }
 
@@ -42,7 +43,7 @@ static inline NORETURN void halt_forever(void)
 /* Debug port 0x80: the VMM timestamps every write (boot-time markers). */
 #define PORT_DEBUG		0x80
 #define MARK_MAIN		0x01	/* first thing in main() */
-#define MARK_BANNER		0x02	/* banner printed */
+#define MARK_BANNER		0x02	/* boot report printed (banner ... acpi lines) */
 #define MARK_PROMPT		0x03	/* first prompt printed, console interrupt ready */
 
 static inline void debug_mark(u8 v) { outb(PORT_DEBUG, v); }

@@ -1,8 +1,10 @@
-/* main.c - Hotvisor probe guest: boot report, then the serial shell. */
+/* main.c - Hotvisor probe guest: boot report, ACPI walk, SMP bring-up, then the serial shell. */
 #include "io.h"
 #include "serial.h"
 #include "interrupts.h"
 #include "bootparams.h"
+#include "acpi.h"
+#include "smp.h"
 #include "commands.h"
 
 NORETURN void main(const u8 *bp);
@@ -10,13 +12,16 @@ NORETURN void main(const u8 *bp);
 void main(const u8 *bp)
 {
 	debug_mark(MARK_MAIN);
+	serial_early_init();
 	con_puts("Hotvisor probe guest 0.1\r\n");
-	debug_mark(MARK_BANNER);
 
 	bootparams_init(bp);
 	bootparams_print();
+	acpi_walk();
+	debug_mark(MARK_BANNER);
 
 	irq_init();
+	smp_boot();
 	serial_init();
 	shell_prompt();
 	debug_mark(MARK_PROMPT);

@@ -5,6 +5,8 @@
 #define UART_RBR	0	/* receive buffer (read, DLAB=0) */
 #define UART_THR	0	/* transmit holding (write, DLAB=0) */
 #define UART_IER	1
+#define UART_IIR	2	/* read */
+#define UART_FCR	2	/* write */
 #define UART_MCR	4
 #define UART_LSR	5
 #define LSR_DR		0x01	/* data ready */
@@ -12,11 +14,42 @@
 #define IER_RDA		0x01	/* received data available interrupt */
 #define MCR_OUT2	0x08	/* gates the UART interrupt line */
 
+#define FCR_ENABLE	0x01	/* FIFOs on (receive trigger level 1) */
+#define IIR_FIFOS	0xc0	/* both set: the FIFOs are on (a 16550A) */
+
+static u8 tx_burst = 1;		/* bytes per THRE: 16 with the FIFO on */
+static u8 tx_room;		/* bytes the transmitter takes before the next LSR poll */
+static volatile u32 con_lock_word;
+
+void serial_early_init(void)
+{
+	outb(COM1 + UART_FCR, FCR_ENABLE);
+	if ((inb(COM1 + UART_IIR) & IIR_FIFOS) == IIR_FIFOS)
+		tx_burst = 16;
+}
+
+/* THRE with the FIFO on means the whole 16-byte FIFO is empty. */
 void con_putc(char c)
 {
-	while (!(inb(COM1 + UART_LSR) & LSR_THRE))
-		;
+	if (!tx_room) {
+		while (!(inb(COM1 + UART_LSR) & LSR_THRE))
+			;
+		tx_room = tx_burst;
+	}
+	tx_room--;
 	outb(COM1 + UART_THR, (u8)c);
+}
+
+void con_lock(void)
+{
+	while (__atomic_exchange_n(&con_lock_word, 1, __ATOMIC_ACQUIRE))
+		while (con_lock_word)
+			cpu_relax();
+}
+
+void con_unlock(void)
+{
+	__atomic_store_n(&con_lock_word, 0, __ATOMIC_RELEASE);
 }
 
 void con_write(const char *s, size_t n)

@@ -1,0 +1,32 @@
+/* acpi.h - RSDP -> XSDT/RSDT -> FADT (DSDT), MADT, SRAT, MCFG: walk and report. */
+#ifndef PROBE_ACPI_H
+#define PROBE_ACPI_H
+
+#include "io.h"
+
+#define ACPI_MAX_CPUS	256
+
+/* ACPI Generic Address Structure, the parts we use. */
+struct acpi_gas {
+	u8 space;		/* 0 system memory, 1 system I/O */
+	u64 addr;		/* 0: not present */
+};
+
+/* What the last walk found (acpi_walk() refills it). */
+struct acpi_info {
+	int have_fadt;
+	int hw_reduced;
+	struct acpi_gas sleep_ctl;	/* FADT SLEEP_CONTROL_REG (offset 244) */
+	struct acpi_gas reset_reg;	/* FADT RESET_REG (offset 116) */
+	u8 reset_value;			/* FADT RESET_VALUE (offset 128) */
+	int have_madt;
+	unsigned ncpus;			/* MADT entries with Enabled set */
+	unsigned n_online_capable;	/* ... with Online Capable set (and not Enabled) */
+	u32 cpu_ids[ACPI_MAX_CPUS];	/* APIC ids of the enabled ones (first 256) */
+};
+
+extern struct acpi_info acpi;
+
+void acpi_walk(void);	/* find and check the tables, print the "acpi: ..." lines, fill `acpi` */
+
+#endif
