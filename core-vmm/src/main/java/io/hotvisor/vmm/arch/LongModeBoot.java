@@ -24,6 +24,8 @@ public final class LongModeBoot {
     };
     private static final long CR0_PE = 1;
     private static final long CR0_ET = 1 << 4;
+    private static final long CR0_NW = 1L << 29;
+    private static final long CR0_CD = 1L << 30;
     private static final long CR0_PG = 1L << 31;
     private static final long CR4_PAE = 1 << 5;
     private static final long EFER_LME = 1 << 8;
@@ -74,7 +76,8 @@ public final class LongModeBoot {
         sregs.descriptorTable(KvmAbi.SREGS_IDT, 0, 0);
         sregs.set(KvmAbi.SREGS_CR3, Layout.PML4.value());
         sregs.set(KvmAbi.SREGS_CR4, sregs.get(KvmAbi.SREGS_CR4) | CR4_PAE);
-        sregs.set(KvmAbi.SREGS_CR0, sregs.get(KvmAbi.SREGS_CR0) | CR0_PE | CR0_ET | CR0_PG);
+        // Caches on: KVM's reset CR0 has CD and NW set, which firmware would clear.
+        sregs.set(KvmAbi.SREGS_CR0, (sregs.get(KvmAbi.SREGS_CR0) & ~(CR0_CD | CR0_NW)) | CR0_PE | CR0_ET | CR0_PG);
         sregs.set(KvmAbi.SREGS_EFER, sregs.get(KvmAbi.SREGS_EFER) | EFER_LME | EFER_LMA);
         vcpu.setSregs(sregs);
 
