@@ -83,6 +83,16 @@ class ProbeGuestBootTest {
     }
 
     @Test
+    void startsApplicationProcessorsWithInitSipi() {
+        Vm vm = manager.create(new VmSpec("smp", TestImages.probeGuest().toString(), null,
+                "console=ttyS0 probe.cpus=4", 4, 64L << 20));
+        vm.start();
+        ConsoleHarness console = new ConsoleHarness(vm);
+        console.waitFor("smp: 4 cpus up", BOOT);
+        assertThat(vm.console().recentOutput(100)).contains("cpu 1 online", "cpu 2 online", "cpu 3 online");
+    }
+
+    @Test
     void echoesTypedLines() {
         Vm vm = probe("echo", "console=ttyS0", null);
         vm.start();
