@@ -49,6 +49,11 @@ public final class Acpica {
     }
 
     public static Result run(Path workDir, String... command) {
+        return runWithInput(workDir, "", command);
+    }
+
+    /** Runs {@code command} with {@code input} on its standard input (closed after it). */
+    public static Result runWithInput(Path workDir, String input, String... command) {
         ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
         Process process;
         try {
@@ -58,10 +63,12 @@ public final class Acpica {
                     + "(scripts/ensure-host-deps.sh acpica-tools)", e);
         }
         try {
+            try (var stdin = process.getOutputStream()) {
+                stdin.write(input.getBytes(StandardCharsets.US_ASCII));
+            }
             // Read before waiting: a full pipe would block the tool.
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
                 throw new AssertionError(String.join(" ", command) + " timed out");
             }
             return new Result(process.exitValue(), output);
@@ -71,7 +78,7 @@ public final class Acpica {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted", e);
         } finally {
-            process.destroy();
+            process.destroyForcibly();
         }
     }
 
