@@ -1,5 +1,7 @@
 package io.hotvisor.vmm.acpi;
 
+import io.hotvisor.vmm.arch.Layout;
+
 /**
  * The fixed registers the FADT names (DESIGN.md §4), shared with the device model at those ports
  * so both sides decode the same values. One byte at 0x600 is sleep control, sleep status and reset
@@ -7,9 +9,9 @@ package io.hotvisor.vmm.acpi;
  * ({@code (5 << 2) | (1 << 5)}) powers off.
  */
 public final class AcpiRegisters {
-    public static final int SLEEP_AND_RESET_PORT = 0x600;
+    public static final int SLEEP_AND_RESET_PORT = Layout.PORT_ACPI_SLEEP_RESET;
     /** The ACPI PM timer: a 32-bit counter at 3.579545 MHz (the FADT sets TMR_VAL_EXT). */
-    public static final int PM_TIMER_PORT = 0x608;
+    public static final int PM_TIMER_PORT = Layout.PORT_ACPI_PM_TIMER;
     public static final int PM_TIMER_BYTES = 4;
     public static final int RESET_VALUE = 1;
     /** The SLP_TYP of soft-off, as the DSDT's {@code \_S5_} package gives it to OSPM. */

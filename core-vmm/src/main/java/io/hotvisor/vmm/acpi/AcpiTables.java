@@ -1,5 +1,6 @@
 package io.hotvisor.vmm.acpi;
 
+import io.hotvisor.vmm.api.acpi.AcpiTable;
 import io.hotvisor.vmm.api.GuestAddress;
 import io.hotvisor.vmm.api.GuestMemory;
 import java.util.ArrayList;
@@ -22,9 +23,9 @@ public final class AcpiTables {
     private static final int TABLE_ALIGNMENT = 8;
     private static final String RSDP_LABEL = "RSDP";
 
-    private final List<PlacedTable> tables;
+    private final List<AcpiTable> tables;
 
-    private AcpiTables(List<PlacedTable> tables) {
+    private AcpiTables(List<AcpiTable> tables) {
         this.tables = List.copyOf(tables);
     }
 
@@ -41,20 +42,20 @@ public final class AcpiTables {
         long xsdtAddress = align(RSDP_ADDRESS.value() + Rsdp.LENGTH);
         long fadtAddress = align(xsdtAddress + Xsdt.length(1 + describedByXsdt.size()));
         long dsdtAddress = align(fadtAddress + Fadt.LENGTH);
-        List<PlacedTable> afterDsdt = new ArrayList<>();
+        List<AcpiTable> afterDsdt = new ArrayList<>();
         long next = align(dsdtAddress + dsdt.length);
         for (Map.Entry<String, byte[]> table : describedByXsdt.entrySet()) {
-            afterDsdt.add(new PlacedTable(table.getKey(), GuestAddress.of(next), table.getValue()));
+            afterDsdt.add(new AcpiTable(table.getKey(), GuestAddress.of(next), table.getValue()));
             next = align(next + table.getValue().length);
         }
         List<Long> xsdtEntries = new ArrayList<>(List.of(fadtAddress));
         afterDsdt.forEach(table -> xsdtEntries.add(table.address().value()));
 
-        List<PlacedTable> placed = new ArrayList<>(List.of(
-                new PlacedTable(RSDP_LABEL, RSDP_ADDRESS, Rsdp.build(xsdtAddress)),
-                new PlacedTable(Xsdt.SIGNATURE, GuestAddress.of(xsdtAddress), Xsdt.build(xsdtEntries)),
-                new PlacedTable(Fadt.SIGNATURE, GuestAddress.of(fadtAddress), Fadt.build(dsdtAddress, machine.cmosRtc())),
-                new PlacedTable(Dsdt.SIGNATURE, GuestAddress.of(dsdtAddress), dsdt)));
+        List<AcpiTable> placed = new ArrayList<>(List.of(
+                new AcpiTable(RSDP_LABEL, RSDP_ADDRESS, Rsdp.build(xsdtAddress)),
+                new AcpiTable(Xsdt.SIGNATURE, GuestAddress.of(xsdtAddress), Xsdt.build(xsdtEntries)),
+                new AcpiTable(Fadt.SIGNATURE, GuestAddress.of(fadtAddress), Fadt.build(dsdtAddress, machine.cmosRtc())),
+                new AcpiTable(Dsdt.SIGNATURE, GuestAddress.of(dsdtAddress), dsdt)));
         placed.addAll(afterDsdt);
         requireFit(placed);
         return new AcpiTables(placed);
@@ -66,12 +67,12 @@ public final class AcpiTables {
     }
 
     /** The RSDP first, then the tables in address order. */
-    public List<PlacedTable> tables() {
+    public List<AcpiTable> tables() {
         return tables;
     }
 
     /** The table with this signature ("RSDP" for the RSDP). */
-    public Optional<PlacedTable> table(String signature) {
+    public Optional<AcpiTable> table(String signature) {
         return tables.stream().filter(table -> table.signature().equals(signature)).findFirst();
     }
 
@@ -79,14 +80,14 @@ public final class AcpiTables {
         tables.forEach(table -> memory.write(table.address(), table.bytes()));
     }
 
-    private static void requireFit(List<PlacedTable> placed) {
-        PlacedTable last = placed.get(placed.size() - 1);
+    private static void requireFit(List<AcpiTable> placed) {
+        AcpiTable last = placed.get(placed.size() - 1);
         long end = last.address().value() + last.length();
         if (end > AREA_END.value()) {
             throw new IllegalStateException(String.format(
                     "ACPI tables end at 0x%x, past the 0x%x-0x%x area they must fit in (%s)",
                     end, RSDP_ADDRESS.value(), AREA_END.value() - 1,
-                    placed.stream().map(PlacedTable::toString).collect(Collectors.joining("; "))));
+                    placed.stream().map(AcpiTable::toString).collect(Collectors.joining("; "))));
         }
     }
 

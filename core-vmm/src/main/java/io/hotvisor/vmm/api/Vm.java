@@ -1,5 +1,6 @@
 package io.hotvisor.vmm.api;
 
+import io.hotvisor.vmm.api.acpi.AcpiTable;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -32,6 +33,9 @@ public interface Vm {
     void reset();
 
     VmConsole console();
+
+    /** The ACPI tables of the running machine, RSDP first; empty when it is not running. */
+    List<AcpiTable> acpiTables();
 
     /** The guest's writes to the debug port 0x80 since the last start, oldest first. */
     List<BootMarker> bootMarkers();

@@ -27,7 +27,7 @@ public final class KernelLoader {
 
     public static Placement load(GuestMemory memory, BzImage kernel, Path initrd, String cmdline,
                                  GuestAddress kernelStart, GuestAddress cmdlineAddress, GuestAddress zeroPage,
-                                 long lowRamEnd, List<E820Entry> e820) {
+                                 long lowRamEnd, List<E820Entry> e820, GuestAddress acpiRsdp) {
         if (!kernel.supports64BitEntry()) {
             throw new BootImageException(kernel.file() + ": boot protocol " + kernel.protocolVersionString()
                     + " kernel has no 64-bit entry point (needs 2.12+ with XLF_KERNEL_64)");
@@ -47,7 +47,8 @@ public final class KernelLoader {
         memory.write(cmdlineAddress, cmdlineBytes);
         memory.writeByte(cmdlineAddress.plus(cmdlineBytes.length), (byte) 0);
 
-        BootParams params = BootParams.forKernel(kernel).commandLine(cmdlineAddress.value()).e820(e820);
+        BootParams params = BootParams.forKernel(kernel).commandLine(cmdlineAddress.value()).e820(e820)
+                .acpiRsdp(acpiRsdp.value());
         GuestAddress initrdAddress = GuestAddress.of(0);
         long initrdSize = 0;
         if (initrd != null) {

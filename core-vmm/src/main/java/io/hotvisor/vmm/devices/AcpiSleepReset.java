@@ -1,20 +1,14 @@
 package io.hotvisor.vmm.devices;
 
+import io.hotvisor.vmm.acpi.AcpiRegisters;
 import io.hotvisor.vmm.api.PioDevice;
 import java.util.Arrays;
 
 /**
  * The hardware-reduced FADT's sleep control/status and reset registers, all at one I/O port
- * (Cloud Hypervisor's convention): writing the reset value 1 resets the machine, writing
- * SLP_EN with SLP_TYP 5 (the DSDT's {@code \_S5_}) powers it off.
+ * (values decoded as {@link AcpiRegisters} defines them for the FADT and {@code \_S5_}).
  */
 public final class AcpiSleepReset implements PioDevice {
-    public static final int RESET_VALUE = 1;
-    public static final int S5_SLEEP_TYPE = 5;
-    static final int SLEEP_TYPE_SHIFT = 2;
-    static final int SLEEP_TYPE_MASK = 0x7;
-    static final int SLEEP_ENABLE = 1 << 5;
-
     private final Runnable reset;
     private final Runnable powerOff;
 
@@ -32,9 +26,9 @@ public final class AcpiSleepReset implements PioDevice {
     @Override
     public void write(int offset, byte[] data) {
         int value = data[0] & 0xFF;
-        if (value == RESET_VALUE) {
+        if (AcpiRegisters.isResetRequest(value)) {
             reset.run();
-        } else if ((value & SLEEP_ENABLE) != 0 && ((value >> SLEEP_TYPE_SHIFT) & SLEEP_TYPE_MASK) == S5_SLEEP_TYPE) {
+        } else if (AcpiRegisters.isSoftOffRequest(value)) {
             powerOff.run();
         }
     }

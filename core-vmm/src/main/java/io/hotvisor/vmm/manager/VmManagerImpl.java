@@ -1,5 +1,6 @@
 package io.hotvisor.vmm.manager;
 
+import io.hotvisor.vmm.api.AmlContributor;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmEvent;
 import io.hotvisor.vmm.api.VmException;
@@ -37,6 +38,7 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
     private final Path dataRoot;
     private final Map<String, VirtualMachine> vms = new LinkedHashMap<>();
     private final List<VmListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<AmlContributor> amlContributors = new CopyOnWriteArrayList<>();
     private Kvm kvm;
 
     public VmManagerImpl() {
@@ -67,6 +69,15 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
         listeners.remove(listener);
     }
 
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    public void addAmlContributor(AmlContributor contributor) {
+        amlContributors.add(contributor);
+    }
+
+    public void removeAmlContributor(AmlContributor contributor) {
+        amlContributors.remove(contributor);
+    }
+
     private synchronized Kvm kvm() {
         if (kvm == null) {
             if (!Kvm.available()) {
@@ -85,7 +96,8 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
             if (vms.containsKey(spec.name())) {
                 throw new VmException("a VM named '" + spec.name() + "' already exists");
             }
-            vm = new VirtualMachine(spec, this::kvm, dataRoot.resolve(spec.name()), observer);
+            vm = new VirtualMachine(spec, this::kvm, () -> List.copyOf(amlContributors), dataRoot.resolve(spec.name()),
+                    observer);
             vms.put(spec.name(), vm);
         }
         LOG.info("VM {} defined: {}", spec.name(), spec);

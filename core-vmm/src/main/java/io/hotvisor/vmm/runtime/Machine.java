@@ -1,9 +1,14 @@
 package io.hotvisor.vmm.runtime;
 
+import io.hotvisor.vmm.acpi.AcpiMachine;
+import io.hotvisor.vmm.acpi.AcpiTables;
+import io.hotvisor.vmm.api.AmlContributor;
 import io.hotvisor.vmm.api.BootMarker;
 import io.hotvisor.vmm.api.InterruptLine;
 import io.hotvisor.vmm.api.MmioDevice;
 import io.hotvisor.vmm.api.PioDevice;
+import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.api.acpi.AcpiTable;
 import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.arch.BootMsrs;
 import io.hotvisor.vmm.arch.CpuTopology;
@@ -42,9 +47,12 @@ final class Machine implements AutoCloseable {
     private final IoBus<MmioDevice> mmio = new IoBus<>("MMIO bus");
     private final Serial16550 serial;
     private final DebugPort debugPort;
+    private final AcpiTables acpiTables;
     private final long startNanos = System.nanoTime();
 
-    Machine(Kvm kvm, VmSpec spec, BzImage kernel, SerialConsole console, GuestEvents events) {
+    Machine(Kvm kvm, Vm vm, BzImage kernel, List<AmlContributor> contributors, SerialConsole console,
+            GuestEvents events) {
+        VmSpec spec = vm.spec();
         MemoryMap map = new MemoryMap(spec.memory());
         VmFd createdVm = kvm.createVm();
         GuestRam createdRam = null;
@@ -77,9 +85,12 @@ final class Machine implements AutoCloseable {
                     () -> events.resetRequested("ACPI reset register"), () -> events.shutdownRequested("ACPI S5")));
             pio.register(Layout.PORT_ACPI_PM_TIMER, 4, new PmTimer(() -> System.nanoTime() - startNanos));
 
+            this.acpiTables = buildAcpiTables(vm, contributors);
+            acpiTables.writeTo(ram);
             KernelLoader.Placement placement = KernelLoader.load(ram, kernel,
                     spec.initrd() == null ? null : Path.of(spec.initrd()), spec.cmdline(),
-                    Layout.KERNEL_START, Layout.CMDLINE, Layout.ZERO_PAGE, map.lowRamEnd(), map.e820());
+                    Layout.KERNEL_START, Layout.CMDLINE, Layout.ZERO_PAGE, map.lowRamEnd(), map.e820(),
+                    acpiTables.rsdpAddress());
             LongModeBoot.writeTables(ram);
 
             CpuTopology topology = new CpuTopology(kvm.supportedCpuid(), spec.vcpus());
@@ -102,6 +113,23 @@ final class Machine implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    private AcpiTables buildAcpiTables(Vm vm, List<AmlContributor> contributors) {
+        AcpiMachine.Builder acpi = AcpiMachine.builder(vm.spec().vcpus(), vm.spec().vcpus());
+        for (MmapRegion region : ram.regions()) {
+            acpi.ram(region.start().value(), region.size());
+        }
+        for (AmlContributor contributor : contributors) {
+            acpi.dsdt(contributor.dsdt(vm));
+            contributor.madtEntries(vm).forEach(acpi::madtEntry);
+            contributor.sratEntries(vm).forEach(acpi::sratEntry);
+        }
+        return AcpiTables.build(acpi.build());
+    }
+
+    List<AcpiTable> acpiTables() {
+        return acpiTables.tables();
     }
 
     private InterruptLine interruptLine(int gsi) {

@@ -1,5 +1,6 @@
 package io.hotvisor.vmm.runtime;
 
+import io.hotvisor.vmm.api.AmlContributor;
 import io.hotvisor.vmm.api.BootMarker;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmConsole;
@@ -7,6 +8,7 @@ import io.hotvisor.vmm.api.VmEvent;
 import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.api.VmState;
+import io.hotvisor.vmm.api.acpi.AcpiTable;
 import io.hotvisor.vmm.boot.BzImage;
 import io.hotvisor.vmm.kvm.Kvm;
 import java.nio.file.Path;
@@ -35,6 +37,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
 
     private final VmSpec spec;
     private final Supplier<Kvm> kvm;
+    private final Supplier<List<AmlContributor>> amlContributors;
     private final SerialConsole console;
     private final Observer observer;
     private VmState state = VmState.CREATED;
@@ -46,13 +49,15 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     private int generation;
 
     /** Checks the kernel image now, so a bad one fails the definition, not the first start. */
-    public VirtualMachine(VmSpec spec, Supplier<Kvm> kvm, Path dataDirectory, Observer observer) {
+    public VirtualMachine(VmSpec spec, Supplier<Kvm> kvm, Supplier<List<AmlContributor>> amlContributors,
+                          Path dataDirectory, Observer observer) {
         this.spec = spec.validate();
         BzImage.parse(Path.of(spec.kernel()));
         if (spec.initrd() != null && !Path.of(spec.initrd()).toFile().isFile()) {
             throw new VmException(spec.name() + ": initrd " + spec.initrd() + ": no such file");
         }
         this.kvm = kvm;
+        this.amlContributors = amlContributors;
         this.observer = observer;
         this.console = new SerialConsole(dataDirectory.resolve("console.log"));
     }
@@ -94,7 +99,8 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     private void boot() {
         Machine booted;
         try {
-            booted = new Machine(kvm.get(), spec, BzImage.parse(Path.of(spec.kernel())), console, new Events(++generation));
+            booted = new Machine(kvm.get(), this, BzImage.parse(Path.of(spec.kernel())), amlContributors.get(), console,
+                    new Events(++generation));
         } catch (RuntimeException e) {
             fail("start failed: " + e.getMessage());
             throw e instanceof VmException ? e : new VmException(name() + ": start failed: " + e.getMessage(), e);
@@ -158,6 +164,11 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     @Override
     public synchronized List<BootMarker> bootMarkers() {
         return machine == null ? lastMarkers : machine.bootMarkers();
+    }
+
+    @Override
+    public synchronized List<AcpiTable> acpiTables() {
+        return machine == null ? List.of() : machine.acpiTables();
     }
 
     public Path consoleLog() {

@@ -1,5 +1,6 @@
 package io.hotvisor.vmm.acpi;
 
+import io.hotvisor.vmm.api.acpi.AcpiTable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hotvisor.vmm.api.acpi.Acpica;
@@ -157,7 +158,7 @@ class AcpiTablesAcpicaTest {
     /** Writes every table but the RSDP (iasl has no use for it alone) to SIG.dat. */
     private List<Path> dumpTables(AcpiTables tables) throws IOException {
         List<Path> files = new ArrayList<>();
-        for (PlacedTable table : tables.tables()) {
+        for (AcpiTable table : tables.tables()) {
             if (!table.signature().equals("RSDP")) {
                 files.add(Files.write(workDir.resolve(table.signature() + ".dat"), table.bytes()));
             }

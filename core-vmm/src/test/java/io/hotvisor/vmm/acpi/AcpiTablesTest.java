@@ -1,5 +1,6 @@
 package io.hotvisor.vmm.acpi;
 
+import io.hotvisor.vmm.api.acpi.AcpiTable;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -32,7 +33,7 @@ class AcpiTablesTest {
     @ParameterizedTest(name = "PCI {0}")
     @ValueSource(booleans = {false, true})
     void everyTableSumsToZeroAndItsLengthFieldIsItsSize(boolean pci) {
-        for (PlacedTable table : AcpiTables.build(machine(pci)).tables()) {
+        for (AcpiTable table : AcpiTables.build(machine(pci)).tables()) {
             byte[] bytes = table.bytes();
             if (table.signature().equals("RSDP")) {
                 assertThat(sum(bytes, Rsdp.V1_LENGTH)).as("RSDP first 20 bytes").isZero();
@@ -88,9 +89,9 @@ class AcpiTablesTest {
         AcpiTables tables = AcpiTables.build(machine(true));
         long previousEnd = 0xE0000;
 
-        assertThat(tables.tables()).extracting(PlacedTable::signature)
+        assertThat(tables.tables()).extracting(AcpiTable::signature)
                 .containsExactly("RSDP", "XSDT", "FACP", "DSDT", "APIC", "SRAT", "MCFG");
-        for (PlacedTable table : tables.tables()) {
+        for (AcpiTable table : tables.tables()) {
             assertThat(table.address().value()).as(table.toString()).isGreaterThanOrEqualTo(previousEnd);
             assertThat(table.address().value() % 8).as(table.toString()).isZero();
             previousEnd = table.address().value() + table.length();
@@ -118,7 +119,7 @@ class AcpiTablesTest {
 
         AcpiTables tables = AcpiTables.build(machine);
 
-        PlacedTable last = tables.tables().get(tables.tables().size() - 1);
+        AcpiTable last = tables.tables().get(tables.tables().size() - 1);
         assertThat(last.address().value() + last.length()).isLessThanOrEqualTo(0x100000);
     }
 
@@ -129,7 +130,7 @@ class AcpiTablesTest {
 
         tables.writeTo(memory);
 
-        for (PlacedTable table : tables.tables()) {
+        for (AcpiTable table : tables.tables()) {
             int at = (int) table.address().value();
             assertThat(Arrays.copyOfRange(memory.bytes, at, at + table.length())).as(table.toString())
                     .isEqualTo(table.bytes());
@@ -179,7 +180,7 @@ class AcpiTablesTest {
         assertThat(AcpiRegisters.isResetRequest(0x34)).isFalse();
     }
 
-    private static PlacedTable tableAt(AcpiTables tables, long address) {
+    private static AcpiTable tableAt(AcpiTables tables, long address) {
         return tables.tables().stream().filter(table -> table.address().value() == address).findFirst()
                 .orElseThrow(() -> new AssertionError("no table at 0x" + Long.toHexString(address)));
     }
