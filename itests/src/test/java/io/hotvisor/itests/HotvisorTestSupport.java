@@ -1,6 +1,5 @@
 package io.hotvisor.itests;
 
-import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 import static org.ops4j.pax.exam.CoreOptions.vmOptions;
@@ -17,6 +16,8 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -36,13 +37,13 @@ import org.osgi.framework.BundleContext;
  * all test classes (they share this configuration, and the reactor strategy is PerSuite).
  *
  * <p>The distribution ships offline (no remote Maven repositories). Pax Exam installs its own
- * bundles (probe, JUnit, injection) by mvn: URL, so the container's pax-url is pointed at the
- * Maven local repository of the build, where those artifacts already are because this module
- * depends on them.
+ * bundles (feature "exam": probe support, JUnit, injection) by mvn: URL, so the container's
+ * pax-url is pointed at the Maven local repository of the build; the itests POM copies those
+ * bundles, which downloads them into that repository first.
  */
 public abstract class HotvisorTestSupport {
 
-    /** The demo VM defined by etc/io.hotvisor.vm~demo.cfg. */
+    /** The demo VM defined by etc/io.hotvisor.vm-demo.cfg (configuration io.hotvisor.vm~demo). */
     protected static final String DEMO = "demo";
     protected static final String CORE_BUNDLE = "io.hotvisor.core-vmm";
 
@@ -60,7 +61,7 @@ public abstract class HotvisorTestSupport {
     protected static final Duration GUEST_TIMEOUT = Duration.ofSeconds(60);
 
     /** Waits that already timed out once in this container, by key (shared by all test classes). */
-    private static final java.util.Map<String, String> FAILED_WAITS = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<String, String> FAILED_WAITS = new ConcurrentHashMap<>();
 
     @Inject
     protected BundleContext bundleContext;
@@ -262,7 +263,6 @@ public abstract class HotvisorTestSupport {
             sleep(pause);
             pause = Math.min(pause * 2, 1000);
         }
-        assertTrue(true);
     }
 
     protected static void sleep(long millis) {
