@@ -43,7 +43,7 @@ import org.osgi.framework.BundleContext;
  */
 public abstract class HotvisorTestSupport {
 
-    /** The demo VM defined by etc/io.hotvisor.vm-demo.cfg (configuration io.hotvisor.vm~demo). */
+    /** The demo VM defined by etc/io.hotvisor.vm~demo.cfg (configuration io.hotvisor.vm~demo). */
     protected static final String DEMO = "demo";
     protected static final String CORE_BUNDLE = "io.hotvisor.core-vmm";
 
