@@ -4,7 +4,9 @@ import io.hotvisor.vmm.api.MemorySize;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmManager;
 import io.hotvisor.vmm.api.VmSpec;
+import io.hotvisor.vmm.api.VmException;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
@@ -23,7 +25,10 @@ public class VmCreate implements Action {
     @Argument(index = 0, name = "name", description = "VM name", required = true)
     String name;
 
-    @Option(name = "--kernel", description = "bzImage to boot", required = true)
+    @Argument(index = 1, name = "options", description = "the options may also follow the name", multiValued = true)
+    List<String> trailing;
+
+    @Option(name = "--kernel", description = "bzImage to boot (required)")
     @Completion(FileCompleter.class)
     String kernel;
 
@@ -45,6 +50,10 @@ public class VmCreate implements Action {
 
     @Override
     public Object execute() {
+        TrailingOptions.apply(this, trailing);
+        if (kernel == null) {
+            throw new VmException("no kernel given: use --kernel FILE");
+        }
         VmSpec spec = new VmSpec(name, absolute(kernel), initrd == null ? null : absolute(initrd), cmdline, vcpus,
                 MemorySize.parse(memory));
         Vm vm = manager.create(spec);

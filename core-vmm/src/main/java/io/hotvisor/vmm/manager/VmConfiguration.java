@@ -30,15 +30,31 @@ public final class VmConfiguration {
     @Activate
     public VmConfiguration(@Reference VmManager manager, Map<String, Object> properties) {
         this.manager = manager;
+        this.name = define(manager, properties);
+    }
+
+    /**
+     * Defines (and if asked starts) the VM a configuration describes; returns its name, or null
+     * when the configuration is unusable (logged: the container keeps running).
+     */
+    static String define(VmManager manager, Map<String, Object> properties) {
         try {
             VmSpec spec = toSpec(properties);
             Vm vm = manager.create(spec);
-            name = spec.name();
             if (Boolean.parseBoolean(String.valueOf(properties.getOrDefault("autostart", "false")))) {
                 vm.start();
             }
+            return spec.name();
         } catch (VmException e) {
             LOG.error("configuration {}: {}", properties.get("service.pid"), e.getMessage());
+            return null;
+        }
+    }
+
+    /** Destroys a VM that {@link #define} created, if it still exists. */
+    static void undefine(VmManager manager, String name) {
+        if (name != null && manager.find(name).isPresent()) {
+            manager.destroy(name);
         }
     }
 
@@ -78,8 +94,6 @@ public final class VmConfiguration {
 
     @Deactivate
     void deactivate() {
-        if (name != null && manager.find(name).isPresent()) {
-            manager.destroy(name);
-        }
+        undefine(manager, name);
     }
 }

@@ -1,0 +1,72 @@
+package io.hotvisor.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerSuite;
+
+/** vm:create / start / acpi / destroy through the shell, and one-line errors for bad input. */
+@RunWith(HotvisorExam.class)
+@ExamReactorStrategy(PerSuite.class)
+public class VmCommandsIT extends HotvisorTestSupport {
+
+    private static String probeImage() {
+        return Path.of(System.getProperty("karaf.home"), "images", "probe-guest.img").toString();
+    }
+
+    /** Runs a command that must fail and returns its error, checked to be one line. */
+    private String error(String command) {
+        awaitBundleActive(CORE_BUNDLE, BOOT_TIMEOUT);
+        String message;
+        try {
+            message = shell(command).trim();
+        } catch (KarafShell.CommandFailedException e) {
+            message = e.error().trim();
+        }
+        assertEquals("one line from '" + command + "': " + message, 1, message.lines().count());
+        return message;
+    }
+
+    private void assertError(String command, String expected) {
+        String message = error(command);
+        assertTrue("'" + command + "' answered: " + message, message.contains(expected));
+    }
+
+    @Test
+    public void badInputGivesOneLineErrorsNamingTheProblem() throws Exception {
+        assertError("vm:create bad1 --kernel /no/such/kernel", "/no/such/kernel: no such file");
+        Path notAKernel = Files.writeString(Files.createTempFile("not-a-kernel", ".img"), "hello ".repeat(400));
+        assertError("vm:create bad2 --kernel " + notAKernel, "not a bzImage");
+        assertError("vm:create bad3 --kernel " + probeImage() + " --memory lots", "'lots' is not a memory size");
+        assertError("vm:create bad4 --kernel " + probeImage() + " --memory 1M", "too small");
+        awaitOutput("vm:list", DEMO_TIMEOUT, o -> o.lines().anyMatch(line -> line.startsWith(DEMO + " ")),
+                "the demo VM to be defined");
+        assertError("vm:create " + DEMO + " --kernel " + probeImage(), "already exists");
+        String list = shell("vm:list");
+        assertTrue("no half-created VM: " + list, list.lines().noneMatch(line -> line.startsWith("bad")));
+    }
+
+    @Test
+    @RequiresKvm
+    public void createStartInspectAndDestroyASecondVm() {
+        requireKvm();
+        shell("vm:create second --kernel " + probeImage() + " --vcpus 2 --memory 32M --cmdline \"console=ttyS0 second=1\" --start");
+        try {
+            awaitOutput("vm:log second", GUEST_TIMEOUT, o -> o.contains("smp: 2 cpus up") && o.contains("probe> "),
+                    "the second VM's probe guest to bring up 2 CPUs");
+            String tables = shell("vm:acpi second");
+            for (String signature : new String[] {"RSDP", "XSDT", "FACP", "DSDT", "APIC"}) {
+                assertTrue(signature + " listed: " + tables,
+                        tables.lines().anyMatch(line -> line.startsWith(signature) && line.trim().endsWith("ok")));
+            }
+        } finally {
+            shell("vm:destroy second");
+        }
+        assertTrue(shell("vm:list").lines().noneMatch(line -> line.startsWith("second")));
+    }
+}
