@@ -3,6 +3,7 @@ package io.hotvisor.vmm.api;
 import io.hotvisor.vmm.api.acpi.AcpiTable;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** A virtual machine as frontends and capabilities see it. */
@@ -36,6 +37,9 @@ public interface Vm {
 
     /** The ACPI tables of the running machine, RSDP first; empty when it is not running. */
     List<AcpiTable> acpiTables();
+
+    /** Publishes an event of this VM to every listener (QMP, JMX, Event Admin). */
+    void publish(String type, Map<String, Object> data);
 
     /** The guest's writes to the debug port 0x80 since the last start, oldest first. */
     List<BootMarker> bootMarkers();

@@ -20,6 +20,8 @@ public record VmEvent(String vm, String type, Instant timestamp, Map<String, Obj
     public static final String STOP = "STOP";
     public static final String RESUME = "RESUME";
     public static final String POWERDOWN = "POWERDOWN";
+    public static final String DEVICE_DELETED = "DEVICE_DELETED";
+    public static final String ACPI_DEVICE_OST = "ACPI_DEVICE_OST";
 
     public VmEvent {
         data = Map.copyOf(data);

@@ -200,7 +200,8 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         }
     }
 
-    private void publish(String type, Map<String, Object> data) {
+    @Override
+    public void publish(String type, Map<String, Object> data) {
         observer.event(VmEvent.of(name(), type, data));
     }
 

@@ -1,0 +1,152 @@
+package io.hotvisor.vmm.manager;
+
+import io.hotvisor.vmm.api.CapabilityMissingException;
+import io.hotvisor.vmm.api.DeviceDriver;
+import io.hotvisor.vmm.api.DeviceManager;
+import io.hotvisor.vmm.api.DeviceNotFoundException;
+import io.hotvisor.vmm.api.PluggedDevice;
+import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.api.VmEvent;
+import io.hotvisor.vmm.api.VmException;
+import io.hotvisor.vmm.api.VmListener;
+import io.hotvisor.vmm.api.VmState;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+
+/**
+ * The device registry every frontend goes through: finds the driver, keeps each VM's device ids
+ * and publishes DEVICE_DELETED when a driver reports the guest released a device. A machine
+ * that stops takes its hot-plugged devices with it.
+ */
+@Component(service = {DeviceManager.class, VmListener.class})
+public final class DeviceManagerImpl implements DeviceManager, VmListener {
+    /** Models of capabilities that may not be installed, for an error that says what to install. */
+    static final Map<String, String> CAPABILITY_OF_MODEL = Map.ofEntries(
+            Map.entry("host-x86_64-cpu", "cpu-hotplug"),
+            Map.entry("pc-dimm", "mem-hotplug"),
+            Map.entry("virtio-mem-pci", "mem-hotplug"),
+            Map.entry("virtio-balloon-pci", "mem-hotplug"),
+            Map.entry("virtio-net-pci", "pci-hotplug"),
+            Map.entry("virtio-blk-pci", "pci-hotplug"),
+            Map.entry("virtio-rng-pci", "pci-hotplug"),
+            Map.entry("vfio-pci", "pci-hotplug"),
+            Map.entry("qemu-xhci", "usb"),
+            Map.entry("usb-kbd", "usb"),
+            Map.entry("usb-tablet", "usb"),
+            Map.entry("usb-storage", "usb"));
+
+    private final Map<String, DeviceDriver> drivers = new ConcurrentHashMap<>();
+    /** VM name → its devices by id, in the order they were added. */
+    private final Map<String, Map<String, PluggedDevice>> devices = new HashMap<>();
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    public void addDriver(DeviceDriver driver) {
+        drivers.put(driver.name(), driver);
+    }
+
+    public void removeDriver(DeviceDriver driver) {
+        drivers.remove(driver.name(), driver);
+    }
+
+    @Override
+    public List<DeviceDriver> drivers() {
+        List<DeviceDriver> all = new ArrayList<>(drivers.values());
+        all.sort(Comparator.comparing(DeviceDriver::name));
+        return all;
+    }
+
+    private DeviceDriver driver(String name) {
+        DeviceDriver driver = drivers.get(name);
+        if (driver != null) {
+            return driver;
+        }
+        String capability = CAPABILITY_OF_MODEL.get(name);
+        if (capability != null) {
+            throw new CapabilityMissingException(capability);
+        }
+        throw new VmException("'" + name + "' is not a valid device model name");
+    }
+
+    @Override
+    public PluggedDevice add(Vm vm, String driverName, String id, Map<String, Object> properties) {
+        DeviceDriver driver = driver(driverName);
+        if (id == null || id.isBlank()) {
+            throw new VmException("device_add of " + driverName + " needs an id");
+        }
+        if (vm.state() != VmState.RUNNING) {
+            throw new VmException(vm.name() + " is not running (state " + vm.state().label() + ")");
+        }
+        PluggedDevice device = new PluggedDevice(id, driverName, properties, false);
+        synchronized (this) {
+            Map<String, PluggedDevice> ofVm = devices.computeIfAbsent(vm.name(), name -> new LinkedHashMap<>());
+            if (ofVm.containsKey(id)) {
+                throw new VmException("Duplicate device ID '" + id + "'");
+            }
+            ofVm.put(id, device);
+        }
+        try {
+            driver.plug(vm, id, properties);
+        } catch (RuntimeException e) {
+            forget(vm, id);
+            throw e;
+        }
+        return device;
+    }
+
+    @Override
+    public void remove(Vm vm, String id) {
+        PluggedDevice device;
+        synchronized (this) {
+            device = devices.getOrDefault(vm.name(), Map.of()).get(id);
+            if (device == null) {
+                throw new DeviceNotFoundException(id);
+            }
+        }
+        driver(device.driver()).unplug(vm, id);
+        synchronized (this) {
+            Map<String, PluggedDevice> ofVm = devices.get(vm.name());
+            if (ofVm != null) {
+                ofVm.computeIfPresent(id, (key, plugged) -> new PluggedDevice(key, plugged.driver(), plugged.properties(), true));
+            }
+        }
+    }
+
+    @Override
+    public synchronized List<PluggedDevice> list(Vm vm) {
+        return List.copyOf(devices.getOrDefault(vm.name(), Map.of()).values());
+    }
+
+    @Override
+    public void deleted(Vm vm, String id) {
+        PluggedDevice device = forget(vm, id);
+        if (device != null) {
+            vm.publish(VmEvent.DEVICE_DELETED, Map.of("device", id, "path", device.path()));
+        }
+    }
+
+    private synchronized PluggedDevice forget(Vm vm, String id) {
+        Map<String, PluggedDevice> ofVm = devices.get(vm.name());
+        return ofVm == null ? null : ofVm.remove(id);
+    }
+
+    @Override
+    public synchronized void stateChanged(Vm vm, VmState from, VmState to) {
+        if (!to.isActive()) {
+            devices.remove(vm.name());
+        }
+    }
+
+    @Override
+    public synchronized void destroyed(Vm vm) {
+        devices.remove(vm.name());
+    }
+}

@@ -1,0 +1,173 @@
+package io.hotvisor.vmm.manager;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.hotvisor.vmm.api.BootMarker;
+import io.hotvisor.vmm.api.CapabilityMissingException;
+import io.hotvisor.vmm.api.DeviceDriver;
+import io.hotvisor.vmm.api.DeviceNotFoundException;
+import io.hotvisor.vmm.api.PluggedDevice;
+import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.api.VmConsole;
+import io.hotvisor.vmm.api.VmEvent;
+import io.hotvisor.vmm.api.VmException;
+import io.hotvisor.vmm.api.VmSpec;
+import io.hotvisor.vmm.api.VmState;
+import io.hotvisor.vmm.api.acpi.AcpiTable;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class DeviceManagerImplTest {
+    private final DeviceManagerImpl manager = new DeviceManagerImpl();
+    private final FakeVm vm = new FakeVm();
+    private final List<String> calls = new ArrayList<>();
+
+    private final DeviceDriver rng = new DeviceDriver() {
+        @Override
+        public String name() {
+            return "virtio-rng-pci";
+        }
+
+        @Override
+        public String description() {
+            return "entropy";
+        }
+
+        @Override
+        public Map<String, String> properties() {
+            return Map.of();
+        }
+
+        @Override
+        public void plug(Vm target, String id, Map<String, Object> properties) {
+            if (properties.containsKey("bogus")) {
+                throw new VmException("Property 'bogus' not found");
+            }
+            calls.add("plug " + id);
+        }
+
+        @Override
+        public void unplug(Vm target, String id) {
+            calls.add("unplug " + id);
+        }
+    };
+
+    @Test
+    void addsListsAndDeletesThroughTheDriver() {
+        manager.addDriver(rng);
+        manager.add(vm, "virtio-rng-pci", "rng0", Map.of());
+        assertThat(manager.list(vm)).extracting(PluggedDevice::id).containsExactly("rng0");
+        manager.remove(vm, "rng0");
+        assertThat(manager.list(vm)).singleElement().extracting(PluggedDevice::unplugging).isEqualTo(true);
+        manager.deleted(vm, "rng0");
+        assertThat(manager.list(vm)).isEmpty();
+        assertThat(calls).containsExactly("plug rng0", "unplug rng0");
+        assertThat(vm.events).singleElement().satisfies(event -> {
+            assertThat(event.type()).isEqualTo(VmEvent.DEVICE_DELETED);
+            assertThat(event.data()).containsEntry("device", "rng0").containsEntry("path", "/machine/peripheral/rng0");
+        });
+    }
+
+    @Test
+    void refusesWithMessagesNamingTheProblem() {
+        assertThatThrownBy(() -> manager.add(vm, "no-such-driver", "x", Map.of()))
+                .hasMessage("'no-such-driver' is not a valid device model name");
+        assertThatThrownBy(() -> manager.add(vm, "host-x86_64-cpu", "c1", Map.of()))
+                .isInstanceOf(CapabilityMissingException.class)
+                .hasMessage("capability cpu-hotplug is not installed");
+        manager.addDriver(rng);
+        manager.add(vm, "virtio-rng-pci", "r1", Map.of());
+        assertThatThrownBy(() -> manager.add(vm, "virtio-rng-pci", "r1", Map.of())).hasMessage("Duplicate device ID 'r1'");
+        assertThatThrownBy(() -> manager.add(vm, "virtio-rng-pci", "r2", Map.of("bogus", 1)))
+                .hasMessage("Property 'bogus' not found");
+        assertThat(manager.list(vm)).extracting(PluggedDevice::id).containsExactly("r1");
+        assertThatThrownBy(() -> manager.remove(vm, "nope")).isInstanceOf(DeviceNotFoundException.class)
+                .hasMessage("Device 'nope' not found");
+        vm.state = VmState.PAUSED;
+        assertThatThrownBy(() -> manager.add(vm, "virtio-rng-pci", "r3", Map.of())).hasMessageContaining("not running");
+    }
+
+    @Test
+    void aStoppedMachineTakesItsDevicesAlong() {
+        manager.addDriver(rng);
+        manager.add(vm, "virtio-rng-pci", "r1", Map.of());
+        manager.stateChanged(vm, VmState.RUNNING, VmState.STOPPED);
+        assertThat(manager.list(vm)).isEmpty();
+    }
+
+    /** Only what the device manager touches. */
+    private static final class FakeVm implements Vm {
+        VmState state = VmState.RUNNING;
+        final List<VmEvent> events = new ArrayList<>();
+
+        @Override
+        public String name() {
+            return "fake";
+        }
+
+        @Override
+        public VmSpec spec() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public VmState state() {
+            return state;
+        }
+
+        @Override
+        public Duration uptime() {
+            return Duration.ZERO;
+        }
+
+        @Override
+        public Optional<String> failure() {
+            return Optional.empty();
+        }
+
+        @Override
+        public void start() {
+        }
+
+        @Override
+        public void stop() {
+        }
+
+        @Override
+        public void pause() {
+        }
+
+        @Override
+        public void resume() {
+        }
+
+        @Override
+        public void reset() {
+        }
+
+        @Override
+        public VmConsole console() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public List<AcpiTable> acpiTables() {
+            return List.of();
+        }
+
+        @Override
+        public void publish(String type, Map<String, Object> data) {
+            events.add(VmEvent.of(name(), type, data));
+        }
+
+        @Override
+        public List<BootMarker> bootMarkers() {
+            return List.of();
+        }
+    }
+}
