@@ -1,5 +1,6 @@
 package io.hotvisor.vmm.api;
 
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -10,10 +11,13 @@ import java.util.regex.Pattern;
  * @param kernel  path of a bzImage on the host
  * @param initrd  path of an initrd, or null
  * @param cmdline kernel command line (never null)
- * @param vcpus   vCPUs at boot
- * @param memory  guest RAM in bytes
+ * @param vcpus     vCPUs at boot
+ * @param maxVcpus  vCPUs the machine can have (more than {@code vcpus} needs CPU hotplug)
+ * @param memory    guest RAM in bytes
+ * @param options   settings for capabilities, by key (e.g. {@code qmp.tcp}); never null
  */
-public record VmSpec(String name, String kernel, String initrd, String cmdline, int vcpus, long memory) {
+public record VmSpec(String name, String kernel, String initrd, String cmdline, int vcpus, int maxVcpus, long memory,
+                     Map<String, String> options) {
     public static final long MIN_MEMORY = 16L << 20;
     public static final long MAX_MEMORY = 1L << 40;
     public static final int MAX_VCPUS = 255;
@@ -22,6 +26,12 @@ public record VmSpec(String name, String kernel, String initrd, String cmdline, 
 
     public VmSpec {
         cmdline = cmdline == null ? "" : cmdline;
+        options = options == null ? Map.of() : Map.copyOf(options);
+    }
+
+    /** A VM without CPU hotplug or options. */
+    public VmSpec(String name, String kernel, String initrd, String cmdline, int vcpus, long memory) {
+        this(name, kernel, initrd, cmdline, vcpus, vcpus, memory, Map.of());
     }
 
     /** Checks what can be checked without touching files; throws with a one-line message. */
@@ -35,6 +45,10 @@ public record VmSpec(String name, String kernel, String initrd, String cmdline, 
         }
         if (vcpus < 1 || vcpus > MAX_VCPUS) {
             throw new VmException(name + ": vcpus must be between 1 and " + MAX_VCPUS + ", not " + vcpus);
+        }
+        if (maxVcpus < vcpus || maxVcpus > MAX_VCPUS) {
+            throw new VmException(name + ": max-vcpus must be between vcpus (" + vcpus + ") and " + MAX_VCPUS
+                    + ", not " + maxVcpus);
         }
         if (memory < MIN_MEMORY) {
             throw new VmException(name + ": memory " + MemorySize.format(memory) + " is too small (minimum "

@@ -2,6 +2,7 @@ package io.hotvisor.vmm.command;
 
 import io.hotvisor.vmm.api.VmException;
 import java.lang.reflect.Field;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.karaf.shell.api.action.Option;
 
@@ -28,7 +29,15 @@ final class TrailingOptions {
                     throw new VmException("option " + token + " needs a value");
                 } else {
                     String value = tokens.get(++i);
-                    field.set(action, field.getType() == int.class ? parseInt(token, value) : value);
+                    if (field.getType() == List.class) {
+                        @SuppressWarnings("unchecked")
+                        List<String> values = (List<String>) field.get(action);
+                        List<String> more = values == null ? new ArrayList<>() : new ArrayList<>(values);
+                        more.add(value);
+                        field.set(action, more);
+                    } else {
+                        field.set(action, field.getType() == int.class ? parseInt(token, value) : value);
+                    }
                 }
             } catch (IllegalAccessException e) {
                 throw new IllegalStateException(e);

@@ -7,6 +7,8 @@ import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.api.VmException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
@@ -42,6 +44,13 @@ public class VmCreate implements Action {
     @Option(name = "--vcpus", description = "vCPUs at boot")
     int vcpus = 1;
 
+    @Option(name = "--max-vcpus", description = "vCPUs the VM can grow to by CPU hotplug (default: --vcpus)")
+    int maxVcpus;
+
+    @Option(name = "--option", description = "a capability option KEY=VALUE, e.g. qmp.tcp=4444 (repeatable)",
+            multiValued = true)
+    List<String> options;
+
     @Option(name = "--memory", description = "guest RAM, e.g. 512M or 2G")
     String memory = "512M";
 
@@ -55,13 +64,25 @@ public class VmCreate implements Action {
             throw new VmException("no kernel given: use --kernel FILE");
         }
         VmSpec spec = new VmSpec(name, absolute(kernel), initrd == null ? null : absolute(initrd), cmdline, vcpus,
-                MemorySize.parse(memory));
+                maxVcpus == 0 ? vcpus : maxVcpus, MemorySize.parse(memory), keyValues(options));
         Vm vm = manager.create(spec);
         if (start) {
             vm.start();
         }
         System.out.println(vm.name() + " " + vm.state().label());
         return null;
+    }
+
+    private static Map<String, String> keyValues(List<String> pairs) {
+        Map<String, String> map = new TreeMap<>();
+        for (String pair : pairs == null ? List.<String>of() : pairs) {
+            int equals = pair.indexOf('=');
+            if (equals <= 0) {
+                throw new VmException("--option " + pair + ": use KEY=VALUE");
+            }
+            map.put(pair.substring(0, equals), pair.substring(equals + 1));
+        }
+        return map;
     }
 
     private static String absolute(String file) {

@@ -16,10 +16,12 @@ public class VmInfo extends VmAction {
         line("state", vm.state().label());
         vm.failure().ifPresent(why -> line("failure", why));
         line("vcpus", vm.spec().vcpus());
+        line("max-vcpus", vm.spec().maxVcpus());
         line("memory", MemorySize.format(vm.spec().memory()) + " (" + vm.spec().memory() + " bytes)");
         line("kernel", vm.spec().kernel());
         line("initrd", vm.spec().initrd() == null ? "-" : vm.spec().initrd());
         line("cmdline", vm.spec().cmdline());
+        vm.spec().options().forEach((key, value) -> line("option " + key, value));
         line("uptime", vm.uptime().toMillis() / 1000.0 + "s");
         List<BootMarker> markers = vm.bootMarkers();
         if (!markers.isEmpty()) {

@@ -6,6 +6,8 @@ import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.api.VmManager;
 import io.hotvisor.vmm.api.VmSpec;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -22,6 +24,9 @@ import org.slf4j.LoggerFactory;
 @Component(configurationPid = VmConfiguration.FACTORY_PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = {})
 public final class VmConfiguration {
     public static final String FACTORY_PID = "io.hotvisor.vm";
+    /** Keys that map onto VmSpec fields; any other key becomes a capability option. */
+    static final Set<String> SPEC_KEYS = Set.of("name", "kernel", "initrd", "cmdline", "vcpus", "max-vcpus", "memory",
+            "autostart");
     private static final Logger LOG = LoggerFactory.getLogger(VmConfiguration.class);
 
     private final VmManager manager;
@@ -67,12 +72,22 @@ public final class VmConfiguration {
         if (name == null) {
             throw new VmException("no VM name: set 'name' or use a PID of the form " + FACTORY_PID + "~NAME");
         }
+        int vcpus = integer(name, properties, "vcpus", 1);
+        Map<String, String> options = new TreeMap<>();
+        properties.forEach((key, value) -> {
+            if (!SPEC_KEYS.contains(key) && !key.startsWith("service.") && !key.startsWith("felix.")
+                    && !key.startsWith("component.")) {
+                options.put(key, String.valueOf(value));
+            }
+        });
         return new VmSpec(name,
                 string(properties, "kernel", null),
                 string(properties, "initrd", null),
                 string(properties, "cmdline", VmSpec.DEFAULT_CMDLINE),
-                integer(name, properties, "vcpus", 1),
-                MemorySize.parse(string(properties, "memory", "512M")));
+                vcpus,
+                integer(name, properties, "max-vcpus", vcpus),
+                MemorySize.parse(string(properties, "memory", "512M")),
+                options);
     }
 
     private static String string(Map<String, Object> properties, String key, String fallback) {

@@ -1,6 +1,7 @@
 package io.hotvisor.vmm.manager;
 
 import io.hotvisor.vmm.api.AmlContributor;
+import io.hotvisor.vmm.api.CapabilityMissingException;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmEvent;
 import io.hotvisor.vmm.api.VmException;
@@ -91,6 +92,10 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
     @Override
     public Vm create(VmSpec spec) {
         spec.validate();
+        if (spec.maxVcpus() > spec.vcpus()) {
+            // Growing a VM's CPUs needs the CPU hotplug capability, which is not part of the core.
+            throw new CapabilityMissingException("cpu-hotplug");
+        }
         VirtualMachine vm;
         synchronized (this) {
             if (vms.containsKey(spec.name())) {

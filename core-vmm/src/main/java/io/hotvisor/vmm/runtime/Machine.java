@@ -93,7 +93,7 @@ final class Machine implements AutoCloseable {
                     acpiTables.rsdpAddress());
             LongModeBoot.writeTables(ram);
 
-            CpuTopology topology = new CpuTopology(kvm.supportedCpuid(), spec.vcpus());
+            CpuTopology topology = new CpuTopology(kvm.supportedCpuid(), spec.maxVcpus());
             BootMsrs msrs = new BootMsrs(kvm.msrIndexList());
             for (int id = 0; id < spec.vcpus(); id++) {
                 VcpuFd vcpu = vmFd.createVcpu(id);
@@ -116,7 +116,7 @@ final class Machine implements AutoCloseable {
     }
 
     private AcpiTables buildAcpiTables(Vm vm, List<AmlContributor> contributors) {
-        AcpiMachine.Builder acpi = AcpiMachine.builder(vm.spec().vcpus(), vm.spec().vcpus());
+        AcpiMachine.Builder acpi = AcpiMachine.builder(vm.spec().vcpus(), vm.spec().maxVcpus());
         for (MmapRegion region : ram.regions()) {
             acpi.ram(region.start().value(), region.size());
         }
