@@ -6,7 +6,7 @@ public class CapabilityMissingException extends VmException {
     private final String capability;
 
     public CapabilityMissingException(String capability) {
-        super("capability " + capability + " is not installed");
+        super("capability " + capability + " is not installed (feature hotvisor-" + capability + ")");
         this.capability = capability;
     }
 

@@ -38,6 +38,15 @@ public interface Vm {
     /** The ACPI tables of the running machine, RSDP first; empty when it is not running. */
     List<AcpiTable> acpiTables();
 
+    /** The vCPUs of the running machine; fails when the VM is not running. */
+    VcpuControl cpus();
+
+    /** Per-VM state that capabilities keep across their own updates. */
+    StateVault vault();
+
+    /** An interrupt input of the running machine's irqchip (a no-op while it does not run). */
+    InterruptLine interruptLine(int gsi);
+
     /** Publishes an event of this VM to every listener (QMP, JMX, Event Admin). */
     void publish(String type, Map<String, Object> data);
 

@@ -34,6 +34,11 @@ public record VmSpec(String name, String kernel, String initrd, String cmdline, 
         this(name, kernel, initrd, cmdline, vcpus, vcpus, memory, Map.of());
     }
 
+    /** The capabilities a VM of this shape needs besides the core. */
+    public java.util.Set<String> requiredCapabilities() {
+        return maxVcpus > vcpus ? java.util.Set.of("cpu-hotplug", "acpi-ged") : java.util.Set.of();
+    }
+
     /** Checks what can be checked without touching files; throws with a one-line message. */
     public VmSpec validate() {
         if (name == null || !NAME.matcher(name).matches()) {

@@ -2,6 +2,7 @@ package io.hotvisor.vmm.manager;
 
 import io.hotvisor.vmm.api.AmlContributor;
 import io.hotvisor.vmm.api.CapabilityMissingException;
+import io.hotvisor.vmm.api.MachineCapability;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmEvent;
 import io.hotvisor.vmm.api.VmException;
@@ -40,6 +41,7 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
     private final Map<String, VirtualMachine> vms = new LinkedHashMap<>();
     private final List<VmListener> listeners = new CopyOnWriteArrayList<>();
     private final List<AmlContributor> amlContributors = new CopyOnWriteArrayList<>();
+    private final List<MachineCapability> capabilities = new CopyOnWriteArrayList<>();
     private Kvm kvm;
 
     public VmManagerImpl() {
@@ -79,6 +81,23 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
         amlContributors.remove(contributor);
     }
 
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    public void addCapability(MachineCapability capability) {
+        capabilities.add(capability);
+        running().forEach(vm -> vm.capabilityAdded(capability));
+        LOG.info("capability {} available", capability.name());
+    }
+
+    public void removeCapability(MachineCapability capability) {
+        capabilities.remove(capability);
+        running().forEach(vm -> vm.capabilityRemoved(capability));
+        LOG.info("capability {} withdrawn", capability.name());
+    }
+
+    private synchronized List<VirtualMachine> running() {
+        return List.copyOf(vms.values());
+    }
+
     private synchronized Kvm kvm() {
         if (kvm == null) {
             if (!Kvm.available()) {
@@ -92,17 +111,18 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
     @Override
     public Vm create(VmSpec spec) {
         spec.validate();
-        if (spec.maxVcpus() > spec.vcpus()) {
-            // Growing a VM's CPUs needs the CPU hotplug capability, which is not part of the core.
-            throw new CapabilityMissingException("cpu-hotplug");
+        for (String required : spec.requiredCapabilities()) {
+            if (capabilities.stream().noneMatch(capability -> capability.name().equals(required))) {
+                throw new CapabilityMissingException(required);
+            }
         }
         VirtualMachine vm;
         synchronized (this) {
             if (vms.containsKey(spec.name())) {
                 throw new VmException("a VM named '" + spec.name() + "' already exists");
             }
-            vm = new VirtualMachine(spec, this::kvm, () -> List.copyOf(amlContributors), dataRoot.resolve(spec.name()),
-                    observer);
+            vm = new VirtualMachine(spec, this::kvm, () -> List.copyOf(capabilities), () -> List.copyOf(amlContributors),
+                    dataRoot.resolve(spec.name()), observer);
             vms.put(spec.name(), vm);
         }
         LOG.info("VM {} defined: {}", spec.name(), spec);

@@ -4,9 +4,12 @@ import io.hotvisor.vmm.acpi.AcpiMachine;
 import io.hotvisor.vmm.acpi.AcpiTables;
 import io.hotvisor.vmm.api.AmlContributor;
 import io.hotvisor.vmm.api.BootMarker;
+import io.hotvisor.vmm.api.GuestAddress;
 import io.hotvisor.vmm.api.InterruptLine;
+import io.hotvisor.vmm.api.MachineCapability;
 import io.hotvisor.vmm.api.MmioDevice;
 import io.hotvisor.vmm.api.PioDevice;
+import io.hotvisor.vmm.api.VcpuControl;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.acpi.AcpiTable;
 import io.hotvisor.vmm.api.VmSpec;
@@ -30,8 +33,9 @@ import io.hotvisor.vmm.kvm.VmFd;
 import io.hotvisor.vmm.memory.GuestRam;
 import io.hotvisor.vmm.memory.MmapRegion;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One boot of a VM: the KVM VM, its RAM, vCPUs, buses and devices, loaded and ready to run.
@@ -41,8 +45,9 @@ import java.util.List;
 final class Machine implements AutoCloseable {
     private final VmFd vmFd;
     private final GuestRam ram;
-    private final List<VcpuFd> vcpus = new ArrayList<>();
-    private final List<VcpuThread> threads = new ArrayList<>();
+    private final Vcpus vcpus;
+    private final PlatformRegisters platformRegisters;
+    private final List<MachineCapability> capabilities;
     private final IoBus<PioDevice> pio = new IoBus<>("I/O port bus");
     private final IoBus<MmioDevice> mmio = new IoBus<>("MMIO bus");
     private final Serial16550 serial;
@@ -50,8 +55,8 @@ final class Machine implements AutoCloseable {
     private final AcpiTables acpiTables;
     private final long startNanos = System.nanoTime();
 
-    Machine(Kvm kvm, Vm vm, BzImage kernel, List<AmlContributor> contributors, SerialConsole console,
-            GuestEvents events) {
+    Machine(Kvm kvm, Vm vm, BzImage kernel, List<MachineCapability> capabilities, List<AmlContributor> contributors,
+            SerialConsole console, GuestEvents events) {
         VmSpec spec = vm.spec();
         MemoryMap map = new MemoryMap(spec.memory());
         VmFd createdVm = kvm.createVm();
@@ -75,6 +80,12 @@ final class Machine implements AutoCloseable {
         }
         this.vmFd = createdVm;
         this.ram = createdRam;
+        this.capabilities = capabilities.stream()
+                .sorted(Comparator.comparingInt(MachineCapability::contributionOrder)).toList();
+        this.platformRegisters = new PlatformRegisters(mmio);
+        this.vcpus = new Vcpus(spec.name(), spec.maxVcpus(), vmFd,
+                new CpuTopology(kvm.supportedCpuid(), spec.maxVcpus()), new BootMsrs(kvm.msrIndexList()), pio, mmio,
+                events);
         try {
             this.serial = new Serial16550(interruptLine(Layout.COM1_GSI), console::output);
             this.debugPort = new DebugPort(() -> System.nanoTime() - startNanos);
@@ -93,21 +104,12 @@ final class Machine implements AutoCloseable {
                     acpiTables.rsdpAddress());
             LongModeBoot.writeTables(ram);
 
-            CpuTopology topology = new CpuTopology(kvm.supportedCpuid(), spec.maxVcpus());
-            BootMsrs msrs = new BootMsrs(kvm.msrIndexList());
             for (int id = 0; id < spec.vcpus(); id++) {
-                VcpuFd vcpu = vmFd.createVcpu(id);
-                vcpus.add(vcpu);
-                vcpu.setCpuid(topology.cpuidFor(id));
-                msrs.apply(vcpu);
-                LongModeBoot.resetFpuAndLapic(vcpu);
+                VcpuFd vcpu = vcpus.create(id);
                 if (id == 0) {
+                    vcpu.setMpState(KvmAbi.KVM_MP_STATE_RUNNABLE);
                     LongModeBoot.enter64(vcpu, placement.entry(), Layout.ZERO_PAGE);
-                } else {
-                    // Application processors wait for INIT/SIPI from the guest.
-                    vcpu.setMpState(KvmAbi.KVM_MP_STATE_UNINITIALIZED);
                 }
-                threads.add(new VcpuThread(spec.name(), vcpu, pio, mmio, events));
             }
         } catch (RuntimeException e) {
             close();
@@ -120,11 +122,18 @@ final class Machine implements AutoCloseable {
         for (MmapRegion region : ram.regions()) {
             acpi.ram(region.start().value(), region.size());
         }
-        for (AmlContributor contributor : contributors) {
-            acpi.dsdt(contributor.dsdt(vm));
-            contributor.madtEntries(vm).forEach(acpi::madtEntry);
-            contributor.sratEntries(vm).forEach(acpi::sratEntry);
+        Contribution contribution = new Contribution(platformRegisters);
+        for (MachineCapability capability : capabilities) {
+            capability.contribute(vm, contribution);
         }
+        for (AmlContributor contributor : contributors) {
+            contribution.dsdt(contributor.dsdt(vm));
+            contributor.madtEntries(vm).forEach(contribution::madtEntry);
+            contributor.sratEntries(vm).forEach(contribution::sratEntry);
+        }
+        acpi.dsdt(contribution.dsdt);
+        contribution.madt.forEach(acpi::madtEntry);
+        contribution.srat.forEach(acpi::sratEntry);
         return AcpiTables.build(acpi.build());
     }
 
@@ -132,7 +141,24 @@ final class Machine implements AutoCloseable {
         return acpiTables.tables();
     }
 
-    private InterruptLine interruptLine(int gsi) {
+    /** The capabilities this machine was built with. */
+    List<MachineCapability> capabilities() {
+        return capabilities;
+    }
+
+    Optional<RegisterPage> registerPage(String capability) {
+        return platformRegisters.registered(capability);
+    }
+
+    GuestAddress registerPageAddress(String capability) {
+        return platformRegisters.page(capability);
+    }
+
+    VcpuControl vcpus() {
+        return vcpus;
+    }
+
+    InterruptLine interruptLine(int gsi) {
         return new InterruptLine() {
             @Override
             public int gsi() {
@@ -147,17 +173,15 @@ final class Machine implements AutoCloseable {
     }
 
     void start() {
-        for (VcpuThread thread : threads) {
-            thread.start();
-        }
+        vcpus.start();
     }
 
     void pause() {
-        threads.forEach(VcpuThread::pause);
+        vcpus.pauseAll();
     }
 
     void resume() {
-        threads.forEach(VcpuThread::resume);
+        vcpus.resumeAll();
     }
 
     void receiveConsoleInput(byte[] bytes) {
@@ -175,8 +199,7 @@ final class Machine implements AutoCloseable {
     /** Stops every vCPU thread, then closes vCPU fds, the VM fd and unmaps RAM. */
     @Override
     public void close() {
-        threads.forEach(VcpuThread::stop);
-        vcpus.forEach(VcpuFd::close);
+        vcpus.close();
         vmFd.close();
         ram.close();
     }

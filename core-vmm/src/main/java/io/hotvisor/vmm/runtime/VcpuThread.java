@@ -43,6 +43,11 @@ final class VcpuThread implements Runnable {
         this.thread.setDaemon(true);
     }
 
+    /** The kernel thread id, once the thread runs. */
+    int tid() {
+        return tid;
+    }
+
     void start() {
         thread.start();
         try {
@@ -213,6 +218,9 @@ final class VcpuThread implements Runnable {
     /** Asks the vCPU to pause and waits until it has left KVM_RUN. */
     void pause() {
         pauseRequested = true;
+        if (Thread.currentThread() == thread) {
+            return; // the loop sees the request before its next KVM_RUN
+        }
         VcpuKick.kick(vcpu, tid);
         synchronized (pauseLock) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_TIMEOUT_SECONDS);

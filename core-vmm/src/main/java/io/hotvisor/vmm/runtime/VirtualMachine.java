@@ -1,6 +1,13 @@
 package io.hotvisor.vmm.runtime;
 
 import io.hotvisor.vmm.api.AmlContributor;
+import io.hotvisor.vmm.api.GuestAddress;
+import io.hotvisor.vmm.api.InterruptLine;
+import io.hotvisor.vmm.api.MachineAttachment;
+import io.hotvisor.vmm.api.MachineCapability;
+import io.hotvisor.vmm.api.MmioDevice;
+import io.hotvisor.vmm.api.StateVault;
+import io.hotvisor.vmm.api.VcpuControl;
 import io.hotvisor.vmm.api.BootMarker;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmConsole;
@@ -13,6 +20,7 @@ import io.hotvisor.vmm.boot.BzImage;
 import io.hotvisor.vmm.kvm.Kvm;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,10 +46,15 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     private final VmSpec spec;
     private final Supplier<Kvm> kvm;
     private final Supplier<List<AmlContributor>> amlContributors;
+    private final Supplier<List<MachineCapability>> capabilities;
+    /** Capability name → the instance attached to the running machine. */
+    private final Map<String, MachineCapability> attached = new HashMap<>();
+    private volatile StateVault vault = new MapStateVault();
     private final SerialConsole console;
     private final Observer observer;
     private VmState state = VmState.CREATED;
-    private Machine machine;
+    /** Volatile: vCPU threads (in capability handlers) read it without taking this VM's lock. */
+    private volatile Machine machine;
     private String failure;
     private List<BootMarker> lastMarkers = List.of();
     private boolean closed;
@@ -49,8 +62,8 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     private int generation;
 
     /** Checks the kernel image now, so a bad one fails the definition, not the first start. */
-    public VirtualMachine(VmSpec spec, Supplier<Kvm> kvm, Supplier<List<AmlContributor>> amlContributors,
-                          Path dataDirectory, Observer observer) {
+    public VirtualMachine(VmSpec spec, Supplier<Kvm> kvm, Supplier<List<MachineCapability>> capabilities,
+                          Supplier<List<AmlContributor>> amlContributors, Path dataDirectory, Observer observer) {
         this.spec = spec.validate();
         BzImage.parse(Path.of(spec.kernel()));
         if (spec.initrd() != null && !Path.of(spec.initrd()).toFile().isFile()) {
@@ -58,6 +71,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         }
         this.kvm = kvm;
         this.amlContributors = amlContributors;
+        this.capabilities = capabilities;
         this.observer = observer;
         this.console = new SerialConsole(dataDirectory.resolve("console.log"));
     }
@@ -99,8 +113,9 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     private void boot() {
         Machine booted;
         try {
-            booted = new Machine(kvm.get(), this, BzImage.parse(Path.of(spec.kernel())), amlContributors.get(), console,
-                    new Events(++generation));
+            vault = new MapStateVault();
+            booted = new Machine(kvm.get(), this, BzImage.parse(Path.of(spec.kernel())), capabilities.get(),
+                    amlContributors.get(), console, new Events(++generation));
         } catch (RuntimeException e) {
             fail("start failed: " + e.getMessage());
             throw e instanceof VmException ? e : new VmException(name() + ": start failed: " + e.getMessage(), e);
@@ -108,6 +123,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         machine = booted;
         failure = null;
         console.connectInput(booted::receiveConsoleInput);
+        booted.capabilities().forEach(this::attach);
         booted.start();
         setState(VmState.RUNNING);
     }
@@ -175,7 +191,87 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         return console.logFile();
     }
 
+    /** A capability service appeared: it takes over the page its predecessor left on the running machine. */
+    public synchronized void capabilityAdded(MachineCapability capability) {
+        Machine running = machine;
+        if (running != null && running.registerPage(capability.name()).isPresent()
+                && !attached.containsKey(capability.name())) {
+            attach(capability);
+        }
+    }
+
+    /** A capability service is going away: it saves its state and the page holds guest accesses. */
+    public synchronized void capabilityRemoved(MachineCapability capability) {
+        Machine running = machine;
+        if (running != null && attached.get(capability.name()) == capability) {
+            attached.remove(capability.name());
+            running.registerPage(capability.name()).ifPresent(RegisterPage::hold);
+            try {
+                capability.detach(this, attachment(running, capability.name()));
+            } catch (RuntimeException e) {
+                LOG.warn("VM {}: capability {} failed to detach: {}", name(), capability.name(), e.toString());
+            }
+        }
+    }
+
+    private void attach(MachineCapability capability) {
+        try {
+            capability.attach(this, attachment(machine, capability.name()));
+            attached.put(capability.name(), capability);
+        } catch (RuntimeException e) {
+            LOG.warn("VM {}: capability {} failed to attach: {}", name(), capability.name(), e.toString());
+        }
+    }
+
+    private MachineAttachment attachment(Machine running, String capability) {
+        return new MachineAttachment() {
+            @Override
+            public void handleRegisters(MmioDevice handler) {
+                running.registerPage(capability).orElseThrow(() -> new VmException(
+                        "capability " + capability + " did not ask for a register page")).attach(handler);
+            }
+
+            @Override
+            public GuestAddress registerPage() {
+                return running.registerPageAddress(capability);
+            }
+        };
+    }
+
+    @Override
+    public VcpuControl cpus() {
+        Machine running = machine;
+        if (running == null) {
+            throw new VmException(name() + " is not running (state " + state().label() + ")");
+        }
+        return running.vcpus();
+    }
+
+    @Override
+    public StateVault vault() {
+        return vault;
+    }
+
+    @Override
+    public InterruptLine interruptLine(int gsi) {
+        return new InterruptLine() {
+            @Override
+            public int gsi() {
+                return gsi;
+            }
+
+            @Override
+            public void set(boolean asserted) {
+                Machine running = machine;
+                if (running != null) {
+                    running.interruptLine(gsi).set(asserted);
+                }
+            }
+        };
+    }
+
     private void teardown() {
+        attached.clear();
         if (machine != null) {
             console.connectInput(null);
             lastMarkers = machine.bootMarkers();

@@ -1,0 +1,25 @@
+package io.hotvisor.vmm.api;
+
+import io.hotvisor.vmm.api.acpi.Aml;
+import java.util.List;
+
+/** What a capability adds to a machine while it is built. */
+public interface MachineContribution {
+    /** The guest physical address of this capability's 4 KiB register page (DESIGN.md §4). */
+    GuestAddress registerPage(String capability);
+
+    void dsdt(List<? extends Aml> aml);
+
+    void madtEntry(byte[] entry);
+
+    void sratEntry(byte[] entry);
+
+    /** Asks the GED to call {@code scanMethod} (an absolute AML path) when {@code bit} is raised. */
+    void gedEvent(int bit, String scanMethod);
+
+    /** GED events registered so far (the GED contributes last and reads them). */
+    List<GedEvent> gedEvents();
+
+    record GedEvent(int bit, String scanMethod) {
+    }
+}
