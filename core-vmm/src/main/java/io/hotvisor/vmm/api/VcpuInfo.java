@@ -16,8 +16,10 @@ public record VcpuInfo(int id, int socketId, int coreId, int threadId, State sta
         ABSENT,
         /** Plugged; the guest has not picked it up yet. */
         PENDING_ADD,
-        /** Plugged and known to the guest. */
+        /** Plugged; the guest took the insert event but has not reported it online. */
         PRESENT,
+        /** Running in the guest (boot CPUs, and hot-added ones the guest reported as added). */
+        ONLINE,
         /** The guest was asked to eject it. */
         PENDING_REMOVE;
 

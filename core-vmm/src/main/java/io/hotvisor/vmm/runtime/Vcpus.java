@@ -66,7 +66,7 @@ final class Vcpus implements VcpuControl {
         resetLapics[id] = vcpu.lapic();
         vcpu.setMpState(KvmAbi.KVM_MP_STATE_UNINITIALIZED);
         threads[id] = new VcpuThread(vmName, vcpu, pio, mmio, events);
-        states[id] = VcpuInfo.State.PRESENT;
+        states[id] = VcpuInfo.State.ONLINE;
         return vcpu;
     }
 
@@ -146,9 +146,9 @@ final class Vcpus implements VcpuControl {
             vcpu.setLapic(resetLapics[id]);
             vcpu.setMpState(KvmAbi.KVM_MP_STATE_UNINITIALIZED);
             parked[id] = false;
-            states[id] = VcpuInfo.State.PRESENT;
             threads[id].resume();
         }
+        states[id] = VcpuInfo.State.PENDING_ADD;
     }
 
     @Override

@@ -1,0 +1,179 @@
+package io.hotvisor.cpuhotplug;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The register block state machine, driven as the AML (CSCN, CEJ0, COST) drives it. */
+class CpuHotplugControllerTest {
+    private final boolean[] present = {true, false, false, false};
+    private final List<String> actions = new ArrayList<>();
+    private final CpuHotplugController.Actions recording = new CpuHotplugController.Actions() {
+        @Override
+        public boolean present(int cpu) {
+            return present[cpu];
+        }
+
+        @Override
+        public void plug(int cpu) {
+            present[cpu] = true;
+            actions.add("plug " + cpu);
+        }
+
+        @Override
+        public void ejected(int cpu, String deviceId) {
+            present[cpu] = false;
+            actions.add("ejected " + cpu + " " + deviceId);
+        }
+
+        @Override
+        public void ost(int cpu, String deviceId, int event, int status) {
+            actions.add("ost " + cpu + " " + event + "/" + status);
+        }
+
+        @Override
+        public void notifyGuest() {
+            actions.add("ged");
+        }
+    };
+    private final CpuHotplugController controller = new CpuHotplugController(4, recording);
+
+    private void write(int offset, int value, int size) {
+        byte[] data = new byte[size];
+        for (int i = 0; i < size; i++) {
+            data[i] = (byte) (value >>> (8 * i));
+        }
+        controller.write(offset, data);
+    }
+
+    private int read(int offset, int size) {
+        byte[] data = new byte[size];
+        controller.read(offset, data);
+        int value = 0;
+        for (int i = 0; i < size; i++) {
+            value |= (data[i] & 0xFF) << (8 * i);
+        }
+        return value;
+    }
+
+    private int flagsOf(int cpu) {
+        write(CpuControllerRegisters.SELECTOR, cpu, 4);
+        return read(CpuControllerRegisters.FLAGS, 1);
+    }
+
+    /** One CSCN loop pass: select next CPU with an event; returns "insert N", "remove N" or null. */
+    private String scanStep() {
+        write(CpuControllerRegisters.COMMAND, CpuControllerRegisters.COMMAND_NEXT_WITH_EVENT, 1);
+        int flags = read(CpuControllerRegisters.FLAGS, 1);
+        int cpu = read(CpuControllerRegisters.DATA, 4);
+        if ((flags & CpuControllerRegisters.FLAG_INSERT) != 0) {
+            write(CpuControllerRegisters.FLAGS, CpuControllerRegisters.CONTROL_CLEAR_INSERT, 1);
+            return "insert " + cpu;
+        }
+        if ((flags & CpuControllerRegisters.FLAG_REMOVE) != 0) {
+            write(CpuControllerRegisters.FLAGS, CpuControllerRegisters.CONTROL_CLEAR_REMOVE, 1);
+            return "remove " + cpu;
+        }
+        return null;
+    }
+
+    private void ost(int cpu, int event, int status) {
+        write(CpuControllerRegisters.SELECTOR, cpu, 4);
+        write(CpuControllerRegisters.COMMAND, CpuControllerRegisters.COMMAND_OST_EVENT, 1);
+        write(CpuControllerRegisters.DATA, event, 4);
+        write(CpuControllerRegisters.COMMAND, CpuControllerRegisters.COMMAND_OST_STATUS, 1);
+        write(CpuControllerRegisters.DATA, status, 4);
+    }
+
+    private void eject(int cpu) {
+        write(CpuControllerRegisters.SELECTOR, cpu, 4);
+        write(CpuControllerRegisters.FLAGS, CpuControllerRegisters.CONTROL_EJECT, 1);
+    }
+
+    @Test
+    void hotAddIsFoundByTheScanAndReportedBack() {
+        assertThat(controller.add(-1, "cpu1")).isEqualTo(1);
+        assertThat(actions).containsExactly("plug 1", "ged");
+        assertThat(flagsOf(1)).isEqualTo(CpuControllerRegisters.FLAG_ENABLED | CpuControllerRegisters.FLAG_INSERT);
+        write(CpuControllerRegisters.SELECTOR, 0, 4);
+        assertThat(scanStep()).isEqualTo("insert 1");
+        assertThat(scanStep()).isNull();
+        assertThat(flagsOf(1)).isEqualTo(CpuControllerRegisters.FLAG_ENABLED);
+        ost(1, CpuControllerRegisters.OST_INSERT, CpuControllerRegisters.OST_SUCCESS);
+        assertThat(actions).endsWith("ost 1 1/0");
+    }
+
+    @Test
+    void removalGoesThroughEjectRequestAndEject() {
+        controller.add(2, "c2");
+        scanStep();
+        controller.remove(2);
+        assertThat(flagsOf(2) & CpuControllerRegisters.FLAG_REMOVE).isNotZero();
+        assertThat(scanStep()).isEqualTo("remove 2");
+        eject(2);
+        assertThat(actions).contains("ejected 2 c2");
+        assertThat(present[2]).isFalse();
+        assertThat(controller.pendingRemoval()).isEmpty();
+    }
+
+    @Test
+    void archIdCommandReturnsTheApicId() {
+        write(CpuControllerRegisters.SELECTOR, 3, 4);
+        write(CpuControllerRegisters.COMMAND, CpuControllerRegisters.COMMAND_ARCH_ID, 1);
+        assertThat(read(CpuControllerRegisters.DATA, 4)).isEqualTo(3);
+        assertThat(read(CpuControllerRegisters.SELECTOR, 4)).isZero();
+    }
+
+    @Test
+    void refusesWhatTheIssueForbids() {
+        assertThatThrownBy(() -> controller.add(4, null)).hasMessageContaining("beyond max-vcpus");
+        assertThatThrownBy(() -> controller.add(0, null)).hasMessage("CPU 0 is already present");
+        assertThatThrownBy(() -> controller.remove(0)).hasMessage("CPU 0 cannot be removed");
+        assertThatThrownBy(() -> controller.remove(3)).hasMessage("CPU 3 is not present");
+        controller.add(1, null);
+        controller.add(2, null);
+        controller.remove(1);
+        assertThatThrownBy(() -> controller.remove(2)).hasMessage("the removal of CPU 1 is still pending");
+        present[3] = true;
+        assertThatThrownBy(() -> controller.add(-1, null)).hasMessageContaining("all 4 possible CPUs are present");
+    }
+
+    @Test
+    void theGuestCannotEjectACpuTheVmmDidNotMark() {
+        controller.add(1, null);
+        eject(1);
+        eject(0);
+        assertThat(actions).noneMatch(action -> action.startsWith("ejected"));
+        assertThat(present[1]).isTrue();
+    }
+
+    @Test
+    void garbageFromTheGuestIsHarmless() {
+        for (int offset = 0; offset < 16; offset++) {
+            for (int size : new int[] {1, 2, 4, 8}) {
+                write(offset, 0xFFFFFFFF, size);
+                read(offset, size);
+            }
+        }
+        write(CpuControllerRegisters.SELECTOR, 1000, 4);
+        assertThat(read(CpuControllerRegisters.FLAGS, 1)).isIn(0, CpuControllerRegisters.FLAG_ENABLED);
+        assertThat(present).containsExactly(true, false, false, false);
+    }
+
+    @Test
+    void stateSurvivesARoundTripThroughTheVault() {
+        controller.add(1, "cpu1");
+        write(CpuControllerRegisters.SELECTOR, 1, 4);
+        CpuHotplugState state = controller.state();
+        String json = new com.google.gson.Gson().toJson(state);
+        CpuHotplugController restored = new CpuHotplugController(
+                new com.google.gson.Gson().fromJson(json, CpuHotplugState.class), recording);
+        byte[] flags = new byte[1];
+        restored.read(CpuControllerRegisters.FLAGS, flags);
+        assertThat(flags[0] & CpuControllerRegisters.FLAG_INSERT).isNotZero(); // the pending insert survived
+        assertThat(restored.cpuOfDevice("cpu1")).hasValue(1);
+    }
+}
