@@ -8,6 +8,8 @@ public final class Layout {
     }
 
     public static final GuestAddress BOOT_GDT = GuestAddress.of(0x500);
+    /** PVH boot: hvm_start_info, module list and memory map (one page; no zero page then). */
+    public static final GuestAddress PVH_START_INFO = GuestAddress.of(0x6000);
     public static final GuestAddress ZERO_PAGE = GuestAddress.of(0x7000);
     public static final GuestAddress BOOT_STACK_TOP = GuestAddress.of(0x8ff0);
     public static final GuestAddress PML4 = GuestAddress.of(0x9000);

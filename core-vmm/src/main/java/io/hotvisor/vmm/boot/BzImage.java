@@ -15,7 +15,7 @@ import java.util.Arrays;
  * A Linux x86 bzImage, parsed and checked per Documentation/arch/x86/boot.rst. Immutable; the file
  * is read once into memory.
  */
-public final class BzImage {
+public final class BzImage implements KernelImage {
     public static final int MIN_PROTOCOL = PROTOCOL_2_06;
     /** Two sectors: the boot sector and the first setup sector, which hold the whole header. */
     private static final int MIN_FILE_SIZE = 1024;
@@ -104,8 +104,14 @@ public final class BzImage {
         return new BzImage(file, bytes);
     }
 
+    @Override
     public Path file() {
         return file;
+    }
+
+    @Override
+    public String format() {
+        return "bzImage";
     }
 
     /** (major << 8) + minor, e.g. 0x020F. */

@@ -68,7 +68,7 @@ public final class KernelLoader {
         return new Placement(kernelStart.plus(ENTRY_64_OFFSET), initrdAddress, initrdSize);
     }
 
-    private static byte[] readInitrd(Path initrd) {
+    static byte[] readInitrd(Path initrd) {
         try {
             return Files.readAllBytes(initrd);
         } catch (NoSuchFileException e) {

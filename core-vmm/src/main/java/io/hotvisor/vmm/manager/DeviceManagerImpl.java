@@ -82,7 +82,7 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
         if (id == null || id.isBlank()) {
             throw new VmException("device_add of " + driverName + " needs an id");
         }
-        if (vm.state() != VmState.RUNNING) {
+        if (!vm.state().isActive()) {
             throw new VmException(vm.name() + " is not running (state " + vm.state().label() + ")");
         }
         PluggedDevice device = new PluggedDevice(id, driverName, properties, false);

@@ -16,10 +16,9 @@ import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.arch.BootMsrs;
 import io.hotvisor.vmm.arch.CpuTopology;
 import io.hotvisor.vmm.arch.Layout;
-import io.hotvisor.vmm.arch.LongModeBoot;
 import io.hotvisor.vmm.arch.MemoryMap;
-import io.hotvisor.vmm.boot.BzImage;
-import io.hotvisor.vmm.boot.KernelLoader;
+import io.hotvisor.vmm.arch.KernelBoot;
+import io.hotvisor.vmm.boot.KernelImage;
 import io.hotvisor.vmm.devices.AcpiSleepReset;
 import io.hotvisor.vmm.devices.DebugPort;
 import io.hotvisor.vmm.devices.I8042;
@@ -55,7 +54,7 @@ final class Machine implements AutoCloseable {
     private final AcpiTables acpiTables;
     private final long startNanos = System.nanoTime();
 
-    Machine(Kvm kvm, Vm vm, BzImage kernel, List<MachineCapability> capabilities, List<AmlContributor> contributors,
+    Machine(Kvm kvm, Vm vm, KernelImage kernel, List<MachineCapability> capabilities, List<AmlContributor> contributors,
             SerialConsole console, GuestEvents events) {
         VmSpec spec = vm.spec();
         MemoryMap map = new MemoryMap(spec.memory());
@@ -98,17 +97,14 @@ final class Machine implements AutoCloseable {
 
             this.acpiTables = buildAcpiTables(vm, contributors);
             acpiTables.writeTo(ram);
-            KernelLoader.Placement placement = KernelLoader.load(ram, kernel,
-                    spec.initrd() == null ? null : Path.of(spec.initrd()), spec.cmdline(),
-                    Layout.KERNEL_START, Layout.CMDLINE, Layout.ZERO_PAGE, map.lowRamEnd(), map.e820(),
-                    acpiTables.rsdpAddress());
-            LongModeBoot.writeTables(ram);
+            KernelBoot.Entry entry = KernelBoot.load(ram, kernel,
+                    spec.initrd() == null ? null : Path.of(spec.initrd()), spec.cmdline(), map, acpiTables.rsdpAddress());
 
             for (int id = 0; id < spec.vcpus(); id++) {
                 VcpuFd vcpu = vcpus.create(id);
                 if (id == 0) {
                     vcpu.setMpState(KvmAbi.KVM_MP_STATE_RUNNABLE);
-                    LongModeBoot.enter64(vcpu, placement.entry(), Layout.ZERO_PAGE);
+                    entry.enter(vcpu);
                 }
             }
         } catch (RuntimeException e) {

@@ -48,7 +48,9 @@ final class VcpuThread implements Runnable {
         return tid;
     }
 
-    void start() {
+    /** Starts the thread; a paused one waits (out of KVM_RUN) for {@link #resume()}. */
+    void start(boolean paused) {
+        pauseRequested = paused;
         thread.start();
         try {
             if (!ready.await(READY_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {

@@ -75,7 +75,7 @@ final class Vcpus implements VcpuControl {
         started = true;
         for (VcpuThread thread : threads) {
             if (thread != null) {
-                thread.start();
+                thread.start(false);
             }
         }
     }
@@ -135,18 +135,21 @@ final class Vcpus implements VcpuControl {
         if (states[id] != VcpuInfo.State.ABSENT) {
             throw new VmException("CPU " + id + " is already present");
         }
-        if (!started || paused) {
+        if (!started) {
             throw new VmException("CPUs can be plugged only while the VM runs");
         }
         if (fds[id] == null) {
             create(id);
-            threads[id].start();
+            // On a paused VM the new vCPU waits with the others until the VM resumes.
+            threads[id].start(paused);
         } else {
             VcpuFd vcpu = Objects.requireNonNull(fds[id]);
             vcpu.setLapic(resetLapics[id]);
             vcpu.setMpState(KvmAbi.KVM_MP_STATE_UNINITIALIZED);
             parked[id] = false;
-            threads[id].resume();
+            if (!paused) {
+                threads[id].resume();
+            }
         }
         states[id] = VcpuInfo.State.PENDING_ADD;
     }

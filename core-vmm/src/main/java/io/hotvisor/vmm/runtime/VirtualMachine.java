@@ -16,7 +16,7 @@ import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.api.VmState;
 import io.hotvisor.vmm.api.acpi.AcpiTable;
-import io.hotvisor.vmm.boot.BzImage;
+import io.hotvisor.vmm.boot.KernelImage;
 import io.hotvisor.vmm.kvm.Kvm;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,7 +65,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     public VirtualMachine(VmSpec spec, Supplier<Kvm> kvm, Supplier<List<MachineCapability>> capabilities,
                           Supplier<List<AmlContributor>> amlContributors, Path dataDirectory, Observer observer) {
         this.spec = spec.validate();
-        BzImage.parse(Path.of(spec.kernel()));
+        KernelImage.open(Path.of(spec.kernel()));
         if (spec.initrd() != null && !Path.of(spec.initrd()).toFile().isFile()) {
             throw new VmException(spec.name() + ": initrd " + spec.initrd() + ": no such file");
         }
@@ -114,7 +114,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         Machine booted;
         try {
             vault = new MapStateVault();
-            booted = new Machine(kvm.get(), this, BzImage.parse(Path.of(spec.kernel())), capabilities.get(),
+            booted = new Machine(kvm.get(), this, KernelImage.open(Path.of(spec.kernel())), capabilities.get(),
                     amlContributors.get(), console, new Events(++generation));
         } catch (RuntimeException e) {
             fail("start failed: " + e.getMessage());

@@ -86,7 +86,7 @@ class DeviceManagerImplTest {
         assertThat(manager.list(vm)).extracting(PluggedDevice::id).containsExactly("r1");
         assertThatThrownBy(() -> manager.remove(vm, "nope")).isInstanceOf(DeviceNotFoundException.class)
                 .hasMessage("Device 'nope' not found");
-        fake.state = VmState.PAUSED;
+        fake.state = VmState.STOPPED;
         assertThatThrownBy(() -> manager.add(vm, "virtio-rng-pci", "r3", Map.of())).hasMessageContaining("not running");
     }
 
