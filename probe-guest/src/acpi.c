@@ -256,9 +256,32 @@ static void mcfg_print(const u8 *t)
 	}
 }
 
+/* Does the DSDT hold the strings "ACPI0013" (GED) and "ACPI0010" (CPU hotplug
+ * container \_SB.CPUS)? No AML parsing: Horspool search for both at once (they
+ * share the prefix "ACPI001"), skipping up to 8 bytes per step. */
+static void dsdt_scan(const u8 *t)
+{
+	static const u8 less[256] = {	/* 8 - Horspool shift of the byte under the last position */
+		['A'] = 1, ['C'] = 2, ['P'] = 3, ['I'] = 4, ['0'] = 6, ['1'] = 7,
+	};
+	const u64 prefix = 0x0031303049504341UL;	/* "ACPI001", little endian */
+	u32 len = r32(t, 4);
+
+	for (u32 i = HDR_LEN; i + 8 <= len; i += 8u - less[t[i + 7]]) {
+		u8 c = t[i + 7];
+
+		if ((c == '3' || c == '0') && (r64(t, i) & 0x00ffffffffffffffUL) == prefix) {
+			if (c == '3')
+				acpi.have_ged = 1;
+			else
+				acpi.have_cpuhp = 1;
+		}
+	}
+}
+
 void acpi_walk(void)
 {
-	const u8 *rsdp, *root, *fadt = NULL, *madt = NULL, *srat = NULL, *mcfg = NULL;
+	const u8 *rsdp, *root, *fadt = NULL, *dsdt = NULL, *madt = NULL, *srat = NULL, *mcfg = NULL;
 	u64 xsdt;
 	u32 esz, n;
 	u8 rev;
@@ -291,7 +314,7 @@ void acpi_walk(void)
 		switch (r32(t, 0)) {
 		case SIG('F', 'A', 'C', 'P'):
 			fadt = t;
-			table(fadt_dsdt(t));
+			dsdt = table(fadt_dsdt(t));
 			break;
 		case SIG('A', 'P', 'I', 'C'):
 			madt = t;
@@ -304,6 +327,8 @@ void acpi_walk(void)
 			break;
 		}
 	}
+	if (dsdt)
+		dsdt_scan(dsdt);
 	if (fadt) {
 		fadt_parse(fadt);
 		fadt_print();

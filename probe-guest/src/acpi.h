@@ -23,6 +23,8 @@ struct acpi_info {
 	unsigned ncpus;			/* MADT entries with Enabled set */
 	unsigned n_online_capable;	/* ... with Online Capable set (and not Enabled) */
 	u32 cpu_ids[ACPI_MAX_CPUS];	/* APIC ids of the enabled ones (first 256) */
+	int have_ged;			/* the DSDT holds "ACPI0013" */
+	int have_cpuhp;			/* the DSDT holds "ACPI0010" (CPU hotplug container) */
 };
 
 extern struct acpi_info acpi;

@@ -4,12 +4,14 @@
 #include "serial.h"
 #include "acpi.h"
 #include "smp.h"
+#include "ged.h"
 
 static void cmd_help(const char *args);
 static void cmd_reboot(const char *args);
 static void cmd_poweroff(const char *args);
 static void cmd_acpi(const char *args);
 static void cmd_cpus(const char *args);
+static void cmd_hotplug(const char *args);
 
 static const struct command commands[] = {
 	{ "help",	"list the commands",				cmd_help },
@@ -17,6 +19,7 @@ static const struct command commands[] = {
 	{ "poweroff",	"ACPI S5: SLP_TYP 5 | SLP_EN to the FADT sleep control register", cmd_poweroff },
 	{ "acpi",	"walk the ACPI tables again and print them",	cmd_acpi },
 	{ "cpus",	"list the online CPUs (APIC ids)",		cmd_cpus },
+	{ "hotplug",	"CPU hotplug controller: enabled flag of each possible CPU", cmd_hotplug },
 };
 
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
@@ -48,13 +51,13 @@ static void cmd_reboot(const char *args)
 #define SLP_TYP_S5	5
 #define SLP_EN		(1 << 5)
 
-static void cmd_poweroff(const char *args)
+/* Also the GED power button (ged.c). */
+void poweroff(void)
 {
 	static volatile u32 never;
 	const struct acpi_gas *g = &acpi.sleep_ctl;
 	u8 v = (SLP_TYP_S5 << 2) | SLP_EN;	/* 0x34: hardware-reduced sleep control */
 
-	(void)args;
 	if (!g->addr || (g->space != 0 && g->space != 1) || (g->space == 1 && g->addr > 0xffff) ||
 	    (g->space == 0 && g->addr >= (1UL << 32))) {
 		con_puts("poweroff: no ACPI sleep register\r\n");
@@ -67,6 +70,12 @@ static void cmd_poweroff(const char *args)
 		*(volatile u8 *)g->addr = v;
 	wait_for_count(&never, 1, 1000);	/* the VMM should stop us meanwhile */
 	con_puts("poweroff: still running\r\n");
+}
+
+static void cmd_poweroff(const char *args)
+{
+	(void)args;
+	poweroff();
 }
 
 static void cmd_acpi(const char *args)
@@ -88,6 +97,12 @@ static void cmd_cpus(const char *args)
 		}
 	}
 	con_puts("\r\n");
+}
+
+static void cmd_hotplug(const char *args)
+{
+	(void)args;
+	cpuhp_report();
 }
 
 /* Run one complete line. */

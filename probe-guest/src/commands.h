@@ -14,6 +14,7 @@ struct command {
 };
 
 void shell_prompt(void);
+void poweroff(void);		/* the `poweroff` command: "powering off", ACPI S5 */
 NORETURN void shell_run(void);	/* read lines and run commands, forever */
 
 #endif

@@ -44,6 +44,8 @@ void idt_init(void)
 	for (int v = 0; v < 32; v++)
 		idt_set_gate((u8)v, (void (*)(void))(exc_stubs + 16 * v));
 	idt_set_gate(VEC_SERIAL, serial_irq_stub);
+	idt_set_gate(VEC_GED, ged_irq_stub);
+	idt_set_gate(VEC_WAKE, wake_irq_stub);
 	idt_set_gate(VEC_SPURIOUS, spurious_stub);
 	idt_load();
 }
@@ -88,17 +90,21 @@ void ioapic_route(u8 pin, u8 vector, u8 apic_id)
 #define MSR_APIC_BASE		0x1b
 #define APIC_BASE_ENABLE	(1UL << 11)
 
-void irq_init(void)
+/* Every CPU: after INIT its LAPIC is software-disabled and drops fixed interrupts. */
+void lapic_enable(void)
 {
-	u64 apic_base;
+	u64 apic_base = rdmsr(MSR_APIC_BASE);
 
-	outb(0x21, 0xff);	/* mask the master 8259 */
-	outb(0xa1, 0xff);	/* mask the slave 8259 */
-
-	apic_base = rdmsr(MSR_APIC_BASE);
 	if (!(apic_base & APIC_BASE_ENABLE))
 		wrmsr(MSR_APIC_BASE, apic_base | APIC_BASE_ENABLE);
 	mmio_write32(LAPIC_BASE + LAPIC_SVR, 0x100 | VEC_SPURIOUS);
+}
 
+void irq_init(void)
+{
+	outb(0x21, 0xff);	/* mask the master 8259 */
+	outb(0xa1, 0xff);	/* mask the slave 8259 */
+
+	lapic_enable();
 	ioapic_route(COM1_GSI, VEC_SERIAL, (u8)(mmio_read32(LAPIC_BASE + LAPIC_ID) >> 24));	/* to us, the BSP */
 }

@@ -1,4 +1,4 @@
-/* main.c - Hotvisor probe guest: boot report, ACPI walk, SMP bring-up, then the serial shell. */
+/* main.c - Hotvisor probe guest: boot report, ACPI walk, SMP bring-up, GED, then the serial shell. */
 #include "io.h"
 #include "serial.h"
 #include "interrupts.h"
@@ -6,6 +6,7 @@
 #include "acpi.h"
 #include "smp.h"
 #include "commands.h"
+#include "ged.h"
 
 NORETURN void main(const u8 *bp);
 
@@ -22,6 +23,7 @@ void main(const u8 *bp)
 
 	irq_init();
 	smp_boot();
+	ged_init();
 	serial_init();
 	shell_prompt();
 	debug_mark(MARK_PROMPT);

@@ -1,6 +1,7 @@
 /* serial.c - COM1 console. */
 #include "serial.h"
 #include "interrupts.h"
+#include "ged.h"
 
 #define UART_RBR	0	/* receive buffer (read, DLAB=0) */
 #define UART_THR	0	/* transmit holding (write, DLAB=0) */
@@ -125,6 +126,11 @@ int serial_getc_wait(void)
 {
 	for (;;) {
 		cli();
+		if (ged_pending()) {	/* GED events are handled here, outside the interrupt */
+			sti();
+			ged_process();
+			continue;
+		}
 		if (rx_head != rx_tail) {
 			u8 c = rx_buf[rx_tail];
 			rx_tail++;

@@ -21,7 +21,7 @@ void con_unlock(void);
 void serial_early_init(void);	/* enable the 16-byte FIFOs: one LSR poll per 16 bytes */
 
 void serial_init(void);		/* enable the receive interrupt (IER, OUT2) */
-int serial_getc_wait(void);	/* sleeps (sti; hlt) until a byte is buffered */
+int serial_getc_wait(void);	/* sleeps (sti; hlt) until a byte is buffered; runs GED events meanwhile */
 void serial_irq(void);		/* vector VEC_SERIAL handler, called from isr.S */
 
 #endif

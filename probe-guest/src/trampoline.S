@@ -7,7 +7,7 @@
  * address in it is computed for the copy (T(x)), so it never runs in place.
  * It goes real -> protected -> long mode on the BSP's page tables (CR3 patched
  * into ap_trampoline_cr3 before the SIPIs) and jumps to ap_start64 in the
- * image, which takes a stack and calls ap_main(apic_id).
+ * image, which takes its APIC id's stack and calls ap_main(apic_id).
  */
 #include "smp.h"
 
@@ -72,8 +72,9 @@ ap_trampoline_end:
 
 /*
  * ap_start64: long mode, trampoline GDT, no stack yet.  Load the image's GDT,
- * take the next free 4 KiB stack (lock xadd, so APs may start together) and
- * call ap_main(APIC id from the xAPIC ID register).
+ * take the 4 KiB stack of this APIC id (so a CPU that is stopped, ejected and
+ * plugged again reuses its own stack, and APs may start together) and call
+ * ap_main(APIC id from the xAPIC ID register).
  */
 	.text
 	.code64
@@ -86,11 +87,12 @@ ap_start64:
 	movl	%eax, %ss
 	movl	%eax, %fs
 	movl	%eax, %gs
-	movl	$1, %eax
-	lock xaddl %eax, ap_stack_next(%rip)
-	cmpl	$AP_STACKS, %eax
-	jae	2f				/* out of stacks: park */
-	incl	%eax
+	movl	$0xfee00020, %eax		/* LAPIC ID register, bits 31:24 */
+	movl	(%rax), %edi
+	shrl	$24, %edi
+	cmpl	$AP_STACKS, %edi
+	jae	2f				/* no stack for this id: park */
+	leal	1(%rdi), %eax
 	shll	$AP_STACK_SHIFT, %eax
 	leaq	ap_stacks(%rip), %rsp
 	addq	%rax, %rsp
@@ -98,10 +100,7 @@ ap_start64:
 	leaq	1f(%rip), %rax
 	pushq	%rax
 	lretq
-1:	movl	$0xfee00020, %eax		/* LAPIC ID register, bits 31:24 */
-	movl	(%rax), %edi
-	shrl	$24, %edi
-	call	ap_main				/* does not return */
+1:	call	ap_main				/* does not return */
 2:	cli
 	hlt
 	jmp	2b
