@@ -35,6 +35,9 @@ final class CpuHotplugController implements MmioDevice {
 
         void plug(int cpu);
 
+        /** The VMM asked the guest to eject a CPU (recorded before the guest hears of it). */
+        void removalRequested(int cpu);
+
         /** The guest ejected a CPU the VMM had asked it to remove. */
         void ejected(int cpu, String deviceId);
 
@@ -116,6 +119,7 @@ final class CpuHotplugController implements MmioDevice {
             }
             removing[cpu] = true;
             ejectRequested[cpu] = true;
+            actions.removalRequested(cpu);
         }
         actions.notifyGuest();
     }

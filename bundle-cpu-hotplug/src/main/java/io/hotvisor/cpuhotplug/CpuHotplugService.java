@@ -2,7 +2,6 @@ package io.hotvisor.cpuhotplug;
 
 import com.google.gson.Gson;
 import io.hotvisor.vmm.api.CpuHotplug;
-import io.hotvisor.vmm.api.DeviceDriver;
 import io.hotvisor.vmm.api.DeviceManager;
 import io.hotvisor.vmm.api.GedEvents;
 import io.hotvisor.vmm.api.MachineAttachment;
@@ -24,10 +23,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The CPU hotplug capability: for VMs with max-vcpus &gt; vcpus it contributes the controller AML
  * and a GED event, runs one {@link CpuHotplugController} per running VM, and offers CPU hotplug
- * both by number ({@link CpuHotplug}) and as the {@code host-x86_64-cpu} device model.
+ * by number ({@link CpuHotplug}); {@link CpuDeviceDriver} offers it as a device model.
  */
-@Component(service = {MachineCapability.class, CpuHotplug.class, DeviceDriver.class})
-public final class CpuHotplugService implements MachineCapability, CpuHotplug, DeviceDriver {
+@Component(service = {MachineCapability.class, CpuHotplug.class, CpuHotplugService.class})
+public final class CpuHotplugService implements MachineCapability, CpuHotplug {
     private static final Logger LOG = LoggerFactory.getLogger(CpuHotplugService.class);
     private static final Gson GSON = new Gson();
 
@@ -96,62 +95,17 @@ public final class CpuHotplugService implements MachineCapability, CpuHotplug, D
     @Override
     public void remove(Vm vm, int id) {
         controller(vm).remove(id);
-        vm.cpus().setState(id, VcpuInfo.State.PENDING_REMOVE);
     }
 
-    // The host-x86_64-cpu device model
-
-    @Override
-    public String description() {
-        return "a vCPU (socket-id, core-id, thread-id as query-hotpluggable-cpus lists them)";
+    /** Plugs a CPU for the device model, remembering the client's device id. */
+    void addDevice(Vm vm, int cpu, String deviceId) {
+        controller(vm).add(cpu, deviceId);
     }
 
-    @Override
-    public Map<String, String> properties() {
-        Map<String, String> properties = new LinkedHashMap<>();
-        properties.put("socket-id", "socket (always 0)");
-        properties.put("core-id", "core = APIC id of the CPU to plug");
-        properties.put("thread-id", "thread (always 0)");
-        properties.put("node-id", "NUMA node (always 0)");
-        return properties;
-    }
-
-    @Override
-    public void plug(Vm vm, String id, Map<String, Object> properties) {
-        for (String key : properties.keySet()) {
-            if (!properties().containsKey(key)) {
-                throw new VmException("Property '" + DRIVER + "." + key + "' not found");
-            }
-        }
-        int core = number(properties, "core-id", -1);
-        if (core < 0) {
-            throw new VmException(DRIVER + ": core-id is required");
-        }
-        for (String zero : new String[] {"socket-id", "thread-id", "node-id"}) {
-            if (number(properties, zero, 0) != 0) {
-                throw new VmException(DRIVER + ": " + zero + " must be 0 (one socket, one thread per core)");
-            }
-        }
-        controller(vm).add(core, id);
-    }
-
-    /** A property as clients send it: a JSON number or a numeric string (Kata sends strings). */
-    private static int number(Map<String, Object> properties, String key, int fallback) {
-        Object value = properties.get(key);
-        if (value == null) {
-            return fallback;
-        }
-        try {
-            return value instanceof Number n ? n.intValue() : (int) Double.parseDouble(value.toString());
-        } catch (NumberFormatException e) {
-            throw new VmException("Parameter '" + key + "' expects a number, not '" + value + "'");
-        }
-    }
-
-    @Override
-    public void unplug(Vm vm, String id) {
-        CpuHotplugController controller = controller(vm);
-        remove(vm, controller.cpuOfDevice(id).orElseThrow(() -> new VmException("device " + id + " is not a CPU")));
+    /** Starts the removal of the CPU added as {@code deviceId}. */
+    void removeDevice(Vm vm, String deviceId) {
+        remove(vm, controller(vm).cpuOfDevice(deviceId)
+                .orElseThrow(() -> new VmException("device " + deviceId + " is not a CPU")));
     }
 
     /** The controller's decisions carried out on the VM. */
@@ -170,6 +124,11 @@ public final class CpuHotplugService implements MachineCapability, CpuHotplug, D
         @Override
         public void plug(int cpu) {
             vm.cpus().plug(cpu);
+        }
+
+        @Override
+        public void removalRequested(int cpu) {
+            vm.cpus().setState(cpu, VcpuInfo.State.PENDING_REMOVE);
         }
 
         @Override

@@ -24,6 +24,11 @@ class CpuHotplugControllerTest {
         }
 
         @Override
+        public void removalRequested(int cpu) {
+            actions.add("removing " + cpu);
+        }
+
+        @Override
         public void ejected(int cpu, String deviceId) {
             present[cpu] = false;
             actions.add("ejected " + cpu + " " + deviceId);

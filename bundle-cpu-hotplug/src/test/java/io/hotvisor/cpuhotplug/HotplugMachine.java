@@ -35,7 +35,7 @@ final class HotplugMachine implements AutoCloseable {
         });
         manager.addCapability(ged);
         manager.addCapability(cpuHotplug);
-        devices.addDriver(cpuHotplug);
+        devices.addDriver(new CpuDeviceDriver(cpuHotplug));
     }
 
     Vm probe(String name, int vcpus, int maxVcpus) {

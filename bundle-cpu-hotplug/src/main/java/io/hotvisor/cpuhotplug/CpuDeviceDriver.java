@@ -1,0 +1,83 @@
+package io.hotvisor.cpuhotplug;
+
+import io.hotvisor.vmm.api.CpuHotplug;
+import io.hotvisor.vmm.api.DeviceDriver;
+import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.api.VmException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/** The {@code host-x86_64-cpu} device model: QMP {@code device_add}/{@code device_del} of vCPUs. */
+@Component(service = DeviceDriver.class)
+public final class CpuDeviceDriver implements DeviceDriver {
+    private static final Map<String, String> PROPERTIES = new LinkedHashMap<>();
+
+    static {
+        PROPERTIES.put("socket-id", "socket (always 0)");
+        PROPERTIES.put("core-id", "core = APIC id of the CPU to plug");
+        PROPERTIES.put("thread-id", "thread (always 0)");
+        PROPERTIES.put("node-id", "NUMA node (always 0)");
+    }
+
+    private final CpuHotplugService hotplug;
+
+    @Activate
+    public CpuDeviceDriver(@Reference CpuHotplugService hotplug) {
+        this.hotplug = hotplug;
+    }
+
+    @Override
+    public String name() {
+        return CpuHotplug.DRIVER;
+    }
+
+    @Override
+    public String description() {
+        return "a vCPU (socket-id, core-id, thread-id as query-hotpluggable-cpus lists them)";
+    }
+
+    @Override
+    public Map<String, String> properties() {
+        return Map.copyOf(PROPERTIES);
+    }
+
+    @Override
+    public void plug(Vm vm, String id, Map<String, Object> properties) {
+        for (String key : properties.keySet()) {
+            if (!PROPERTIES.containsKey(key)) {
+                throw new VmException("Property '" + CpuHotplug.DRIVER + "." + key + "' not found");
+            }
+        }
+        int core = number(properties, "core-id", -1);
+        if (core < 0) {
+            throw new VmException(CpuHotplug.DRIVER + ": core-id is required");
+        }
+        for (String zero : new String[] {"socket-id", "thread-id", "node-id"}) {
+            if (number(properties, zero, 0) != 0) {
+                throw new VmException(CpuHotplug.DRIVER + ": " + zero + " must be 0 (one socket, one thread per core)");
+            }
+        }
+        hotplug.addDevice(vm, core, id);
+    }
+
+    /** A property as clients send it: a JSON number or a numeric string (Kata sends strings). */
+    private static int number(Map<String, Object> properties, String key, int fallback) {
+        Object value = properties.get(key);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return value instanceof Number n ? n.intValue() : Integer.parseInt(value.toString().trim());
+        } catch (NumberFormatException e) {
+            throw new VmException("Parameter '" + key + "' expects a number, not '" + value + "'");
+        }
+    }
+
+    @Override
+    public void unplug(Vm vm, String id) {
+        hotplug.removeDevice(vm, id);
+    }
+}

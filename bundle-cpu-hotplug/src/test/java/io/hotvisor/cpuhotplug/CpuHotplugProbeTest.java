@@ -1,0 +1,147 @@
+package io.hotvisor.cpuhotplug;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.hotvisor.vmm.api.CpuHotplug;
+import io.hotvisor.vmm.api.VcpuInfo;
+import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.api.VmEvent;
+import io.hotvisor.vmm.testing.ConsoleHarness;
+import io.hotvisor.vmm.testing.RequiresKvm;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** CPU hot-add and hot-remove end to end with the probe guest walking the controller as the AML does. */
+@ExtendWith(RequiresKvm.class)
+class CpuHotplugProbeTest {
+    private static final Duration GUEST = Duration.ofSeconds(30);
+
+    @TempDir
+    Path data;
+    private HotplugMachine machine;
+    private Vm vm;
+    private ConsoleHarness console;
+
+    @BeforeEach
+    void boot() {
+        machine = new HotplugMachine(data);
+        vm = machine.probe("hp", 1, 4);
+        vm.start();
+        console = new ConsoleHarness(vm);
+        console.waitFor("probe> ", GUEST);
+    }
+
+    @AfterEach
+    void shutDown() {
+        machine.close();
+    }
+
+    private void awaitState(int cpu, VcpuInfo.State state) throws InterruptedException {
+        long deadline = System.nanoTime() + GUEST.toNanos();
+        while (vm.cpus().get(cpu).state() != state) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("CPU " + cpu + " stayed " + vm.cpus().get(cpu).state().label() + ", not "
+                        + state.label() + "; console:\n" + vm.console().recentOutput(50));
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    private void addAndRemove(int cpu) throws InterruptedException {
+        machine.devices.add(vm, CpuHotplug.DRIVER, "hcpu" + cpu, Map.of("core-id", cpu));
+        console.waitFor("cpu " + cpu + " online", GUEST);
+        awaitState(cpu, VcpuInfo.State.ONLINE);
+        machine.devices.remove(vm, "hcpu" + cpu);
+        console.waitFor("cpu " + cpu + " ejected", GUEST);
+        awaitState(cpu, VcpuInfo.State.ABSENT);
+    }
+
+    @Test
+    void addOnlineRemoveEject() throws InterruptedException {
+        machine.devices.add(vm, CpuHotplug.DRIVER, "hcpu1", Map.of("socket-id", 0, "core-id", "1",
+                "thread-id", 0));
+        console.waitFor("cpu 1 hotplug insert", GUEST);
+        console.waitFor("cpu 1 online", GUEST);
+        awaitState(1, VcpuInfo.State.ONLINE);
+        assertThat(machine.events).anySatisfy(event -> {
+            assertThat(event.type()).isEqualTo(VmEvent.ACPI_DEVICE_OST);
+            assertThat(event.data().toString()).contains("device=hcpu1", "source=1", "status=0", "slot=1");
+        });
+
+        machine.devices.remove(vm, "hcpu1");
+        console.waitFor("cpu 1 eject request", GUEST);
+        console.waitFor("cpu 1 ejected", GUEST);
+        awaitState(1, VcpuInfo.State.ABSENT);
+        assertThat(machine.events).anySatisfy(event -> {
+            assertThat(event.type()).isEqualTo(VmEvent.DEVICE_DELETED);
+            assertThat(event.data()).containsEntry("device", "hcpu1").containsEntry("path", "/machine/peripheral/hcpu1");
+        });
+        assertThat(machine.devices.list(vm)).isEmpty();
+
+        // A parked vCPU is reused.
+        assertThat(machine.cpuHotplug.add(vm, 1)).isEqualTo(1);
+        console.waitFor("cpu 1 online", GUEST);
+    }
+
+    @Test
+    void refusals() throws InterruptedException {
+        assertThatThrownBy(() -> machine.cpuHotplug.add(vm, 4)).hasMessageContaining("beyond max-vcpus");
+        assertThatThrownBy(() -> machine.cpuHotplug.remove(vm, 0)).hasMessage("CPU 0 cannot be removed");
+        assertThatThrownBy(() -> machine.cpuHotplug.remove(vm, 2)).hasMessage("CPU 2 is not present");
+        machine.cpuHotplug.add(vm, 1);
+        machine.cpuHotplug.add(vm, 2);
+        console.waitFor("cpu 2 online", GUEST);
+        awaitState(2, VcpuInfo.State.ONLINE);
+        vm.pause(); // hold the guest so that the first removal stays pending
+        machine.cpuHotplug.remove(vm, 1);
+        assertThatThrownBy(() -> machine.cpuHotplug.remove(vm, 2)).hasMessage("the removal of CPU 1 is still pending");
+        vm.resume();
+        console.waitFor("cpu 1 ejected", GUEST);
+
+        Vm fixed = machine.probe("fixed", 2, 2);
+        fixed.start();
+        assertThatThrownBy(() -> machine.cpuHotplug.add(fixed, 1)).hasMessageContaining("max-vcpus greater than vcpus");
+    }
+
+    @Test
+    void hundredCyclesLeaveThreadAndFdCountsAsTheyWere() throws InterruptedException {
+        addAndRemove(1);
+        long threads = vcpuThreads();
+        long fds = openFds();
+        for (int i = 0; i < 100; i++) {
+            addAndRemove(1 + i % 3);
+        }
+        assertThat(vcpuThreads()).isLessThanOrEqualTo(threads + 2); // CPUs 2 and 3 got their (parked) vCPU once
+        assertThat(openFds()).isLessThanOrEqualTo(fds + 2);
+        long settledThreads = vcpuThreads();
+        long settledFds = openFds();
+        for (int i = 0; i < 30; i++) {
+            addAndRemove(1 + i % 3);
+        }
+        assertThat(vcpuThreads()).isEqualTo(settledThreads);
+        assertThat(openFds()).isEqualTo(settledFds);
+    }
+
+    private static long vcpuThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("vcpu-")).count();
+    }
+
+    private static long openFds() {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
