@@ -6,6 +6,7 @@
 #include "acpi.h"
 #include "smp.h"
 #include "commands.h"
+#include "pvh.h"
 #include "ged.h"
 
 NORETURN void main(const u8 *bp);
@@ -15,6 +16,7 @@ void main(const u8 *bp)
 	debug_mark(MARK_MAIN);
 	serial_early_init();
 	con_puts("Hotvisor probe guest 0.1\r\n");
+	pvh_print();
 
 	bootparams_init(bp);
 	bootparams_print();

@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
  * the {@code io.hotvisor.vm~NAME} configuration and the {@code vm:create} options.
  *
  * @param name    unique VM name (letters, digits, '-', '_', '.')
- * @param kernel  path of a bzImage on the host
+ * @param kernel  path on the host of a bzImage, or of an ELF kernel with a PVH note (an uncompressed vmlinux)
  * @param initrd  path of an initrd, or null
  * @param cmdline kernel command line (never null)
  * @param vcpus     vCPUs at boot

@@ -36,6 +36,6 @@ public sealed interface KernelImage permits BzImage, ElfKernel {
 
     Path file();
 
-    /** How the image is entered, for messages and {@code vm:info}: "bzImage" or "ELF (PVH)". */
+    /** The image format, for messages: "bzImage" or "ELF (PVH)". */
     String format();
 }

@@ -18,7 +18,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.completers.FileCompleter;
 
-@Command(scope = "vm", name = "create", description = "Defines a VM that boots a Linux bzImage (or the probe guest)")
+@Command(scope = "vm", name = "create", description = "Defines a VM that boots a Linux bzImage or PVH vmlinux (or the probe guest)")
 @Service
 public class VmCreate implements Action {
     @Reference
@@ -30,7 +30,7 @@ public class VmCreate implements Action {
     @Argument(index = 1, name = "options", description = "the options may also follow the name", multiValued = true)
     List<String> trailing;
 
-    @Option(name = "--kernel", description = "bzImage to boot (required)")
+    @Option(name = "--kernel", description = "bzImage, or ELF vmlinux (PVH entry), to boot (required)")
     @Completion(FileCompleter.class)
     String kernel;
 

@@ -18,6 +18,18 @@ public final class TestImages {
         return existing("hotvisor.probe.image");
     }
 
+    /**
+     * The probe guest as an ELF entered through its PVH note (probe-guest/target/probe-guest.elf,
+     * built beside the image).
+     */
+    public static Path probeGuestElf() {
+        Path elf = probeGuest().resolveSibling("probe-guest.elf");
+        if (!Files.isRegularFile(elf)) {
+            fail(elf + " does not exist: the probe-guest build should have produced it");
+        }
+        return elf;
+    }
+
     /** A property of the Debian guest kernel fetched by scripts/fetch-guest-kernel.sh. */
     public static String guestKernel(String key) {
         Path file = existing("hotvisor.guestKernel.properties");
