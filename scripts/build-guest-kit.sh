@@ -160,20 +160,34 @@ unpack_busybox() {
     touch "$target/.complete"
 }
 
-busybox_version=""
-if busybox_version=$(resolve_busybox) && [[ -n "$busybox_version" ]]; then
-    busybox_dir="$CACHE_DIR/busybox/${busybox_version//:/%3a}"
-    if [[ ! -f "$busybox_dir/.complete" ]] && ! unpack_busybox "$busybox_version" "$busybox_dir"; then
-        # Stale lists can name a version the archive no longer has.
-        if DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null >>"$work/apt.log" 2>&1 \
-            && rm -f "$KIT_ROOT/.busybox-resolved" && busybox_version=$(resolve_busybox); then
+apt_updated=false
+apt_update() {
+    $apt_updated && return 1
+    apt_updated=true
+    rm -f "$KIT_ROOT/.busybox-resolved"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null >>"$work/apt.log" 2>&1 \
+        || { warn "apt-get update failed (not root, or no network?)"; return 1; }
+}
+
+# Resolve the candidate version and unpack it; on failure (no lists on a fresh machine, or stale
+# lists naming a version the archive no longer has) refresh the lists once and retry.
+fetch_busybox() {
+    local attempt
+    for attempt in 1 2; do
+        if busybox_version=$(resolve_busybox) && [[ -n "$busybox_version" ]]; then
             busybox_dir="$CACHE_DIR/busybox/${busybox_version//:/%3a}"
-            [[ -f "$busybox_dir/.complete" ]] || unpack_busybox "$busybox_version" "$busybox_dir" || busybox_version=""
-        else
-            busybox_version=""
+            if [[ -f "$busybox_dir/.complete" ]] || unpack_busybox "$busybox_version" "$busybox_dir"; then
+                return 0
+            fi
         fi
-    fi
-fi
+        [[ $attempt == 1 ]] && apt_update || break
+    done
+    busybox_version=""
+    return 1
+}
+
+busybox_version=""
+fetch_busybox || true
 if [[ -z "$busybox_version" ]]; then
     busybox_dir=$(find "$CACHE_DIR/busybox" -mindepth 2 -maxdepth 2 -name .complete -printf '%T@ %h\n' 2>/dev/null \
         | sort -rn | head -n 1 | cut -d' ' -f2- || true)
