@@ -16,6 +16,9 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 @Command(scope = "cpu", name = "set", description = "Adds or removes CPUs until the VM has COUNT")
 @Service
 public class CpuSet extends CpuAction {
+
+    @Argument(index = 2, name = "options", description = "the options may also follow the arguments", multiValued = true)
+    List<String> trailing;
     @Argument(index = 1, name = "count", description = "the number of CPUs wanted", required = true)
     int count;
 
@@ -24,6 +27,7 @@ public class CpuSet extends CpuAction {
 
     @Override
     protected Object execute(Vm vm) throws InterruptedException {
+        TrailingOptions.apply(this, trailing);
         if (count < 1 || count > vm.cpus().maxVcpus()) {
             throw new VmException("count must be between 1 and max-vcpus (" + vm.cpus().maxVcpus() + ")");
         }

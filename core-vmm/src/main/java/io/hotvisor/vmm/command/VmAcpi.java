@@ -6,6 +6,7 @@ import io.hotvisor.vmm.api.acpi.AcpiTable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
@@ -16,6 +17,9 @@ import org.apache.karaf.shell.support.completers.FileCompleter;
 @Command(scope = "vm", name = "acpi", description = "Lists a running VM's ACPI tables (--dump DIR writes SIG.dat files)")
 @Service
 public class VmAcpi extends VmAction {
+
+    @Argument(index = 1, name = "options", description = "the options may also follow the arguments", multiValued = true)
+    List<String> trailing;
     static final String FORMAT = "%-4s %-12s %7s %-6s %-8s %s%n";
 
     @Option(name = "--dump", description = "directory to write each table to as SIG.dat")
@@ -24,6 +28,7 @@ public class VmAcpi extends VmAction {
 
     @Override
     protected Object execute(Vm vm) throws Exception {
+        TrailingOptions.apply(this, trailing);
         List<AcpiTable> tables = vm.acpiTables();
         if (tables.isEmpty()) {
             throw new VmException(vm.name() + " is not running (state " + vm.state().label() + "): it has no ACPI tables");
