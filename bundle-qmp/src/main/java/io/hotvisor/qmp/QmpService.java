@@ -1,0 +1,230 @@
+package io.hotvisor.qmp;
+
+import io.hotvisor.qmp.command.CommandRegistry;
+import io.hotvisor.qmp.command.CpuCommands;
+import io.hotvisor.qmp.command.DeviceCommands;
+import io.hotvisor.qmp.command.HostQuit;
+import io.hotvisor.qmp.command.StatusCommands;
+import io.hotvisor.qmp.hmp.HmpCommands;
+import io.hotvisor.qmp.protocol.JsonWriter;
+import io.hotvisor.qmp.protocol.QmpSession;
+import io.hotvisor.qmp.server.QmpServer;
+import io.hotvisor.qmp.server.SocketPaths;
+import io.hotvisor.vmm.api.CpuHotplug;
+import io.hotvisor.vmm.api.DeviceManager;
+import io.hotvisor.vmm.api.GedEvents;
+import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.api.VmEvent;
+import io.hotvisor.vmm.api.VmException;
+import io.hotvisor.vmm.api.VmListener;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * QMP for every VM: a {@link VmListener} that starts a VM's {@link QmpServer} when the VM is
+ * defined and closes it when the VM is destroyed, and passes each VM event on to that VM's
+ * negotiated clients (the events bridge). Also runs single commands for {@code qmp:exec}.
+ * Deactivating the component (bundle stop or update) closes every socket and thread.
+ */
+@Component(service = {VmListener.class, QmpService.class}, immediate = true)
+public final class QmpService implements VmListener, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(QmpService.class);
+    /** The VM option naming a loopback TCP port for QMP. */
+    public static final String TCP_OPTION = "qmp.tcp";
+
+    private final Path dataRoot;
+    private final QmpServices services;
+    private final CommandRegistry registry = new CommandRegistry();
+    private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    /** A VM known to QMP, and its server (null if it could not listen). */
+    private record Endpoint(Vm vm, QmpServer server) {
+    }
+
+    /** The OSGi component: VM data under {@code ${karaf.data}/hotvisor}, like the VM manager's. */
+    public QmpService() {
+        this(defaultDataRoot(), new QmpServices("Hotvisor " + bundleVersion()));
+    }
+
+    public QmpService(Path dataRoot, QmpServices services) {
+        this.dataRoot = dataRoot;
+        this.services = services;
+        StatusCommands.register(registry);
+        DeviceCommands.register(registry);
+        CpuCommands.register(registry);
+        HmpCommands.register(registry);
+    }
+
+    private static Path defaultDataRoot() {
+        String karafData = System.getProperty("karaf.data");
+        return Path.of(karafData != null ? karafData : System.getProperty("java.io.tmpdir"), "hotvisor");
+    }
+
+    private static String bundleVersion() {
+        Properties properties = new Properties();
+        try (InputStream in = QmpService.class.getResourceAsStream("version.properties")) {
+            if (in != null) {
+                properties.load(in);
+            }
+        } catch (IOException e) {
+            LOG.debug("no version.properties: {}", e.toString());
+        }
+        return properties.getProperty("version", "unknown");
+    }
+
+    public QmpServices services() {
+        return services;
+    }
+
+    /** The command registry: command groups of later capabilities register here. */
+    public CommandRegistry registry() {
+        return registry;
+    }
+
+    public Optional<QmpServer> server(String vmName) {
+        return Optional.ofNullable(endpoints.get(vmName)).map(Endpoint::server);
+    }
+
+    @Override
+    public void created(Vm vm) {
+        if (closed) {
+            return;
+        }
+        endpoints.computeIfAbsent(vm.name(), name -> new Endpoint(vm, listen(vm)));
+    }
+
+    private QmpServer listen(Vm vm) {
+        QmpServer server = new QmpServer(vm, services, registry);
+        try {
+            Path preferred = SocketPaths.preferred(dataRoot.resolve(vm.name()));
+            Path path = preferred;
+            if (!SocketPaths.fits(preferred)) {
+                path = SocketPaths.fallback(vm.name());
+                LOG.warn("VM {}: {} is longer than a UNIX socket path may be ({} bytes): QMP listens on {} instead",
+                        vm.name(), preferred, SocketPaths.MAX_PATH_BYTES, path);
+            }
+            server.listenUnix(path);
+            LOG.info("VM {}: QMP on {}", vm.name(), path);
+        } catch (IOException | RuntimeException e) {
+            LOG.error("VM {}: no QMP socket: {}", vm.name(), e.toString());
+        }
+        String tcp = vm.spec().options().get(TCP_OPTION);
+        if (tcp != null && !tcp.isBlank()) {
+            try {
+                server.listenTcp(Integer.parseInt(tcp.trim()));
+                LOG.info("VM {}: QMP on tcp 127.0.0.1:{}", vm.name(), server.tcpPort());
+            } catch (IOException | RuntimeException e) {
+                LOG.error("VM {}: no QMP on tcp port '{}': {}", vm.name(), tcp, e.toString());
+            }
+        }
+        return server;
+    }
+
+    @Override
+    public void destroyed(Vm vm) {
+        Endpoint endpoint = endpoints.get(vm.name());
+        if (endpoint != null && endpoint.vm() == vm) {
+            endpoints.remove(vm.name(), endpoint);
+            endpoint.server().close();
+        }
+    }
+
+    /** The events bridge: {@code {"timestamp": {...}, "event": ..., "data": ...}} to negotiated clients. */
+    @Override
+    public void event(VmEvent event) {
+        Endpoint endpoint = endpoints.get(event.vm());
+        if (endpoint != null) {
+            endpoint.server().broadcast(JsonWriter.write(eventJson(HostQuit.rewrite(event))));
+        }
+    }
+
+    public static JsonObject eventJson(VmEvent event) {
+        JsonObject timestamp = new JsonObject();
+        timestamp.addProperty("seconds", event.timestamp().getEpochSecond());
+        timestamp.addProperty("microseconds", event.timestamp().getNano() / 1000);
+        JsonObject json = new JsonObject();
+        json.add("timestamp", timestamp);
+        json.addProperty("event", event.type());
+        if (!event.data().isEmpty()) {
+            json.add("data", JsonWriter.toJson(event.data()));
+        }
+        return json;
+    }
+
+    /**
+     * Runs QMP input on a VM as an already negotiated client would ({@code qmp:exec}); returns
+     * one JSON answer per command, in order.
+     */
+    public List<String> execute(String vmName, String input) {
+        Endpoint endpoint = endpoints.get(vmName);
+        if (endpoint == null) {
+            throw new VmException("no VM named '" + vmName + "'");
+        }
+        List<String> answers = new ArrayList<>();
+        QmpSession session = new QmpSession(endpoint.vm(), services, registry, answers::add, true);
+        byte[] bytes = (input + "\n").getBytes(StandardCharsets.UTF_8);
+        session.feed(bytes, 0, bytes.length);
+        session.flush();
+        return answers;
+    }
+
+    @Deactivate
+    @Override
+    public void close() {
+        closed = true;
+        for (String name : List.copyOf(endpoints.keySet())) {
+            Endpoint endpoint = endpoints.remove(name);
+            if (endpoint != null) {
+                endpoint.server().close();
+            }
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unsetDeviceManager")
+    void setDeviceManager(DeviceManager deviceManager) {
+        services.setDeviceManager(deviceManager);
+    }
+
+    void unsetDeviceManager(DeviceManager deviceManager) {
+        services.unset(deviceManager);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unsetCpuHotplug")
+    void setCpuHotplug(CpuHotplug cpuHotplug) {
+        services.setCpuHotplug(cpuHotplug);
+    }
+
+    void unsetCpuHotplug(CpuHotplug cpuHotplug) {
+        services.unset(cpuHotplug);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unsetGedEvents")
+    void setGedEvents(GedEvents gedEvents) {
+        services.setGedEvents(gedEvents);
+    }
+
+    void unsetGedEvents(GedEvents gedEvents) {
+        services.unset(gedEvents);
+    }
+}

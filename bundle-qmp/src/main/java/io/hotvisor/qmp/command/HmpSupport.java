@@ -1,0 +1,25 @@
+package io.hotvisor.qmp.command;
+
+import java.util.Map;
+
+/** The command groups' operations that HMP verbs share with their QMP commands. */
+public final class HmpSupport {
+    private HmpSupport() {
+    }
+
+    public static String deviceAdd(CommandContext context, String driver, String id, Map<String, Object> properties) {
+        return DeviceCommands.deviceAdd(context, driver, id, properties);
+    }
+
+    public static void deviceDel(CommandContext context, String id) {
+        DeviceCommands.deviceDel(context, id);
+    }
+
+    public static void addCpu(CommandContext context, int id) {
+        CpuCommands.addCpu(context, id);
+    }
+
+    public static void removeCpu(CommandContext context, int id) {
+        CpuCommands.removeCpu(context, id);
+    }
+}

@@ -1,0 +1,337 @@
+package io.hotvisor.qmp.hmp;
+
+import com.google.gson.JsonObject;
+import io.hotvisor.qmp.command.Arguments;
+import io.hotvisor.qmp.command.CommandContext;
+import io.hotvisor.qmp.command.CommandRegistry;
+import io.hotvisor.qmp.command.CpuView;
+import io.hotvisor.qmp.command.HmpSupport;
+import io.hotvisor.qmp.command.QmpCommand;
+import io.hotvisor.qmp.command.StatusCommands;
+import io.hotvisor.qmp.command.VmErrors;
+import io.hotvisor.qmp.protocol.QmpError;
+import io.hotvisor.vmm.api.DeviceDriver;
+import io.hotvisor.vmm.api.DeviceManager;
+import io.hotvisor.vmm.api.PluggedDevice;
+import io.hotvisor.vmm.api.VmState;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The human monitor through QMP {@code human-monitor-command}: the HMP verbs clients still send
+ * (the old qemu-kvm {@code cpu_set}, {@code usb_add}, {@code info ...}). Output is HMP text with
+ * CRLF line ends; a failure is an {@code Error: ...} line, as QEMU prints it, never a QMP error.
+ * A verb whose capability is not installed says so, naming it.
+ */
+public final class HmpCommands {
+    static final String CRLF = "\r\n";
+    private static final Set<String> PCI_MODELS = Set.of("virtio-net-pci", "virtio-blk-pci", "virtio-rng-pci",
+            "vfio-pci", "qemu-xhci", "virtio-mem-pci", "virtio-balloon-pci");
+    private static final Set<String> USB_MODELS = Set.of("usb-kbd", "usb-tablet", "usb-mouse", "usb-storage");
+    private static final Set<String> MEMORY_MODELS = Set.of("pc-dimm", "virtio-mem-pci");
+    private static final Map<String, String> USB_NAMES = Map.of("tablet", "usb-tablet", "keyboard", "usb-kbd",
+            "kbd", "usb-kbd", "mouse", "usb-mouse");
+    private static final AtomicInteger USB_IDS = new AtomicInteger(1);
+
+    private static final Map<String, String> HELP = new LinkedHashMap<>();
+
+    static {
+        HELP.put("info status|cpus|hotpluggable-cpus|pci|usb|memory-devices|version|name", "show machine state");
+        HELP.put("device_add driver[,prop=value][,...]", "add a device (device_add help lists the drivers)");
+        HELP.put("device_del id", "remove a device");
+        HELP.put("cpu_set index online|offline", "plug or unplug a vCPU");
+        HELP.put("usb_add tablet|keyboard|mouse|disk:path", "add a USB device");
+        HELP.put("usb_del id", "remove a USB device");
+        HELP.put("stop|cont|system_reset|system_powerdown", "run state");
+    }
+
+    private HmpCommands() {
+    }
+
+    public static void register(CommandRegistry registry) {
+        registry.register("human-monitor-command", (context, args) -> {
+            String line = args.string("command-line");
+            args.optInteger("cpu-index");
+            args.done();
+            return new com.google.gson.JsonPrimitive(execute(context, line));
+        });
+    }
+
+    /** Runs one HMP command line; returns what the monitor prints. */
+    public static String execute(CommandContext context, String line) {
+        String trimmed = line.strip();
+        if (trimmed.isEmpty()) {
+            return "";
+        }
+        String[] words = trimmed.split("\\s+", 2);
+        String verb = words[0];
+        String rest = words.length > 1 ? words[1].strip() : "";
+        try {
+            return switch (verb) {
+                case "info" -> info(context, rest);
+                case "help", "?" -> help();
+                case "device_add" -> deviceAdd(context, rest);
+                case "device_del" -> {
+                    requireArgument(verb, rest);
+                    HmpSupport.deviceDel(context, rest);
+                    yield "";
+                }
+                case "cpu_set" -> cpuSet(context, rest);
+                case "usb_add" -> usbAdd(context, rest);
+                case "usb_del" -> {
+                    requireArgument(verb, rest);
+                    HmpSupport.deviceDel(context, rest);
+                    yield "";
+                }
+                case "stop", "cont", "c", "system_reset", "system_powerdown" -> {
+                    qmp(context, verb.equals("c") ? "cont" : verb);
+                    yield "";
+                }
+                default -> "unknown command: '" + verb + "'" + CRLF;
+            };
+        } catch (RuntimeException e) {
+            return "Error: " + VmErrors.map(e).getMessage() + CRLF;
+        }
+    }
+
+    private static void requireArgument(String verb, String rest) {
+        if (rest.isEmpty()) {
+            throw QmpError.generic(verb + ": argument missing");
+        }
+    }
+
+    private static void qmp(CommandContext context, String name) {
+        QmpCommand command = context.registry().find(name);
+        if (command == null) {
+            throw QmpError.generic("unknown command: '" + name + "'");
+        }
+        command.execute(context, Arguments.of(new JsonObject()));
+    }
+
+    private static String help() {
+        StringBuilder out = new StringBuilder();
+        HELP.forEach((usage, what) -> out.append(usage).append(" -- ").append(what).append(CRLF));
+        return out.toString();
+    }
+
+    private static String info(CommandContext context, String what) {
+        return switch (what) {
+            case "status" -> infoStatus(context.vm().state());
+            case "cpus" -> infoCpus(CpuView.of(context.vm(), context.services()));
+            case "hotpluggable-cpus" -> infoHotpluggableCpus(CpuView.of(context.vm(), context.services()));
+            case "pci" -> infoPci(context);
+            case "usb" -> infoUsb(context);
+            case "memory-devices" -> infoMemoryDevices(context);
+            case "version" -> {
+                JsonObject version = StatusCommands.version(context.services());
+                JsonObject qemu = version.getAsJsonObject("qemu");
+                yield qemu.get("major") + "." + qemu.get("minor") + "." + qemu.get("micro") + " ("
+                        + version.get("package").getAsString() + ")" + CRLF;
+            }
+            case "name" -> context.vm().name() + CRLF;
+            case "" -> help();
+            default -> "unknown command: 'info " + what + "'" + CRLF;
+        };
+    }
+
+    /** QEMU's hmp_info_status. */
+    static String infoStatus(VmState state) {
+        String status = StatusCommands.status(state);
+        boolean running = state == VmState.RUNNING;
+        StringBuilder out = new StringBuilder("VM status: ").append(running ? "running" : "paused");
+        if (!running && state != VmState.PAUSED) {
+            out.append(" (").append(status).append(')');
+        }
+        return out.append(CRLF).toString();
+    }
+
+    /** QEMU's hmp_info_cpus: the monitor's current CPU (the first) marked with '*'. */
+    static String infoCpus(List<CpuView> cpus) {
+        StringBuilder out = new StringBuilder();
+        boolean first = true;
+        for (CpuView cpu : cpus) {
+            if (!cpu.plugged()) {
+                continue;
+            }
+            out.append(first ? '*' : ' ').append(" CPU #").append(cpu.id()).append(": thread_id=")
+                    .append(cpu.hostThreadId()).append(CRLF);
+            first = false;
+        }
+        return out.toString();
+    }
+
+    /** QEMU's hmp_hotpluggable_cpus: highest CPU first, qom_path for plugged ones. */
+    static String infoHotpluggableCpus(List<CpuView> cpus) {
+        StringBuilder out = new StringBuilder("Hotpluggable CPUs:").append(CRLF);
+        for (int i = cpus.size() - 1; i >= 0; i--) {
+            CpuView cpu = cpus.get(i);
+            out.append("  type: \"").append(io.hotvisor.vmm.api.CpuHotplug.DRIVER).append('"').append(CRLF);
+            out.append("  vcpus_count: \"1\"").append(CRLF);
+            if (cpu.plugged()) {
+                out.append("  qom_path: \"").append(cpu.qomPath()).append('"').append(CRLF);
+            }
+            out.append("  CPUInstance Properties:").append(CRLF);
+            out.append("    node-id: \"0\"").append(CRLF);
+            out.append("    socket-id: \"").append(cpu.socketId()).append('"').append(CRLF);
+            out.append("    core-id: \"").append(cpu.coreId()).append('"').append(CRLF);
+            out.append("    thread-id: \"").append(cpu.threadId()).append('"').append(CRLF);
+        }
+        return out.toString();
+    }
+
+    private static boolean capabilityPresent(DeviceManager devices, Set<String> models) {
+        return devices.drivers().stream().map(DeviceDriver::name).anyMatch(models::contains);
+    }
+
+    private static List<PluggedDevice> devicesOf(CommandContext context, Set<String> models) {
+        List<PluggedDevice> found = new ArrayList<>();
+        context.services().deviceManager().ifPresent(devices -> devices.list(context.vm()).stream()
+                .filter(d -> models.contains(d.driver())).forEach(found::add));
+        return found;
+    }
+
+    private static String infoPci(CommandContext context) {
+        DeviceManager devices = context.services().requireDeviceManager();
+        List<PluggedDevice> plugged = devicesOf(context, PCI_MODELS);
+        if (plugged.isEmpty() && !capabilityPresent(devices, PCI_MODELS)) {
+            return "PCI hotplug not supported: capability pci-hotplug is not installed" + CRLF;
+        }
+        StringBuilder out = new StringBuilder();
+        for (PluggedDevice device : plugged) {
+            out.append("  Bus  0, device ").append(device.driver()).append(':').append(CRLF)
+                    .append("    id \"").append(device.id()).append('"')
+                    .append(device.unplugging() ? " (removal pending)" : "").append(CRLF);
+        }
+        return out.toString();
+    }
+
+    private static String infoUsb(CommandContext context) {
+        DeviceManager devices = context.services().requireDeviceManager();
+        List<PluggedDevice> plugged = devicesOf(context, USB_MODELS);
+        if (plugged.isEmpty() && !capabilityPresent(devices, USB_MODELS)) {
+            return "USB support not enabled: capability usb is not installed" + CRLF;
+        }
+        StringBuilder out = new StringBuilder();
+        int port = 1;
+        for (PluggedDevice device : plugged) {
+            out.append("  Device 0.").append(port).append(", Port ").append(port).append(", Speed 12 Mb/s, Product ")
+                    .append(device.driver()).append(", ID: ").append(device.id()).append(CRLF);
+            port++;
+        }
+        return out.toString();
+    }
+
+    private static String infoMemoryDevices(CommandContext context) {
+        DeviceManager devices = context.services().requireDeviceManager();
+        List<PluggedDevice> plugged = devicesOf(context, MEMORY_MODELS);
+        if (plugged.isEmpty() && !capabilityPresent(devices, MEMORY_MODELS)) {
+            return "Memory hotplug not supported: capability mem-hotplug is not installed" + CRLF;
+        }
+        StringBuilder out = new StringBuilder();
+        for (PluggedDevice device : plugged) {
+            String kind = device.driver().equals("pc-dimm") ? "dimm" : "virtio-mem";
+            out.append("Memory device [").append(kind).append("]: \"").append(device.id()).append('"').append(CRLF);
+            device.properties().forEach((key, value) -> out.append("  ").append(key).append(": ").append(value).append(CRLF));
+        }
+        return out.toString();
+    }
+
+    /** {@code device_add driver[,prop=value]...} in QemuOpts syntax ({@code ,,} is a literal comma). */
+    private static String deviceAdd(CommandContext context, String options) {
+        requireArgument("device_add", options);
+        Map<String, Object> properties = parseOptions(options, "driver");
+        Object driver = properties.remove("driver");
+        if (driver == null) {
+            throw QmpError.generic("Parameter 'driver' is missing");
+        }
+        if ("help".equals(driver) || "?".equals(driver)) {
+            StringBuilder out = new StringBuilder();
+            for (DeviceDriver d : context.services().requireDeviceManager().drivers()) {
+                out.append("name \"").append(d.name()).append("\", desc \"").append(d.description()).append('"').append(CRLF);
+            }
+            return out.toString();
+        }
+        Object id = properties.remove("id");
+        HmpSupport.deviceAdd(context, driver.toString(), id == null ? null : id.toString(), properties);
+        return "";
+    }
+
+    static Map<String, Object> parseOptions(String options, String implied) {
+        List<String> parts = new ArrayList<>();
+        StringBuilder current = new StringBuilder();
+        for (int i = 0; i < options.length(); i++) {
+            char c = options.charAt(i);
+            if (c == ',') {
+                if (i + 1 < options.length() && options.charAt(i + 1) == ',') {
+                    current.append(',');
+                    i++;
+                } else {
+                    parts.add(current.toString());
+                    current.setLength(0);
+                }
+            } else {
+                current.append(c);
+            }
+        }
+        parts.add(current.toString());
+        Map<String, Object> properties = new LinkedHashMap<>();
+        for (int i = 0; i < parts.size(); i++) {
+            String part = parts.get(i);
+            int eq = part.indexOf('=');
+            if (eq < 0) {
+                if (i == 0 && implied != null) {
+                    properties.put(implied, part);
+                } else if (!part.isEmpty()) {
+                    properties.put(part, "on");
+                }
+            } else {
+                properties.put(part.substring(0, eq), part.substring(eq + 1));
+            }
+        }
+        return properties;
+    }
+
+    /** The old qemu-kvm verb: {@code cpu_set N online|offline}. */
+    private static String cpuSet(CommandContext context, String rest) {
+        String[] words = rest.split("\\s+");
+        if (words.length != 2) {
+            throw QmpError.generic("cpu_set: usage: cpu_set index online|offline");
+        }
+        int id;
+        try {
+            id = Integer.parseInt(words[0]);
+        } catch (NumberFormatException e) {
+            throw QmpError.generic("cpu_set: '" + words[0] + "' is not a CPU index");
+        }
+        switch (words[1].toLowerCase(Locale.ROOT)) {
+            case "online" -> HmpSupport.addCpu(context, id);
+            case "offline" -> HmpSupport.removeCpu(context, id);
+            default -> throw QmpError.generic("cpu_set: say online or offline, not '" + words[1] + "'");
+        }
+        return "";
+    }
+
+    /** The old USB verb: {@code usb_add tablet|keyboard|mouse|disk:PATH}; prints the id it gave. */
+    private static String usbAdd(CommandContext context, String device) {
+        requireArgument("usb_add", device);
+        Map<String, Object> properties = new LinkedHashMap<>();
+        String model;
+        if (device.startsWith("disk:")) {
+            model = "usb-storage";
+            properties.put("drive", device.substring("disk:".length()));
+        } else {
+            model = USB_NAMES.get(device);
+            if (model == null) {
+                throw QmpError.generic("usb_add: unknown device '" + device + "' (tablet, keyboard, mouse, disk:PATH)");
+            }
+        }
+        String id = "usb" + USB_IDS.getAndIncrement();
+        HmpSupport.deviceAdd(context, model, id, properties);
+        return "Added " + model + " as '" + id + "'" + CRLF;
+    }
+}

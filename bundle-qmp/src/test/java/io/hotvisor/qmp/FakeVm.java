@@ -1,0 +1,86 @@
+package io.hotvisor.qmp;
+
+import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.api.VmEvent;
+import io.hotvisor.vmm.api.VmException;
+import io.hotvisor.vmm.api.VmSpec;
+import io.hotvisor.vmm.api.VmState;
+import java.lang.reflect.Proxy;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/** A VM without KVM (a dynamic proxy, so that the Vm interface may grow): state and events only. */
+public final class FakeVm {
+    public volatile VmState state = VmState.RUNNING;
+    public final List<VmEvent> events = new CopyOnWriteArrayList<>();
+    public final VmSpec spec;
+    public final Vm vm;
+    private final Consumer<VmEvent> listener;
+
+    public FakeVm(String name, int vcpus, int maxVcpus, Consumer<VmEvent> listener) {
+        this.spec = new VmSpec(name, "/boot/none", null, "", vcpus, maxVcpus, 64L << 20, Map.of());
+        this.listener = listener;
+        this.vm = (Vm) Proxy.newProxyInstance(Vm.class.getClassLoader(), new Class<?>[] {Vm.class}, (proxy, method, args) -> {
+            switch (method.getName()) {
+                case "name":
+                    return name;
+                case "spec":
+                    return spec;
+                case "state":
+                    return state;
+                case "pause":
+                    require(VmState.RUNNING);
+                    state = VmState.PAUSED;
+                    publish(VmEvent.STOP, Map.of());
+                    return null;
+                case "resume":
+                    require(VmState.PAUSED);
+                    state = VmState.RUNNING;
+                    publish(VmEvent.RESUME, Map.of());
+                    return null;
+                case "start":
+                    state = VmState.RUNNING;
+                    return null;
+                case "stop":
+                    if (!state.isActive()) {
+                        throw new VmException(name + " is not running (state " + state.label() + ")");
+                    }
+                    state = VmState.STOPPED;
+                    publish(VmEvent.SHUTDOWN, Map.of("guest", false, "reason", "host-ui"));
+                    return null;
+                case "reset":
+                    publish(VmEvent.RESET, Map.of("guest", false, "reason", "host-qmp-system-reset"));
+                    return null;
+                case "cpus":
+                    throw new VmException(name + " has no vCPUs in this test");
+                case "publish":
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> data = (Map<String, Object>) args[1];
+                    publish((String) args[0], data);
+                    return null;
+                case "toString":
+                    return "FakeVm[" + name + "]";
+                case "hashCode":
+                    return System.identityHashCode(proxy);
+                case "equals":
+                    return proxy == args[0];
+                default:
+                    throw new UnsupportedOperationException(method.getName());
+            }
+        });
+    }
+
+    private void require(VmState expected) {
+        if (state != expected) {
+            throw new VmException(spec.name() + " is not " + expected.label() + " (state " + state.label() + ")");
+        }
+    }
+
+    private void publish(String type, Map<String, Object> data) {
+        VmEvent event = VmEvent.of(spec.name(), type, data);
+        events.add(event);
+        listener.accept(event);
+    }
+}

@@ -1,0 +1,64 @@
+package io.hotvisor.qmp;
+
+import io.hotvisor.cpuhotplug.CpuDeviceDriver;
+import io.hotvisor.cpuhotplug.CpuHotplugService;
+import io.hotvisor.ged.AcpiGed;
+import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.api.VmSpec;
+import io.hotvisor.vmm.manager.DeviceManagerImpl;
+import io.hotvisor.vmm.manager.VmManagerImpl;
+import io.hotvisor.vmm.testing.TestImages;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** The services a container wires, wired by hand: VM manager, device manager, QMP. */
+final class QmpFixture implements AutoCloseable {
+    final VmManagerImpl manager;
+    final DeviceManagerImpl devices = new DeviceManagerImpl();
+    final QmpServices services = new QmpServices("Hotvisor test");
+    final QmpService qmp;
+
+    QmpFixture(Path data) {
+        this(data, data);
+    }
+
+    /** VM data (console logs) under {@code data}; QMP sockets under {@code qmpData}. */
+    QmpFixture(Path data, Path qmpData) {
+        manager = new VmManagerImpl(data);
+        manager.addListener(devices);
+        services.setDeviceManager(devices);
+        qmp = new QmpService(qmpData, services);
+        manager.addListener(qmp);
+    }
+
+    /** Adds the GED and CPU hotplug capabilities, as installing their features would. */
+    QmpFixture withCpuHotplug() {
+        AcpiGed ged = new AcpiGed();
+        CpuHotplugService cpus = new CpuHotplugService(ged, devices);
+        manager.addCapability(ged);
+        manager.addCapability(cpus);
+        devices.addDriver(new CpuDeviceDriver(cpus));
+        services.setGedEvents(ged);
+        services.setCpuHotplug(cpus);
+        return this;
+    }
+
+    Vm probe(String name) {
+        return probe(name, 1, 1, Map.of());
+    }
+
+    Vm probe(String name, int vcpus, int maxVcpus, Map<String, String> options) {
+        return manager.create(new VmSpec(name, TestImages.probeGuest().toString(), null, "console=ttyS0", vcpus,
+                maxVcpus, 64L << 20, options));
+    }
+
+    Path socket(String vm) {
+        return qmp.server(vm).orElseThrow().socketPath();
+    }
+
+    @Override
+    public void close() {
+        qmp.close();
+        manager.close();
+    }
+}
