@@ -25,7 +25,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 /**
  * The device registry every frontend goes through: finds the driver, keeps each VM's device ids
  * and publishes DEVICE_DELETED when a driver reports the guest released a device. A machine
- * that stops takes its hot-plugged devices with it.
+ * that stops or resets takes its hot-plugged devices with it (it is rebuilt from the VM's spec).
  */
 @Component(service = {DeviceManager.class, VmListener.class})
 public final class DeviceManagerImpl implements DeviceManager, VmListener {
@@ -142,6 +142,14 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
     public synchronized void stateChanged(Vm vm, VmState from, VmState to) {
         if (!to.isActive()) {
             devices.remove(vm.name());
+        }
+    }
+
+    /** A reset rebuilds the machine as its spec says: hot-plugged devices do not survive it. */
+    @Override
+    public synchronized void event(VmEvent event) {
+        if (VmEvent.RESET.equals(event.type())) {
+            devices.remove(event.vm());
         }
     }
 

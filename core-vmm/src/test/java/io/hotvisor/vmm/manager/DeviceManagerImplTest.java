@@ -96,6 +96,9 @@ class DeviceManagerImplTest {
         manager.add(vm, "virtio-rng-pci", "r1", Map.of());
         manager.stateChanged(vm, VmState.RUNNING, VmState.STOPPED);
         assertThat(manager.list(vm)).isEmpty();
+        manager.add(vm, "virtio-rng-pci", "r2", Map.of());
+        manager.event(VmEvent.of("fake", VmEvent.RESET, Map.of()));
+        assertThat(manager.list(vm)).isEmpty();
     }
 
     /** Only what the device manager touches: name, state and publish; anything else fails. */
