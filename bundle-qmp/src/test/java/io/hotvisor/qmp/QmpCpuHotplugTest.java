@@ -1,0 +1,140 @@
+package io.hotvisor.qmp;
+
+import static io.hotvisor.qmp.QmpProtocolTest.event;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.api.VmState;
+import io.hotvisor.vmm.testing.ConsoleHarness;
+import io.hotvisor.vmm.testing.RequiresKvm;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The scripted CPU hotplug of issue 5 over QMP, against the probe guest with the GED and CPU
+ * hotplug capabilities: query-hotpluggable-cpus, device_add with the props it returned, the
+ * guest brings the CPU online (ACPI_DEVICE_OST), device_del, the guest ejects it
+ * (DEVICE_DELETED); then the legacy verbs and the power button.
+ */
+@ExtendWith(RequiresKvm.class)
+class QmpCpuHotplugTest {
+    private static final Duration GUEST = Duration.ofSeconds(30);
+
+    @TempDir
+    Path data;
+    private QmpFixture fixture;
+    private Vm vm;
+    private ConsoleHarness console;
+    private QmpTestClient client;
+
+    @BeforeEach
+    void boot() throws Exception {
+        fixture = new QmpFixture(data).withCpuHotplug();
+        vm = fixture.probe("hp", 1, 4, Map.of());
+        vm.start();
+        console = new ConsoleHarness(vm);
+        console.waitFor("probe> ", GUEST);
+        client = QmpTestClient.negotiated(fixture.socket("hp"));
+    }
+
+    @AfterEach
+    void shutDown() throws Exception {
+        client.close();
+        fixture.close();
+    }
+
+    /** Skips events until one of {@code type} comes; returns its data. */
+    private String awaitEvent(String type) {
+        long deadline = System.nanoTime() + GUEST.toNanos();
+        while (System.nanoTime() < deadline) {
+            String line = client.line();
+            if (line.contains("\"event\": \"" + type + "\"")) {
+                return event(line, type);
+            }
+        }
+        throw new AssertionError("no " + type + " event");
+    }
+
+    private JsonArray hotpluggable() throws Exception {
+        return QmpTestClient.json(client.answer()).getAsJsonArray("return");
+    }
+
+    @Test
+    void scriptedHotplugAsInQemusTranscript() throws Exception {
+        client.send("{\"execute\": \"query-hotpluggable-cpus\"}\n");
+        JsonArray cpus = hotpluggable();
+        assertThat(cpus).hasSize(4);
+        assertThat(cpus.get(0).toString()).isEqualTo("{\"props\":{\"core-id\":3,\"thread-id\":0,\"node-id\":0,\"socket-id\":0},"
+                + "\"vcpus-count\":1,\"type\":\"host-x86_64-cpu\"}");
+        assertThat(cpus.get(3).getAsJsonObject().get("qom-path").getAsString()).isEqualTo("/machine/unattached/device[0]");
+
+        // device_add with the props QEMU's clients copy from the answer.
+        JsonObject free = cpus.get(2).getAsJsonObject();
+        JsonObject arguments = new JsonObject();
+        arguments.addProperty("driver", free.get("type").getAsString());
+        arguments.addProperty("id", "hcpu1");
+        free.getAsJsonObject("props").entrySet().forEach(p -> arguments.add(p.getKey(), p.getValue()));
+        client.send("{\"execute\": \"device_add\", \"arguments\": " + arguments + "}\n");
+        assertThat(client.answer()).isEqualTo("{\"return\": {}}");
+        assertThat(awaitEvent("ACPI_DEVICE_OST")).isEqualTo(
+                "{\"info\": {\"device\": \"hcpu1\", \"source\": 1, \"status\": 0, \"slot\": \"1\", \"slot-type\": \"CPU\"}}");
+        console.waitFor("cpu 1 online", GUEST);
+
+        client.send("{\"execute\": \"query-hotpluggable-cpus\"}\n");
+        assertThat(hotpluggable().get(2).getAsJsonObject().get("qom-path").getAsString()).isEqualTo("/machine/peripheral/hcpu1");
+        client.send("{\"execute\": \"query-cpus-fast\"}\n");
+        JsonArray fast = QmpTestClient.json(client.answer()).getAsJsonArray("return");
+        assertThat(fast).hasSize(2);
+        assertThat(fast.get(1).getAsJsonObject().get("cpu-index").getAsInt()).isEqualTo(1);
+        assertThat(fast.get(1).getAsJsonObject().get("thread-id").getAsLong()).isPositive();
+
+        client.send("{\"execute\": \"device_del\", \"arguments\": {\"id\": \"hcpu1\"}}\n");
+        assertThat(client.answer()).isEqualTo("{\"return\": {}}");
+        assertThat(awaitEvent("DEVICE_DELETED")).isEqualTo("{\"device\": \"hcpu1\", \"path\": \"/machine/peripheral/hcpu1\"}");
+        console.waitFor("cpu 1 ejected", GUEST);
+        client.send("{\"execute\": \"query-hotpluggable-cpus\"}\n");
+        assertThat(hotpluggable().get(2).getAsJsonObject().has("qom-path")).isFalse();
+    }
+
+    @Test
+    void legacyVerbsAndThePowerButton() throws Exception {
+        // cpu-add with the id as a string, as Kata's client sends it.
+        client.send("{\"execute\": \"cpu-add\", \"arguments\": {\"id\": \"2\"}}\n");
+        assertThat(client.answer()).isEqualTo("{\"return\": {}}");
+        console.waitFor("cpu 2 online", GUEST);
+        client.send("{\"execute\": \"cpu-add\", \"arguments\": {\"id\": 9}}\n");
+        assertThat(client.answer()).contains("GenericError", "max-vcpus");
+
+        client.send("{\"execute\": \"human-monitor-command\", \"arguments\": {\"command-line\": \"cpu_set 2 offline\"}}\n");
+        assertThat(client.answer()).isEqualTo("{\"return\": \"\"}");
+        console.waitFor("cpu 2 ejected", GUEST);
+        client.send("{\"execute\": \"human-monitor-command\", \"arguments\": {\"command-line\": \"cpu_set 3 online\"}}\n");
+        assertThat(client.answer()).isEqualTo("{\"return\": \"\"}");
+        console.waitFor("cpu 3 online", GUEST);
+        client.send("{\"execute\": \"human-monitor-command\", \"arguments\": {\"command-line\": \"info hotpluggable-cpus\"}}\n");
+        assertThat(client.answer()).startsWith("{\"return\": \"Hotpluggable CPUs:\\r\\n  type: \\\"host-x86_64-cpu\\\"\\r\\n"
+                + "  vcpus_count: \\\"1\\\"\\r\\n  qom_path: \\\"/machine/unattached/device[3]\\\"\\r\\n  CPUInstance Properties:\\r\\n"
+                + "    node-id: \\\"0\\\"\\r\\n    socket-id: \\\"0\\\"\\r\\n    core-id: \\\"3\\\"\\r\\n    thread-id: \\\"0\\\"\\r\\n");
+        client.send("{\"execute\": \"human-monitor-command\", \"arguments\": {\"command-line\": \"device_add host-x86_64-cpu,id=hc1,core-id=1\"}}\n");
+        assertThat(client.answer()).isEqualTo("{\"return\": \"\"}");
+        console.waitFor("cpu 1 online", GUEST);
+        client.send("{\"execute\": \"human-monitor-command\", \"arguments\": {\"command-line\": \"device_del hc1\"}}\n");
+        assertThat(client.answer()).isEqualTo("{\"return\": \"\"}");
+        assertThat(awaitEvent("DEVICE_DELETED")).contains("\"device\": \"hc1\"");
+
+        // The power button: POWERDOWN, and the probe guest powers off through ACPI.
+        client.send("{\"execute\": \"system_powerdown\"}\n");
+        assertThat(awaitEvent("POWERDOWN")).isNull(); // before the answer, as QEMU sends it
+        assertThat(client.answer()).isEqualTo("{\"return\": {}}");
+        assertThat(awaitEvent("SHUTDOWN")).isEqualTo("{\"guest\": true, \"reason\": \"guest-shutdown\"}");
+        assertThat(vm.state()).isEqualTo(VmState.SHUTDOWN);
+    }
+}
