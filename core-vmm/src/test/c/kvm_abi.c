@@ -203,6 +203,7 @@ int main(void) {
     /* libc */
     L("O_RDWR", O_RDWR);
     L("O_CLOEXEC", O_CLOEXEC);
+    L("ESRCH", ESRCH);
     L("EINTR", EINTR);
     L("EAGAIN", EAGAIN);
     L("PROT_READ", PROT_READ);

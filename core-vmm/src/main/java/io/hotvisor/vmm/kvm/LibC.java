@@ -19,6 +19,7 @@ public final class LibC {
 
     public static final int O_RDWR = 0x2;
     public static final int O_CLOEXEC = 0x80000;
+    public static final int ESRCH = 3;
     public static final int EINTR = 4;
     public static final int EAGAIN = 11;
 

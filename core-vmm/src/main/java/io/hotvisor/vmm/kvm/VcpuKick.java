@@ -1,5 +1,7 @@
 package io.hotvisor.vmm.kvm;
 
+import com.sun.jna.LastErrorException;
+
 /**
  * Getting a vCPU thread out of KVM_RUN: set {@code immediate_exit}, then send the thread a
  * real-time signal whose handler is a native no-op (installed once per process).
@@ -25,6 +27,13 @@ public final class VcpuKick {
 
     public static void kick(VcpuFd vcpu, int tid) {
         vcpu.setImmediateExit(true);
-        LibC.tgkill(LibC.getpid(), tid, SIGNAL);
+        try {
+            LibC.tgkill(LibC.getpid(), tid, SIGNAL);
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() != LibC.ESRCH) {
+                throw new KvmException("tgkill of vCPU thread " + tid, e.getErrorCode());
+            }
+            // ESRCH: the thread has just ended; there is nothing left to kick.
+        }
     }
 }

@@ -155,17 +155,7 @@ final class Machine implements AutoCloseable {
     }
 
     InterruptLine interruptLine(int gsi) {
-        return new InterruptLine() {
-            @Override
-            public int gsi() {
-                return gsi;
-            }
-
-            @Override
-            public void set(boolean asserted) {
-                vmFd.irqLine(gsi, asserted);
-            }
-        };
+        return InterruptLine.of(gsi, asserted -> vmFd.irqLine(gsi, asserted));
     }
 
     void start() {

@@ -254,20 +254,12 @@ public final class VirtualMachine implements Vm, AutoCloseable {
 
     @Override
     public InterruptLine interruptLine(int gsi) {
-        return new InterruptLine() {
-            @Override
-            public int gsi() {
-                return gsi;
+        return InterruptLine.of(gsi, asserted -> {
+            Machine running = machine;
+            if (running != null) {
+                running.interruptLine(gsi).set(asserted);
             }
-
-            @Override
-            public void set(boolean asserted) {
-                Machine running = machine;
-                if (running != null) {
-                    running.interruptLine(gsi).set(asserted);
-                }
-            }
-        };
+        });
     }
 
     private void teardown() {
