@@ -198,6 +198,21 @@ class QmpProtocolTest {
     }
 
     @Test
+    void contStartsAVmInPrelaunch() throws Exception {
+        Vm later = fixture.probe("later");
+        try (QmpTestClient client = QmpTestClient.negotiated(fixture.socket("later"))) {
+            assertThat(client.command("{\"execute\":\"query-status\"}")).isEqualTo(
+                    "{\"return\": {\"status\": \"prelaunch\", \"singlestep\": false, \"running\": false}}");
+            client.send("{\"execute\":\"cont\"}\n");
+            assertThat(event(client.line(), "RESUME")).isNull();
+            assertThat(client.line()).isEqualTo("{\"return\": {}}");
+            new ConsoleHarness(later).waitFor("probe> ", GUEST);
+            assertThat(client.command("{\"execute\":\"query-status\"}")).contains("\"status\": \"running\"");
+        }
+        fixture.manager.destroy("later");
+    }
+
+    @Test
     void quitStopsTheVmWithHostQmpQuitAndClosesTheConnection() throws Exception {
         Vm quitter = fixture.probe("quitter");
         quitter.start();

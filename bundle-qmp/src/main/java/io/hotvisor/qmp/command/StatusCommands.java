@@ -117,7 +117,11 @@ public final class StatusCommands {
         Vm vm = context.vm();
         switch (vm.state()) {
             case PAUSED -> vm.resume();
-            case CREATED -> vm.start();
+            case CREATED -> {
+                // Leaving prelaunch: QEMU's vm_start sends RESUME (the core's start() does not).
+                vm.start();
+                vm.publish(VmEvent.RESUME, Map.of());
+            }
             case RUNNING -> {
             }
             default -> throw QmpError.generic("Resetting the Virtual Machine is required");
