@@ -3,7 +3,6 @@ package io.hotvisor.qmp;
 import io.hotvisor.qmp.command.CommandRegistry;
 import io.hotvisor.qmp.command.CpuCommands;
 import io.hotvisor.qmp.command.DeviceCommands;
-import io.hotvisor.qmp.command.HostQuit;
 import io.hotvisor.qmp.command.StatusCommands;
 import io.hotvisor.qmp.hmp.HmpCommands;
 import io.hotvisor.qmp.protocol.JsonWriter;
@@ -152,7 +151,7 @@ public final class QmpService implements VmListener, AutoCloseable {
     public void event(VmEvent event) {
         Endpoint endpoint = endpoints.get(event.vm());
         if (endpoint != null) {
-            endpoint.server().broadcast(JsonWriter.write(eventJson(HostQuit.rewrite(event))));
+            endpoint.server().broadcast(JsonWriter.write(eventJson(event)));
         }
     }
 

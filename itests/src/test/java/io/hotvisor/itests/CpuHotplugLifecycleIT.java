@@ -84,8 +84,9 @@ public class CpuHotplugLifecycleIT extends HotvisorTestSupport {
             awaitCpuCommands();
             shell("cpu:add " + VM + " --id 3");
             awaitConsole("cpu 3 online");
-            String cpus = shell("cpu:list " + VM);
-            assertTrue(cpus, cpus.lines().filter(line -> line.contains("online")).count() == 4);
+            // "online" in cpu:list follows the guest's _OST report, just after its console line.
+            awaitOutput("cpu:list " + VM, GUEST_TIMEOUT,
+                    cpus -> cpus.lines().filter(line -> line.contains("online")).count() == 4, "4 CPUs online");
         } finally {
             shell("vm:destroy " + VM);
         }

@@ -16,6 +16,8 @@ import java.util.Map;
 
 /** Negotiation, version, status and the run-state commands: stop, cont, reset, powerdown, quit. */
 public final class StatusCommands {
+    /** QEMU's shutdown cause for {@code quit}. */
+    static final String QUIT_REASON = "host-qmp-quit";
     private StatusCommands() {
     }
 
@@ -164,7 +166,7 @@ public final class StatusCommands {
         boolean stopped = false;
         if (vm.state().isActive()) {
             try {
-                HostQuit.stop(vm);
+                vm.stop(QUIT_REASON);
                 stopped = true;
             } catch (VmException e) {
                 if (vm.state().isActive()) {
@@ -174,7 +176,7 @@ public final class StatusCommands {
         }
         if (!stopped) {
             // Nothing to stop (or the guest beat us to it): QEMU still says it is quitting.
-            vm.publish(VmEvent.SHUTDOWN, Map.of("guest", false, "reason", HostQuit.REASON));
+            vm.publish(VmEvent.SHUTDOWN, Map.of("guest", false, "reason", QUIT_REASON));
         }
         context.closeAfterReply();
         return null;

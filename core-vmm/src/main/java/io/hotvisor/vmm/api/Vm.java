@@ -26,6 +26,12 @@ public interface Vm {
     /** Stops the guest and releases its KVM resources; {@link #start()} boots it again. */
     void stop();
 
+    /**
+     * Stops the guest like {@link #stop()}; its SHUTDOWN event carries {@code reason} (QEMU's
+     * ShutdownCause names, e.g. {@code host-qmp-quit}; {@link #stop()} says {@code host-ui}).
+     */
+    void stop(String reason);
+
     void pause();
 
     void resume();

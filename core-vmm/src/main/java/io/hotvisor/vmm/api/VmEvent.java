@@ -1,6 +1,8 @@
 package io.hotvisor.vmm.api;
 
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -24,7 +26,8 @@ public record VmEvent(String vm, String type, Instant timestamp, Map<String, Obj
     public static final String ACPI_DEVICE_OST = "ACPI_DEVICE_OST";
 
     public VmEvent {
-        data = Map.copyOf(data);
+        // Kept in the order given: QMP clients see the keys as QEMU orders them.
+        data = Collections.unmodifiableMap(new LinkedHashMap<>(data));
     }
 
     public static VmEvent of(String vm, String type, Map<String, Object> data) {

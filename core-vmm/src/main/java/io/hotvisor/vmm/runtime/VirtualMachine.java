@@ -129,14 +129,19 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     }
 
     @Override
-    public synchronized void stop() {
+    public void stop() {
+        stop("host-ui");
+    }
+
+    @Override
+    public synchronized void stop(String reason) {
         checkOpen();
         if (!state.isActive()) {
             throw new VmException(name() + " is not running (state " + state.label() + ")");
         }
         teardown();
         setState(VmState.STOPPED);
-        publish(VmEvent.SHUTDOWN, Map.of("guest", false, "reason", "host-ui"));
+        publish(VmEvent.SHUTDOWN, Map.of("guest", false, "reason", reason));
     }
 
     @Override
