@@ -95,6 +95,9 @@ class QmpCpuHotplugTest {
         assertThat(fast).hasSize(2);
         assertThat(fast.get(1).getAsJsonObject().get("cpu-index").getAsInt()).isEqualTo(1);
         assertThat(fast.get(1).getAsJsonObject().get("thread-id").getAsLong()).isPositive();
+        client.send("{\"execute\": \"query-acpi-ospm-status\"}\n");
+        assertThat(client.answer()).isEqualTo("{\"return\": [{\"device\": \"hcpu1\", \"source\": 1, \"status\": 0, "
+                + "\"slot\": \"1\", \"slot-type\": \"CPU\"}]}");
 
         client.send("{\"execute\": \"device_del\", \"arguments\": {\"id\": \"hcpu1\"}}\n");
         assertThat(client.answer()).isEqualTo("{\"return\": {}}");

@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.hotvisor.qmp.protocol.QmpError;
+import io.hotvisor.qmp.protocol.JsonWriter;
 import io.hotvisor.vmm.api.CpuHotplug;
 import java.util.List;
 
@@ -32,10 +33,9 @@ public final class CpuCommands {
             addCpu(context, id);
             return null;
         });
-        // ACPI _OST reports per device: the core does not track them yet, so nothing is pending.
         registry.register("query-acpi-ospm-status", (context, args) -> {
             args.done();
-            return new JsonArray();
+            return JsonWriter.toJson(context.vm().acpiOspmStatus());
         });
     }
 

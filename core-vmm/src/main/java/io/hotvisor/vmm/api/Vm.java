@@ -53,6 +53,12 @@ public interface Vm {
     /** An interrupt input of the running machine's irqchip (a no-op while it does not run). */
     InterruptLine interruptLine(int gsi);
 
+    /**
+     * The last ACPI {@code _OST} report per hotplug slot since the machine started, as QMP's
+     * {@code query-acpi-ospm-status} lists them (the {@code info} of ACPI_DEVICE_OST events).
+     */
+    List<Map<String, Object>> acpiOspmStatus();
+
     /** Publishes an event of this VM to every listener (QMP, JMX, Event Admin). */
     void publish(String type, Map<String, Object> data);
 

@@ -21,9 +21,11 @@ import io.hotvisor.vmm.kvm.Kvm;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +52,8 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     /** Capability name → the instance attached to the running machine. */
     private final Map<String, MachineCapability> attached = new HashMap<>();
     private volatile StateVault vault = new MapStateVault();
+    /** Slot type/slot → the last _OST report (per boot). */
+    private final Map<String, Map<String, Object>> ospmStatus = new ConcurrentSkipListMap<>();
     private final SerialConsole console;
     private final Observer observer;
     private VmState state = VmState.CREATED;
@@ -114,6 +118,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         Machine booted;
         try {
             vault = new MapStateVault();
+            ospmStatus.clear();
             booted = new Machine(kvm.get(), this, KernelImage.open(Path.of(spec.kernel())), capabilities.get(),
                     amlContributors.get(), console, new Events(++generation));
         } catch (RuntimeException e) {
@@ -294,7 +299,17 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     }
 
     @Override
+    public List<Map<String, Object>> acpiOspmStatus() {
+        return ospmStatus.values().stream().map(java.util.Collections::unmodifiableMap).toList();
+    }
+
+    @Override
     public void publish(String type, Map<String, Object> data) {
+        if (VmEvent.ACPI_DEVICE_OST.equals(type) && data.get("info") instanceof Map<?, ?> info) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> report = (Map<String, Object>) info;
+            ospmStatus.put(report.get("slot-type") + "/" + report.get("slot"), new LinkedHashMap<>(report));
+        }
         observer.event(VmEvent.of(name(), type, data));
     }
 
