@@ -34,6 +34,10 @@ public final class CpuHotplugLatencyBench {
             Arrays.sort(millis);
             System.out.printf("CPU hot-add request -> probe guest \"cpu 1 online\", median of %d: %.2f ms "
                     + "(min %.2f, max %.2f)%n", runs, millis[runs / 2], millis[0], millis[runs - 1]);
+        } finally {
+            try (java.util.stream.Stream<Path> files = Files.walk(data)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
         }
     }
 
