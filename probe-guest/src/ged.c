@@ -38,6 +38,7 @@
 #define OST_EJECT_REQUEST	3
 #define OST_SUCCESS		0
 #define OST_FAILURE		1	/* non-specific failure */
+#define OST_EJECT_IN_PROGRESS	0x84	/* Linux reports it on taking an eject request */
 
 /* One entry per interrupt: single producer (ged_irq), single consumer. */
 #define GED_QUEUE	16
@@ -110,7 +111,8 @@ static void cpu_ost(u32 id, u32 event, u32 status)
 
 /* CSCN: take events until none is pending. An insert is what Linux does on
  * Notify(device check) (start the CPU, _OST); a remove is Notify(eject
- * request): offline the CPU, CEJ0 (select, eject), _OST. The bound only
+ * request): _OST "eject in progress", offline the CPU, CEJ0 (select, eject),
+ * _OST. The bound only
  * stops a controller that never clears its events. */
 static void cpu_scan(void)
 {
@@ -138,6 +140,7 @@ static void cpu_scan(void)
 			int ok;
 
 			cpu_say(id, " eject request\r\n");
+			cpu_ost(id, OST_EJECT_REQUEST, OST_EJECT_IN_PROGRESS);
 			ok = smp_stop_cpu(id);
 			ctl(CTL_CLEAR_REMOVE);
 			if (ok) {
