@@ -1,0 +1,275 @@
+#!/usr/bin/env bash
+# lab/build-l1.sh [--kernel-properties FILE] [--kit-properties FILE] CACHE_DIR OUT_PROPERTIES
+#
+# Builds (or finds in the cache) the lab's L1 machine: Debian's stock kernel as an uncompressed
+# ELF vmlinux (booted through PVH: no XZ decompression under emulation) and an initramfs holding
+# busybox-static, a jlink-built JRE from the JDK running this build (with the host's glibc and
+# the other shared libraries it needs), the kernel modules L1 needs (kvm, kvm_amd, virtio-pci,
+# 9p over virtio) and lab/l1-init.sh as /init. The same kernel package is the L2 guest kernel.
+#
+# The kernel package comes from scripts/fetch-guest-kernel.sh, the vmlinux and busybox-static
+# from the guest kit (scripts/build-guest-kit.sh); pass the properties files they wrote, or this
+# script runs them.
+#
+# Writes OUT_PROPERTIES (Java properties):
+#   l1.vmlinux          absolute path of the uncompressed ELF vmlinux
+#   l1.initramfs        absolute path of the initramfs (cpio newc, uncompressed)
+#   l1.kernel.version   kernel release, e.g. 6.1.0-56-amd64
+#   l1.java.version     the JRE's version (JAVA_RUNTIME_VERSION of the JDK it came from)
+#   l1.dir              the cache directory holding both
+#
+# Cache layout (CACHE_DIR, normally ~/.cache/hotvisor; shared with scripts/fetch-guest-kernel.sh
+# and scripts/build-guest-kit.sh):
+#   kernel/, busybox/, vmlinux/    theirs (read here)
+#   lab/l1/<key>/                  initramfs.cpio, l1.properties; <key> names the kernel package,
+#                                  busybox and JDK versions and a hash of this recipe (this
+#                                  script, l1-init.sh), so a change to any of them rebuilds it
+# A directory is complete once its .complete file exists.
+#
+# JAVA_HOME (or the java on PATH) names the JDK to jlink from; it needs its jmods/ directory.
+set -euo pipefail
+
+readonly ME="build-l1"
+# JRE modules: what core-vmm, JNA, Gson, slf4j, AssertJ and the JUnit console launcher need
+# (jdeps --print-module-deps over the test class path, minus java.desktop that JNA only uses
+# for AWT windows). java.xml: the launcher's XML reports.
+readonly JRE_MODULES=java.base,java.logging,java.management,java.xml,java.sql,java.instrument,java.naming,jdk.unsupported,jdk.zipfs
+# L1 kernel modules, loaded in this order after their dependencies (from modules.dep).
+readonly L1_MODULES=(
+    virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
+    netfs fscache 9pnet 9pnet_virtio 9p
+    virtio_blk crc16 mbcache jbd2 crc32c_generic ext4
+    irqbypass kvm ccp kvm_amd
+)
+
+die() {
+    echo "$ME: $*" >&2
+    exit 1
+}
+warn() {
+    echo "$ME: warning: $*" >&2
+}
+
+kernel_properties="" kit_properties=""
+while [[ ${1:-} == --*-properties ]]; do
+    [[ $# -ge 2 ]] || die "$1 needs a file"
+    case "$1" in
+        --kernel-properties) kernel_properties=$2 ;;
+        --kit-properties) kit_properties=$2 ;;
+        *) die "unknown option $1" ;;
+    esac
+    shift 2
+done
+[[ $# -eq 2 ]] || die "usage: $0 [--kernel-properties FILE] [--kit-properties FILE] CACHE_DIR OUT_PROPERTIES"
+mkdir -p "$1" || die "cannot create cache directory $1"
+CACHE_DIR=$(cd "$1" && pwd)
+OUT_PROPERTIES=$2
+LAB=$(cd "$(dirname "$0")" && pwd)
+SCRIPTS="$LAB/../scripts"
+readonly CACHE_DIR OUT_PROPERTIES LAB SCRIPTS
+readonly L1_ROOT="$CACHE_DIR/lab/l1"
+
+"$SCRIPTS/ensure-host-deps.sh" xz-utils kmod cpio || die "cannot install xz-utils, kmod and cpio"
+export PATH="$PATH:/usr/sbin:/sbin"
+for tool in flock xz depmod cpio sha256sum ldd; do
+    command -v "$tool" >/dev/null 2>&1 || die "$tool not found"
+done
+
+# --- the JDK ----------------------------------------------------------------------------------
+if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/jlink" ]]; then
+    jdk=$JAVA_HOME
+else
+    java_bin=$(command -v java) || die "no JAVA_HOME and no java on PATH"
+    jdk=$(dirname "$(dirname "$(readlink -f "$java_bin")")")
+fi
+[[ -x "$jdk/bin/jlink" ]] || die "$jdk has no bin/jlink (need a JDK, not a JRE)"
+[[ -f "$jdk/jmods/java.base.jmod" ]] || die "$jdk has no jmods/ (Debian: openjdk-17-jdk-headless ships them)"
+java_version=$(sed -n 's/^JAVA_RUNTIME_VERSION="\(.*\)"/\1/p' "$jdk/release")
+[[ -n "$java_version" ]] || java_version=$(sed -n 's/^JAVA_VERSION="\(.*\)"/\1/p' "$jdk/release")
+[[ -n "$java_version" ]] || die "$jdk/release names no JAVA_VERSION"
+
+work=$(mktemp -d /tmp/hotvisor-l1.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# --- the kernel -------------------------------------------------------------------------------
+if [[ -z "$kernel_properties" ]]; then
+    kernel_properties="$work/guest-kernel.properties"
+    "$SCRIPTS/fetch-guest-kernel.sh" "$CACHE_DIR" "$kernel_properties" || die "fetch-guest-kernel.sh failed"
+fi
+[[ -f "$kernel_properties" ]] || die "$kernel_properties: no such file"
+property() { # KEY [FILE]
+    local file=${2:-$kernel_properties} value
+    value=$(sed -n "s/^$1=//p" "$file" | head -n 1)
+    [[ -n "$value" ]] || die "$file has no $1"
+    printf '%s' "${value//\\\\/\\}"
+}
+kernel_package=$(property kernel.package)
+kernel_package_version=$(property kernel.package.version)
+kernel_version=$(property kernel.version)
+bzimage=$(property kernel.bzimage)
+kernel_root=$(property kernel.root)
+[[ -f "$bzimage" ]] || die "$bzimage: no such file (delete $kernel_root and rerun)"
+modules_dir="$kernel_root/lib/modules/$kernel_version"
+[[ -d "$modules_dir" ]] || die "$modules_dir: no such directory (delete $kernel_root and rerun)"
+kernel_key="${kernel_package}_${kernel_package_version//:/%3a}"
+
+# --- the guest kit: vmlinux and busybox-static ---------------------------------------------------
+if [[ -z "$kit_properties" ]]; then
+    kit_properties="$work/guest-kit.properties"
+    "$SCRIPTS/build-guest-kit.sh" --kernel-properties "$kernel_properties" "$CACHE_DIR" "$kit_properties" \
+        || die "scripts/build-guest-kit.sh failed"
+fi
+[[ -f "$kit_properties" ]] || die "$kit_properties: no such file"
+vmlinux=$(property kit.vmlinux "$kit_properties")
+[[ -f "$vmlinux" ]] || die "$vmlinux (kit.vmlinux): no such file"
+[[ "$(property kit.kernel.version "$kit_properties")" == "$kernel_version" ]] \
+    || die "the guest kit's kernel is not $kernel_version: pass the same kernel properties to both"
+busybox_version=$(property kit.busybox.version "$kit_properties")
+busybox_dir="$CACHE_DIR/busybox/${busybox_version//:/%3a}"
+[[ -x "$busybox_dir/bin/busybox" ]] || die "$busybox_dir/bin/busybox: missing (the guest kit keeps busybox-static there)"
+
+mkdir -p "$L1_ROOT"
+exec 9>>"$L1_ROOT/.lock"
+flock 9
+
+# --- the initramfs ----------------------------------------------------------------------------
+recipe=$(cat "$0" "$LAB/l1-init.sh" | sha256sum | cut -c1-12)
+jdk_key=$(printf '%s' "$jdk $java_version" | sha256sum | cut -c1-8)
+l1_key="${kernel_key}+busybox_${busybox_version//:/%3a}+jdk_${java_version//[^A-Za-z0-9._-]/_}_${jdk_key}+$recipe"
+l1_dir="$L1_ROOT/$l1_key"
+initramfs="$l1_dir/initramfs.cpio"
+
+resolve_modules() {
+    if [[ ! -f "$modules_dir/modules.dep" || "$modules_dir/modules.dep" -ot "$modules_dir/modules.order" ]]; then
+        depmod -b "$kernel_root" "$kernel_version" 2>"$work/depmod.log" \
+            || { cat "$work/depmod.log" >&2; die "depmod -b $kernel_root $kernel_version failed"; }
+    fi
+    awk -v wanted="${L1_MODULES[*]}" -v builtin="$modules_dir/modules.builtin" '
+        function name(path,   n) { n = path; sub(/.*\//, "", n); sub(/\.ko(\.[a-z]+)?$/, "", n); gsub(/-/, "_", n); return n }
+        function visit(n,   i, k, parts) {
+            if (n in done) return
+            done[n] = 1
+            k = split(deps[n], parts, " ")
+            for (i = k; i >= 1; i--) visit(name(parts[i]))
+            print path[n]
+        }
+        BEGIN { while ((getline line < builtin) > 0) isbuiltin[name(line)] = 1 }
+        {
+            sub(/:$/, "", $1)
+            n = name($1); path[n] = $1; deps[n] = ""
+            for (i = 2; i <= NF; i++) deps[n] = deps[n] " " $i
+        }
+        END {
+            k = split(wanted, w, " ")
+            for (i = 1; i <= k; i++) {
+                n = w[i]; gsub(/-/, "_", n)
+                if (n in path) visit(n)
+                else if (!(n in isbuiltin)) { print "MISSING " n; exit 1 }
+            }
+        }' "$modules_dir/modules.dep"
+}
+
+# The character device dev/console (5,1) as a cpio newc archive, so that the kernel can open the
+# initial console before /init mounts devtmpfs (a device node on disk would need root).
+console_archive() {
+    local name="dev/console"
+    printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X' \
+        0x7fff0001 $((0020600)) 0 0 1 0 0 0 0 5 1 $((${#name} + 1)) 0
+    printf '%s\0\0\0' "$name" # 110-byte header + 12-byte name, padded to 124
+    printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X' 0 0 0 0 1 0 0 0 0 0 0 11 0
+    printf 'TRAILER!!!\0\0\0\0'
+}
+
+# Copies the shared libraries the ELF files under $1 need (per ldd, with the dynamic loader)
+# to the same absolute paths under $2.
+copy_shared_libraries() {
+    local tree=$1 stage=$2 f lib
+    while IFS= read -r f; do
+        if head -c 4 "$f" 2>/dev/null | grep -q 'ELF'; then
+            ldd "$f" 2>/dev/null | awk '/=> \// { print $3 } /^\t\/[^ ]+ \(/ { print $1 }'
+        fi
+    done < <(find "$tree" -type f \( -name '*.so' -o -perm -u+x \)) | sort -u >"$work/libs"
+    while IFS= read -r lib; do
+        [[ "$lib" == "$tree"/* ]] && continue
+        mkdir -p "$stage$(dirname "$lib")"
+        cp -L "$lib" "$stage$lib"
+    done <"$work/libs"
+    # The loader as the ELF interpreter path names it (/lib64 may be a symlink in the stage).
+    if [[ ! -e "$stage/lib64/ld-linux-x86-64.so.2" ]]; then
+        mkdir -p "$stage/lib64"
+        cp -L /lib64/ld-linux-x86-64.so.2 "$stage/lib64/ld-linux-x86-64.so.2"
+    fi
+}
+
+build_initramfs() {
+    local stage="$work/root" module_list="$work/modules" rel n f applet
+    resolve_modules >"$module_list" || die "module $(sed -n 's/^MISSING //p' "$module_list") is neither in $modules_dir/modules.dep nor built in"
+    mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,root,etc,lib/modules,opt,job,out}
+    cp "$busybox_dir/bin/busybox" "$stage/bin/busybox"
+    while read -r applet; do
+        [[ "$applet" == bin/busybox ]] && continue
+        [[ -e "$stage/$applet" ]] || ln -s /bin/busybox "$stage/$applet"
+    done < <("$stage/bin/busybox" --list-full)
+    : >"$stage/etc/l1-modules"
+    while read -r rel; do
+        n=${rel##*/}
+        n=${n%%.ko*}
+        f="$modules_dir/$rel"
+        case "$rel" in
+            *.ko) cp "$f" "$stage/lib/modules/$n.ko" ;;
+            *.ko.xz) xz -dc "$f" >"$stage/lib/modules/$n.ko" ;;
+            *.ko.gz) gzip -dc "$f" >"$stage/lib/modules/$n.ko" ;;
+            *.ko.zst) zstd -qdc "$f" >"$stage/lib/modules/$n.ko" || die "cannot decompress $f (zstd)" ;;
+            *) die "unexpected module file $rel" ;;
+        esac
+        echo "$n" >>"$stage/etc/l1-modules"
+    done <"$module_list"
+
+    # The JRE. Uncompressed jimage (--compress=0): class loading under emulation is cheaper
+    # than the bigger initramfs. The default CDS archive keeps JVM start-up short.
+    "$jdk/bin/jlink" --add-modules "$JRE_MODULES" --strip-debug --no-header-files --no-man-pages \
+        --compress=0 --generate-cds-archive --output "$stage/opt/jre" >"$work/jlink.log" 2>&1 \
+        || { cat "$work/jlink.log" >&2; die "jlink failed"; }
+    rm -f "$stage/opt/jre/lib/server/classes_nocoops.jsa" # only for heaps over 32 GiB
+    copy_shared_libraries "$stage/opt/jre" "$stage"
+
+    cp "$LAB/l1-init.sh" "$stage/init"
+    chmod 755 "$stage/init"
+    printf 'root:x:0:0:root:/root:/bin/sh\n' >"$stage/etc/passwd"
+    printf 'root:x:0:\nkvm:x:10:\n' >"$stage/etc/group"
+    printf '127.0.0.1 localhost l1\n::1 localhost\n' >"$stage/etc/hosts"
+    printf 'hosts: files\n' >"$stage/etc/nsswitch.conf"
+
+    rm -rf "$l1_dir" "$l1_dir.tmp"
+    mkdir -p "$l1_dir.tmp"
+    (cd "$stage" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort \
+        | cpio -o -H newc -R 0:0 --reproducible --quiet) >"$l1_dir.tmp/initramfs.cpio" \
+        || die "cpio failed"
+    console_archive >>"$l1_dir.tmp/initramfs.cpio"
+    mv "$l1_dir.tmp" "$l1_dir"
+}
+
+escape_property() {
+    local s=${1//\\/\\\\}
+    printf '%s' "$s"
+}
+
+if [[ ! -f "$l1_dir/.complete" ]]; then
+    started=$(date +%s)
+    build_initramfs
+    {
+        echo "# Written by lab/build-l1.sh"
+        echo "l1.vmlinux=$(escape_property "$vmlinux")"
+        echo "l1.initramfs=$(escape_property "$initramfs")"
+        echo "l1.kernel.version=$kernel_version"
+        echo "l1.java.version=$java_version"
+        echo "l1.dir=$(escape_property "$l1_dir")"
+    } >"$l1_dir/l1.properties"
+    touch "$l1_dir/.complete"
+    echo "$ME: built $l1_dir ($(du -m "$initramfs" | cut -f1) MiB) in $(($(date +%s) - started)) s"
+    # Older images of the same kernel package are superseded.
+    find "$L1_ROOT" -mindepth 1 -maxdepth 1 -type d -name "${kernel_key}+*" ! -name "$l1_key" -exec rm -rf {} + 2>/dev/null || true
+fi
+mkdir -p "$(dirname "$OUT_PROPERTIES")"
+cp "$l1_dir/l1.properties" "$OUT_PROPERTIES.tmp"
+mv "$OUT_PROPERTIES.tmp" "$OUT_PROPERTIES"

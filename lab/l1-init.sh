@@ -1,0 +1,49 @@
+#!/bin/sh
+# /init of the lab's L1 machine (lab/build-l1.sh puts this file into the L1 initramfs).
+#
+# Mounts the 9p shares the host runner gives (tag "job", read-only: the test job; tag "out",
+# writable: results), loads kvm_amd, then runs /job/run.sh and powers off. The runner reads
+# /out/exit-status. Kernel command line switches:
+#   lab.shell   a shell on the console instead of the job (debugging: lab/run-lab.sh --shell)
+export PATH=/opt/jre/bin:/sbin:/bin:/usr/sbin:/usr/bin HOME=/root LANG=C.UTF-8
+mount -t devtmpfs devtmpfs /dev
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t tmpfs -o size=1g tmpfs /tmp
+mkdir -p /dev/pts /dev/shm && mount -t devpts devpts /dev/pts
+echo >/proc/sys/kernel/modprobe
+hostname l1
+ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
+
+while read -r module; do
+    insmod "/lib/modules/$module.ko" || echo "l1: insmod $module failed"
+done </etc/l1-modules
+
+mkdir -p /job /out
+# msize 512 KiB: fewer, larger 9p requests (each costs an emulated virtio round trip).
+opts=trans=virtio,version=9p2000.L,msize=524288
+mount -t 9p -o "$opts,ro,cache=loose" job /job || echo "l1: cannot mount the job share"
+mount -t 9p -o "$opts,cache=none" out /out || echo "l1: cannot mount the out share"
+
+up=$(cut -d' ' -f1 /proc/uptime)
+if [ -c /dev/kvm ]; then kvm=yes; else kvm=no; fi
+echo "L1-READY uptime=${up}s kvm=$kvm cpus=$(grep -c ^processor /proc/cpuinfo)"
+echo "$up" >/out/l1-ready-uptime 2>/dev/null
+
+case " $(cat /proc/cmdline) " in
+*" lab.shell "*)
+    export PS1='l1# '
+    setsid cttyhack sh
+    ;;
+*)
+    if [ -f /job/run.sh ]; then
+        sh /job/run.sh
+        echo $? >/out/exit-status
+    else
+        echo "l1: /job/run.sh is missing" | tee /out/exit-status
+    fi
+    ;;
+esac
+sync
+echo "L1-DONE uptime=$(cut -d' ' -f1 /proc/uptime)s"
+poweroff -f

@@ -1,0 +1,421 @@
+#!/usr/bin/env bash
+# lab/run-lab.sh [OPTIONS] — run the Linux end-to-end tests (module linux-tests) against Hotvisor.
+#
+# Where this machine's /dev/kvm runs guest code at hardware speed, the tests run directly (JUnit
+# console launcher on this host). Otherwise they run in the software lab: QEMU in pure emulation
+# (TCG) with AMD SVM boots an "L1" Linux (lab/build-l1.sh: stock Debian kernel + an initramfs
+# with a jlink JRE), whose nested kvm_amd gives a fast /dev/kvm; the same launcher runs there
+# over the same classes, and Hotvisor boots the "L2" guests inside L1. Either way:
+#   linux-tests/target/linux-reports/   TEST-*.xml (JUnit XML), launcher.log, vms/<Class>/<vm>/console.log,
+#                                       timings.txt, and in the lab l1-console.log, qemu.log
+# and the exit status is non-zero when a test fails (or nothing ran).
+#
+# Options:
+#   --suite smoke|full   smoke: tests tagged "smoke" (the README's test command); full: all (-Plinux-lab)
+#   --mode auto|lab|direct
+#                        auto (default): direct when lab/kvm-speed measures under
+#                        HOTVISOR_FAST_KVM_NS (default 100) ns per loop iteration, else lab
+#   --select ARG         a JUnit console launcher selector instead of the suite's classes, e.g.
+#                        --select class:io.hotvisor.linux.LinuxBootTest (repeatable)
+#   --cache DIR          download/image cache (default ~/.cache/hotvisor)
+#   --timeout SECONDS    for the whole lab run (default 1200 smoke, 3600 full)
+#   --shell              lab only: boot L1 with the job mounted and a shell on this terminal
+#   --build              build the classes first (./mvnw -pl linux-tests -am test-compile)
+#   --skip=A/B           skip when A or B is "true" (Maven passes skipITs/hotvisor.linux.skip)
+#
+# Environment: HOTVISOR_FAST_KVM_NS, HOTVISOR_LAB_ATTEMPTS (L1 boots when L1 wedges, default 3),
+# HOTVISOR_LAB_STALL, HOTVISOR_LAB_SMP, HOTVISOR_LAB_TCG_THREAD, HOTVISOR_LINUX_KERNEL=bzimage
+# (see lab/README.md).
+#
+# Needs the module built (Maven does that when it calls this script in "integration-test";
+# standalone, --build or a missing build runs ./mvnw first). In the lab, qemu-system-x86 is
+# installed through scripts/ensure-host-deps.sh. With HOTVISOR_REQUIRE_KVM=1 (CI) a lab that
+# cannot run fails the build; otherwise it is skipped, loudly.
+set -euo pipefail
+
+readonly ME="run-lab"
+LAB=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$LAB/.." && pwd)
+readonly LAB ROOT
+readonly MODULE="$ROOT/linux-tests" TARGET="$ROOT/linux-tests/target"
+readonly REPORTS="$TARGET/linux-reports" WORK="$TARGET/lab"
+
+suite=smoke mode=auto cache="${HOME}/.cache/hotvisor" timeout="" shell=false build=false
+selectors=()
+die() {
+    echo "$ME: $*" >&2
+    exit 1
+}
+say() {
+    echo "$ME: $*"
+}
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --suite) suite=${2:?}; shift 2 ;;
+        --mode) mode=${2:?}; shift 2 ;;
+        --select) selectors+=("--select" "${2:?}"); shift 2 ;;
+        --cache) cache=${2:?}; shift 2 ;;
+        --timeout) timeout=${2:?}; shift 2 ;;
+        --shell) shell=true; mode=lab; shift ;;
+        --build) build=true; shift ;;
+        --skip=*)
+            if [[ ",${1#--skip=}," =~ (^|[,/])true([,/]|$) ]]; then
+                say "Linux tests skipped (${1#--skip=})"
+                exit 0
+            fi
+            shift ;;
+        -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        *) die "unknown argument $1 (see --help)" ;;
+    esac
+done
+[[ "$suite" == smoke || "$suite" == full ]] || die "--suite is smoke or full, not $suite"
+[[ "$mode" == auto || "$mode" == lab || "$mode" == direct ]] || die "--mode is auto, lab or direct, not $mode"
+[[ -n "$timeout" ]] || { [[ $suite == smoke ]] && timeout=1200 || timeout=3600; }
+started=$(date +%s)
+
+# A run that cannot happen: fails under HOTVISOR_REQUIRE_KVM=1 (CI), else skips loudly (scripts/test.sh
+# collects "*** SKIPPED:" lines from the reports' *-output.txt files).
+cannot_run() {
+    mkdir -p "$TARGET/surefire-reports"
+    if [[ "${HOTVISOR_REQUIRE_KVM:-}" == 1 ]]; then
+        die "the Linux tests cannot run: $* (HOTVISOR_REQUIRE_KVM=1)"
+    fi
+    echo "*** SKIPPED: Linux tests: $* ***" | tee "$TARGET/surefire-reports/linux-tests-output.txt" >&2
+    exit 0
+}
+
+# --- the built module ---------------------------------------------------------------------------
+launcher="$WORK/junit-platform-console-standalone.jar"
+if $build || [[ ! -f "$WORK/classpath.txt" || ! -f "$launcher" || ! -d "$TARGET/test-classes" ]]; then
+    say "building linux-tests and what it needs (./mvnw -pl linux-tests -am test-compile)"
+    (cd "$ROOT" && ./mvnw -B -q --no-transfer-progress -pl linux-tests -am test-compile -DskipTests) \
+        || die "the build failed"
+fi
+[[ -f "$WORK/classpath.txt" && -f "$launcher" ]] || die "$WORK has no classpath.txt or launcher jar after the build"
+probe_image="$ROOT/probe-guest/target/probe-guest.img"
+[[ -f "$probe_image" ]] || die "$probe_image is missing (build probe-guest)"
+
+# --- the guest kit ------------------------------------------------------------------------------
+mkdir -p "$WORK"
+kernel_properties="$WORK/guest-kernel.properties" kit_properties="$WORK/guest-kit.properties"
+"$ROOT/scripts/fetch-guest-kernel.sh" "$cache" "$kernel_properties" || die "scripts/fetch-guest-kernel.sh failed"
+"$ROOT/scripts/build-guest-kit.sh" --kernel-properties "$kernel_properties" "$cache" "$kit_properties" \
+    || die "scripts/build-guest-kit.sh failed"
+kit() {
+    local value
+    value=$(sed -n "s/^$1=//p" "$kit_properties" | head -n 1)
+    [[ -n "$value" ]] || die "$kit_properties has no $1"
+    printf '%s' "${value//\\\\/\\}"
+}
+kit_vmlinux=$(kit kit.vmlinux)
+kit_bzimage=$(kit kit.bzimage)
+kit_initramfs=$(kit kit.initramfs)
+
+# --- direct or lab ------------------------------------------------------------------------------
+fast_ns=${HOTVISOR_FAST_KVM_NS:-100}
+if [[ $mode == auto ]]; then
+    speed_bin="$WORK/kvm-speed"
+    if [[ ! -x "$speed_bin" || "$LAB/kvm-speed.c" -nt "$speed_bin" ]]; then
+        "$ROOT/scripts/ensure-host-deps.sh" gcc libc6-dev >/dev/null
+        mkdir -p "$WORK"
+        gcc -O2 -o "$speed_bin" "$LAB/kvm-speed.c" || die "cannot build lab/kvm-speed.c"
+    fi
+    if speed=$("$speed_bin" 2>"$WORK/kvm-speed.err"); then
+        ns=${speed#ns_per_iteration=}
+        if awk -v ns="$ns" -v max="$fast_ns" 'BEGIN { exit !(ns < max) }'; then
+            mode=direct
+        else
+            mode=lab
+        fi
+        say "/dev/kvm runs a guest loop at $ns ns per iteration (direct below $fast_ns): running in the $mode"
+    else
+        mode=lab
+        say "no usable /dev/kvm here ($(cat "$WORK/kvm-speed.err")): running in the lab"
+    fi
+fi
+
+# --- the launcher -------------------------------------------------------------------------------
+# Writes the launcher's command line, for a class path (colon-separated) and a reports directory.
+# Test classes are named (scanning the class path costs ~40 s of class loading in L1).
+label=$suite
+[[ ${#selectors[@]} -gt 0 ]] && label=selected
+if [[ ${#selectors[@]} -eq 0 ]]; then
+    while IFS= read -r class; do
+        class=${class#"$TARGET/test-classes/"}
+        class=${class%.class}
+        selectors+=(--select-class "${class//\//.}")
+    done < <(find "$TARGET/test-classes" -name '*Test.class' ! -name '*$*' | LC_ALL=C sort)
+    [[ ${#selectors[@]} -gt 0 ]] || die "no *Test classes in $TARGET/test-classes"
+    [[ $suite == smoke ]] && selectors+=(--include-tag smoke)
+fi
+# The launcher and the tests' class path on the JVM's own class path (one class loader).
+launcher_args() { # CLASSPATH REPORTS
+    printf '%q ' -cp "$1" org.junit.platform.console.ConsoleLauncher execute --disable-banner \
+        --disable-ansi-colors --details=tree --fail-if-no-tests "${selectors[@]}" --reports-dir "$2"
+}
+# JVM options: one JVM for all tests; C1 only (the JIT competes with the vCPUs for 2 CPUs in L1).
+readonly JVM_OPTS="-Xmx1g -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true"
+
+write_properties() { # FILE KERNEL BZIMAGE INITRD PROBE DATA_DIR WHERE
+    {
+        echo "# Written by lab/run-lab.sh"
+        echo "kernel=$2"
+        echo "bzimage=$3"
+        echo "initrd=$4"
+        echo "cmdline=$(kit kit.cmdline)"
+        echo "marker=$(kit kit.marker)"
+        echo "prompt=$(kit kit.prompt)"
+        echo "probe.image=$5"
+        echo "data.dir=$6"
+        echo "where=$7"
+    } >"$1"
+}
+
+summarize() { # STATUS
+    local xml tests=0 failures=0 errors=0 skipped=0 t f e s
+    for xml in "$REPORTS"/TEST-*.xml; do
+        [[ -f "$xml" ]] || continue
+        read -r t f e s < <(sed -n 's/.*<testsuite [^>]*tests="\([0-9]*\)"[^>]*skipped="\([0-9]*\)"[^>]*failures="\([0-9]*\)"[^>]*errors="\([0-9]*\)".*/\1 \3 \4 \2/p' "$xml" | head -n 1)
+        tests=$((tests + ${t:-0})) failures=$((failures + ${f:-0})) errors=$((errors + ${e:-0})) skipped=$((skipped + ${s:-0}))
+    done
+    say "----------------------------------------------------------------------------"
+    say "Linux tests ($label, $mode): $tests run, $failures failed, $errors errors, $skipped skipped; $(($(date +%s) - started)) s in all"
+    if [[ -f "$REPORTS/vms/timings.txt" ]]; then
+        sed "s/^/$ME:   /" "$REPORTS/vms/timings.txt"
+    fi
+    say "reports: $REPORTS"
+    say "----------------------------------------------------------------------------"
+    if [[ $1 -ne 0 ]]; then
+        say "Linux tests FAILED (launcher exit status $1)"
+        return 1
+    fi
+}
+
+rm -rf "$REPORTS"
+mkdir -p "$REPORTS"
+cp "$kit_properties" "$REPORTS/guest-kit.properties"
+
+# Kernel for L2: the uncompressed vmlinux (PVH entry) unless HOTVISOR_LINUX_KERNEL=bzimage.
+if [[ "${HOTVISOR_LINUX_KERNEL:-vmlinux}" == bzimage ]]; then
+    l2_kernel=$kit_bzimage
+else
+    l2_kernel=$kit_vmlinux
+fi
+
+if [[ $mode == direct ]]; then
+    say "running the Linux tests on this host"
+    write_properties "$WORK/linux-direct.properties" "$l2_kernel" "$kit_bzimage" "$kit_initramfs" "$probe_image" \
+        "$REPORTS/vms" direct
+    classpath="$launcher:$TARGET/test-classes:$(cat "$WORK/classpath.txt")"
+    status=0
+    eval "$(printf '%q ' "${JAVA_HOME:+$JAVA_HOME/bin/}java") $JVM_OPTS -Dhotvisor.linux.properties=$(printf '%q' "$WORK/linux-direct.properties") $(launcher_args "$classpath" "$REPORTS")" \
+        2>&1 | tee "$REPORTS/launcher.log" || status=${PIPESTATUS[0]}
+    summarize "$status"
+    exit $?
+fi
+
+# --- the lab ------------------------------------------------------------------------------------
+"$ROOT/scripts/ensure-host-deps.sh" qemu-system-x86 || cannot_run "qemu-system-x86 cannot be installed"
+command -v qemu-system-x86_64 >/dev/null || cannot_run "qemu-system-x86_64 is not on PATH"
+l1_properties="$WORK/l1.properties"
+"$LAB/build-l1.sh" --kernel-properties "$kernel_properties" --kit-properties "$kit_properties" "$cache" \
+    "$l1_properties" || die "lab/build-l1.sh failed"
+l1() {
+    sed -n "s/^$1=//p" "$l1_properties" | head -n 1
+}
+l1_vmlinux=$(l1 l1.vmlinux)
+l1_initramfs=$(l1 l1.initramfs)
+
+# The job L1 mounts read-only at /job: class path, launcher, guest images, run.sh. Hard links
+# where possible (same file system as the cache), else copies.
+job="$WORK/job" out="$WORK/out"
+rm -rf "$job" "$out"
+mkdir -p "$job/lib" "$job/classes" "$job/images" "$out"
+link() {
+    ln -f "$1" "$2" 2>/dev/null || cp "$1" "$2"
+}
+cp_entries=()
+i=0
+IFS=: read -r -a entries <"$WORK/classpath.txt" || true # no final newline
+for entry in "$TARGET/test-classes" "${entries[@]}"; do
+    [[ -n "$entry" ]] || continue
+    i=$((i + 1))
+    name=$(printf '%02d-%s' "$i" "$(basename "$entry")")
+    if [[ -d "$entry" ]]; then
+        cp -r "$entry" "$job/classes/$name"
+        cp_entries+=("/job/classes/$name")
+    elif [[ -f "$entry" ]]; then
+        link "$entry" "$job/lib/$name"
+        cp_entries+=("/job/lib/$name")
+    else
+        die "class path entry $entry does not exist (rebuild: $0 --build)"
+    fi
+done
+link "$launcher" "$job/launcher.jar"
+link "$probe_image" "$job/images/probe-guest.img"
+link "$kit_vmlinux" "$job/images/vmlinux"
+link "$kit_bzimage" "$job/images/bzImage"
+link "$kit_initramfs" "$job/images/initramfs.cpio"
+l1_kernel=/job/images/vmlinux
+[[ "$l2_kernel" == "$kit_bzimage" ]] && l1_kernel=/job/images/bzImage
+write_properties "$job/linux.properties" "$l1_kernel" /job/images/bzImage /job/images/initramfs.cpio \
+    /job/images/probe-guest.img /tmp/vms lab
+l1_cp=$(IFS=:; echo "${cp_entries[*]}")
+# The tests must end before the host's timeout, so that reports and consoles come back.
+inner_timeout=$((timeout - 120))
+cat >"$job/run.sh" <<EOF
+# Written by lab/run-lab.sh: run by L1's /init (busybox sh). The launcher writes to the console
+# (the host keeps it as l1-console.log and launcher.log); a watchdog takes a thread dump and
+# kills it before the host's timeout, so that reports and guest consoles still come back.
+cd /tmp
+mkdir -p /tmp/vms /tmp/reports
+# Heartbeat for the host: it stops when L1 wedges (see lab/README.md).
+( while :; do cut -d' ' -f1 /proc/uptime >/out/heartbeat; sleep 5; done ) </dev/null >/dev/null 2>&1 &
+echo "l1: java starts at \$(cut -d' ' -f1 /proc/uptime) s"
+java $JVM_OPTS -Dhotvisor.linux.properties=/job/linux.properties \\
+    $(launcher_args "/job/launcher.jar:$l1_cp" /tmp/reports) </dev/null &
+java=\$!
+( sleep $inner_timeout; echo "l1: TIMEOUT after $inner_timeout s: thread dump, then kill"; kill -QUIT \$java
+  sleep 10; kill -KILL \$java ) </dev/null &
+watchdog=\$!
+wait \$java
+status=\$?
+kill \$watchdog 2>/dev/null
+echo "l1: java ended at \$(cut -d' ' -f1 /proc/uptime) s with status \$status"
+cp -r /tmp/reports /tmp/vms /out/
+exit \$status
+EOF
+
+tmp=$(mktemp -d /tmp/hotvisor-lab.XXXXXX)
+monitor_socket="$tmp/monitor.sock"
+qemu_pid=""
+tail_pid=""
+stop_qemu() {
+    if [[ -n "$qemu_pid" ]] && kill -0 "$qemu_pid" 2>/dev/null; then
+        kill "$qemu_pid" 2>/dev/null || true
+        sleep 2
+        kill -KILL "$qemu_pid" 2>/dev/null || true
+    fi
+    if [[ -n "$tail_pid" ]]; then
+        kill "$tail_pid" 2>/dev/null || true
+        wait "$tail_pid" 2>/dev/null || true
+    fi
+    qemu_pid="" tail_pid=""
+}
+trap 'stop_qemu; rm -rf "$tmp"' EXIT
+
+# L1: softlockup_panic + panic=-1 + -no-reboot end a wedged L1 at once (QEMU exits).
+l1_append="console=ttyS0 mitigations=off quiet loglevel=4 panic=-1 softlockup_panic=1"
+$shell && l1_append+=" lab.shell"
+l1_smp=${HOTVISOR_LAB_SMP:-2}
+qemu=(qemu-system-x86_64 -machine q35 -accel "tcg,thread=${HOTVISOR_LAB_TCG_THREAD:-multi}" -smp "$l1_smp" -m 4G
+    -cpu EPYC,+svm,+npt -kernel "$l1_vmlinux" -initrd "$l1_initramfs" -append "$l1_append"
+    -virtfs "local,path=$job,mount_tag=job,security_model=none,readonly=on"
+    -virtfs "local,path=$out,mount_tag=out,security_model=none"
+    -display none -nodefaults -no-reboot
+    -chardev "socket,id=mon0,path=$monitor_socket,server=on,wait=off" -mon chardev=mon0
+    -chardev "pipe,id=mon1,path=$tmp/monitor" -mon chardev=mon1)
+mkfifo "$tmp/monitor.in" "$tmp/monitor.out"
+
+if $shell; then
+    say "L1 shell (job at /job, results to /out = $out); 'poweroff -f' ends it"
+    "${qemu[@]}" -serial stdio
+    exit 0
+fi
+
+elapsed() {
+    awk -v s="$1" -v n="$(date +%s.%N)" 'BEGIN { printf "%.1f", n - s }'
+}
+
+# Saves what the monitor shows (status, vCPUs, registers) to FILE.
+monitor_dump() {
+    {
+        exec 7<>"$tmp/monitor.out"
+        printf 'info status\ninfo cpus\ninfo registers -a\n' >"$tmp/monitor.in"
+        timeout 5 cat <&7 || true
+        exec 7<&-
+    } 2>&1 | sed 's/\x1b\[[0-9]*[A-Z]//g' >"$1"
+}
+
+# One boot of L1 running the job. Returns 0 when the job ran to its end (exit-status written),
+# 2 when L1 wedged (QEMU TCG's nested SVM sometimes leaves both L1 CPUs spinning with
+# interrupts off: "soft lockup", a kernel panic, no /init, or the heartbeat stops), 3 on timeout.
+# Budget: what is left of --timeout.
+run_l1() { # ATTEMPT
+    local attempt=$1 console="$REPORTS/l1-console.log" qemu_start ready=false now beat stall=${HOTVISOR_LAB_STALL:-90}
+    rm -rf "$out" && mkdir -p "$out"
+    : >"$console"
+    say "starting L1 (QEMU TCG, $l1_smp vCPUs, SVM), attempt $attempt; monitor: socat - UNIX-CONNECT:$monitor_socket"
+    qemu_start=$(date +%s.%N)
+    "${qemu[@]}" -chardev "file,id=ser0,path=$console" -serial chardev:ser0 </dev/null >"$REPORTS/qemu.log" 2>&1 &
+    qemu_pid=$!
+    # The L1 console live, with seconds since QEMU started.
+    (tail -n +1 -F --pid="$qemu_pid" "$console" 2>/dev/null | while IFS= read -r line; do
+        printf 'l1|%4ds| %s\n' $((${EPOCHREALTIME%.*} - ${qemu_start%.*})) "${line%$'\r'}"
+    done) &
+    tail_pid=$!
+    local result=0
+    while kill -0 "$qemu_pid" 2>/dev/null; do
+        now=$(date +%s)
+        if ! $ready && grep -q '^L1-READY' "$console" 2>/dev/null; then
+            ready=true
+            say "L1 reached /init after $(elapsed "$qemu_start") s"
+        fi
+        if grep -q 'soft lockup\|Kernel panic' "$console" 2>/dev/null; then
+            sleep 5 # softlockup_panic: QEMU exits by itself
+            result=2
+            break
+        fi
+        beat=$(stat -c %Y "$out/heartbeat" 2>/dev/null || echo 0)
+        if ! $ready && ((now - ${qemu_start%.*} > 180)) || ((beat > 0 && now - beat > stall)); then
+            say "L1 made no progress (no /init after 180 s, or no heartbeat for $stall s)"
+            result=2
+            break
+        fi
+        if ((now >= deadline)); then
+            result=3
+            break
+        fi
+        sleep 1
+    done
+    if kill -0 "$qemu_pid" 2>/dev/null; then
+        say "saving the monitor's view to $REPORTS/l1-monitor.txt, stopping QEMU (pid $qemu_pid)"
+        monitor_dump "$REPORTS/l1-monitor.txt"
+        echo quit >"$tmp/monitor.in" || true
+        sleep 3
+    fi
+    wait "$qemu_pid" 2>/dev/null || true
+    sleep 1
+    stop_qemu
+    say "L1: kernel uptime at /init $(cat "$out/l1-ready-uptime" 2>/dev/null || echo "?") s; QEMU ran $(elapsed "$qemu_start") s"
+    if ((result == 0)) && [[ ! -f "$out/exit-status" ]]; then
+        # QEMU ended early without a result: a panic (softlockup_panic), or QEMU failed.
+        tail -n 20 "$REPORTS/qemu.log" | grep -v "TCG doesn't support" | sed "s/^/$ME: qemu: /" || true
+        result=2
+    fi
+    return $result
+}
+
+deadline=$(($(date +%s) + timeout))
+attempts=${HOTVISOR_LAB_ATTEMPTS:-3}
+result=2
+for ((attempt = 1; attempt <= attempts; attempt++)); do
+    result=0
+    run_l1 "$attempt" || result=$?
+    ((result == 2)) || break
+    cp "$REPORTS/l1-console.log" "$REPORTS/l1-console-wedged-$attempt.log"
+    [[ -f "$REPORTS/l1-monitor.txt" ]] && mv "$REPORTS/l1-monitor.txt" "$REPORTS/l1-monitor-wedged-$attempt.txt"
+    say "*** L1 WEDGED (attempt $attempt of $attempts): the emulator's nested SVM stalled, not a test"
+    say "*** failure; its console is $REPORTS/l1-console-wedged-$attempt.log"
+    (($(date +%s) + 120 < deadline)) || break
+done
+
+# Bring back reports, consoles and timings.
+[[ -d "$out/reports" ]] && cp -r "$out/reports/." "$REPORTS/"
+sed -n '/^l1: java starts/,/^l1: java ended/p' "$REPORTS/l1-console.log" | tr -d '\r' >"$REPORTS/launcher.log" || true
+[[ -d "$out/vms" ]] && cp -r "$out/vms" "$REPORTS/vms"
+case $result in
+    0) summarize "$(cat "$out/exit-status")" ;;
+    2) say "L1 wedged on every attempt ($attempts); giving up"; summarize 1 || true; exit 1 ;;
+    *) say "TIMEOUT after $timeout s; see $REPORTS/l1-console.log and l1-monitor.txt"; summarize 1 || true; exit 1 ;;
+esac

@@ -1,0 +1,215 @@
+package io.hotvisor.linux;
+
+import io.hotvisor.cpuhotplug.CpuDeviceDriver;
+import io.hotvisor.cpuhotplug.CpuHotplugService;
+import io.hotvisor.ged.AcpiGed;
+import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.api.VmEvent;
+import io.hotvisor.vmm.api.VmListener;
+import io.hotvisor.vmm.api.VmSpec;
+import io.hotvisor.vmm.manager.DeviceManagerImpl;
+import io.hotvisor.vmm.manager.VmManagerImpl;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.LifecycleMethodExecutionExceptionHandler;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
+
+/**
+ * JUnit extension that gives a test class its Linux guests: the services a Karaf container would
+ * wire (VM manager with the GED and CPU hotplug capabilities, device manager), wired by hand
+ * (VMs under {@code DATA_DIR/TestClass/NAME/console.log}).
+ * Inject {@link Guests} into {@code @BeforeAll}/{@code @Test} methods; the VMs are destroyed
+ * after the class. Any exception a test or lifecycle method throws is rethrown as an
+ * AssertionError that carries the last 50 console lines of every guest of the class.
+ */
+public final class LinuxGuests implements ParameterResolver, TestExecutionExceptionHandler,
+        LifecycleMethodExecutionExceptionHandler {
+    /** Boot to the shell: 20 s in an idle lab, 35-55 s contended; a hung boot fails here. */
+    public static final Duration BOOT = Duration.ofSeconds(240);
+    private static final Duration CLOSE = Duration.ofSeconds(60);
+    private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(LinuxGuests.class);
+
+    /** The per-class state. */
+    public static final class Guests implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+        private final Path dataDir;
+        private final VmManagerImpl manager;
+        private final DeviceManagerImpl devices = new DeviceManagerImpl();
+        private final AcpiGed ged = new AcpiGed();
+        private final CpuHotplugService cpuHotplug = new CpuHotplugService(ged, devices);
+        private final List<VmEvent> events = new CopyOnWriteArrayList<>();
+        private final List<GuestConsole> consoles = new CopyOnWriteArrayList<>();
+
+        Guests(String owner) {
+            dataDir = LinuxKit.get().dataDir().resolve(owner);
+            manager = new VmManagerImpl(dataDir);
+            manager.addListener(devices);
+            manager.addListener(new VmListener() {
+                @Override
+                public void event(VmEvent event) {
+                    events.add(event);
+                }
+            });
+            manager.addCapability(ged);
+            manager.addCapability(cpuHotplug);
+            devices.addDriver(new CpuDeviceDriver(cpuHotplug));
+        }
+
+        /** Boots the guest kit's kernel and initramfs and waits for its shell. */
+        public LinuxGuest boot(String name, int vcpus, int maxVcpus, long memoryBytes) {
+            return boot(name, LinuxKit.get().kernel(), vcpus, maxVcpus, memoryBytes);
+        }
+
+        /** Boots {@code kernel} (vmlinux or bzImage) with the kit's initramfs and waits for its shell. */
+        public LinuxGuest boot(String name, Path kernel, int vcpus, int maxVcpus, long memoryBytes) {
+            LinuxKit kit = LinuxKit.get();
+            Vm vm = manager.create(new VmSpec(name, kernel.toString(), kit.initrd().toString(), kit.cmdline(),
+                    vcpus, maxVcpus, memoryBytes, Map.of()));
+            GuestConsole console = GuestConsole.attach(vm).prompt(kit.prompt());
+            consoles.add(console);
+            long start = System.nanoTime();
+            vm.start();
+            console.waitFor(kit.marker(), BOOT);
+            Duration toMarker = Duration.ofNanos(System.nanoTime() - start);
+            console.waitFor(kit.prompt(), BOOT);
+            Duration bootTime = Duration.ofNanos(System.nanoTime() - start);
+            Timings.record("l2-linux-boot-to-marker[" + name + ", " + vcpus + " vCPUs, " + (memoryBytes >> 20) + " MiB, "
+                    + kernel.getFileName() + "]", toMarker);
+            return new LinuxGuest(vm, console, bootTime);
+        }
+
+        /** Creates (not starts) a probe-guest VM with a console harness attached. */
+        public GuestConsole probe(String name, String cmdline, int vcpus) {
+            Vm vm = manager.create(new VmSpec(name, LinuxKit.get().probeImage().toString(), null, cmdline, vcpus,
+                    64L << 20));
+            GuestConsole console = GuestConsole.attach(vm);
+            consoles.add(console);
+            return console;
+        }
+
+        public VmManagerImpl manager() {
+            return manager;
+        }
+
+        public DeviceManagerImpl devices() {
+            return devices;
+        }
+
+        public CpuHotplugService cpuHotplug() {
+            return cpuHotplug;
+        }
+
+        /** Every VM event so far, oldest first. */
+        public List<VmEvent> events() {
+            return events;
+        }
+
+        String describeAll() {
+            StringBuilder sb = new StringBuilder();
+            for (GuestConsole console : consoles) {
+                sb.append(console.describe());
+            }
+            return sb.toString();
+        }
+
+        @Override
+        public void close() {
+            for (GuestConsole console : consoles) {
+                console.close();
+                Path file = dataDir.resolve(console.vmName()).resolve("transcript.log");
+                try {
+                    Files.createDirectories(file.getParent());
+                    Files.writeString(file, console.transcript(), StandardCharsets.ISO_8859_1);
+                } catch (IOException e) {
+                    System.err.println("cannot write " + file + ": " + e);
+                }
+            }
+            // Bounded: a VMM stuck in a timed-out test must not hang the rest of the run.
+            Thread closer = new Thread(manager::close, "close-" + dataDir.getFileName());
+            closer.setDaemon(true);
+            closer.start();
+            try {
+                closer.join(CLOSE.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (closer.isAlive()) {
+                System.err.println("*** the VM manager of " + dataDir.getFileName() + " did not close within "
+                        + CLOSE.toSeconds() + " s; going on" + threadDump());
+            }
+        }
+    }
+
+    private static Guests guests(ExtensionContext context) {
+        ExtensionContext classContext = context.getTestClass().isPresent() && context.getTestMethod().isPresent()
+                ? context.getParent().orElse(context) : context;
+        return classContext.getStore(NS).getOrComputeIfAbsent(Guests.class,
+                key -> new Guests(classContext.getRequiredTestClass().getSimpleName()), Guests.class);
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+        return parameter.getParameter().getType() == Guests.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+        return guests(context);
+    }
+
+    @Override
+    public void handleTestExecutionException(ExtensionContext context, Throwable throwable) throws Throwable {
+        throw withConsoles(context, throwable);
+    }
+
+    @Override
+    public void handleBeforeAllMethodExecutionException(ExtensionContext context, Throwable throwable)
+            throws Throwable {
+        throw withConsoles(context, throwable);
+    }
+
+    @Override
+    public void handleBeforeEachMethodExecutionException(ExtensionContext context, Throwable throwable)
+            throws Throwable {
+        throw withConsoles(context, throwable);
+    }
+
+    @Override
+    public void handleAfterEachMethodExecutionException(ExtensionContext context, Throwable throwable)
+            throws Throwable {
+        throw withConsoles(context, throwable);
+    }
+
+    private static Throwable withConsoles(ExtensionContext context, Throwable throwable) {
+        String consoles = guests(context).describeAll();
+        String threads = throwable instanceof TimeoutException ? threadDump() : "";
+        if ((consoles.isEmpty() || String.valueOf(throwable.getMessage()).contains("--- end of console of "))
+                && threads.isEmpty()) {
+            return throwable; // no guest yet, or GuestConsole already attached its console
+        }
+        AssertionError error = new AssertionError(throwable.getMessage() + consoles + threads, throwable);
+        error.setStackTrace(throwable.getStackTrace());
+        return error;
+    }
+
+    /** Every thread's stack: where a timed-out test (or the VMM under it) was stuck. */
+    static String threadDump() {
+        StringBuilder sb = new StringBuilder("\n--- threads ---\n");
+        Thread.getAllStackTraces().forEach((thread, stack) -> {
+            sb.append('"').append(thread.getName()).append("\" ").append(thread.getState()).append('\n');
+            for (StackTraceElement frame : stack) {
+                sb.append("    at ").append(frame).append('\n');
+            }
+        });
+        return sb.append("--- end of threads ---").toString();
+    }
+}
