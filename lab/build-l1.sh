@@ -27,6 +27,8 @@
 # A directory is complete once its .complete file exists.
 #
 # JAVA_HOME (or the java on PATH) names the JDK to jlink from; it needs its jmods/ directory.
+# HOTVISOR_L1_WITH_QEMU=1 adds the host's qemu-system-x86_64 (with its libraries and the x86
+# firmware it needs) as /opt/qemu/bin, for comparison runs (lab/run-lab.sh --compare-qemu).
 set -euo pipefail
 
 readonly ME="build-l1"
@@ -134,8 +136,13 @@ flock 9
 
 # --- the initramfs ----------------------------------------------------------------------------
 recipe=$(cat "$0" "$LAB/l1-init.sh" | sha256sum | cut -c1-12)
+with_qemu=""
+if [[ "${HOTVISOR_L1_WITH_QEMU:-}" == 1 ]]; then
+    qemu_bin=$(command -v qemu-system-x86_64) || die "HOTVISOR_L1_WITH_QEMU=1 but qemu-system-x86_64 is not installed"
+    with_qemu="+qemu_$(dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null | tr -c 'A-Za-z0-9.\n' _ || echo host)"
+fi
 jdk_key=$(printf '%s' "$jdk $java_version" | sha256sum | cut -c1-8)
-l1_key="${kernel_key}+busybox_${busybox_version//:/%3a}+jdk_${java_version//[^A-Za-z0-9._-]/_}_${jdk_key}+$recipe"
+l1_key="${kernel_key}+busybox_${busybox_version//:/%3a}+jdk_${java_version//[^A-Za-z0-9._-]/_}_${jdk_key}${with_qemu}+$recipe"
 l1_dir="$L1_ROOT/$l1_key"
 initramfs="$l1_dir/initramfs.cpio"
 
@@ -233,6 +240,16 @@ build_initramfs() {
     rm -f "$stage/opt/jre/lib/server/classes_nocoops.jsa" # only for heaps over 32 GiB
     copy_shared_libraries "$stage/opt/jre" "$stage"
 
+    if [[ -n "$with_qemu" ]]; then
+        # QEMU looks for firmware in ../share/{qemu,seabios} beside its binary.
+        mkdir -p "$stage/opt/qemu/bin" "$stage/opt/qemu/share/qemu" "$stage/opt/qemu/share/seabios"
+        cp -L "$qemu_bin" "$stage/opt/qemu/bin/qemu-system-x86_64"
+        copy_shared_libraries "$stage/opt/qemu" "$stage"
+        for f in kvmvapic.bin linuxboot_dma.bin pvh.bin bios-microvm.bin; do
+            cp -L "/usr/share/qemu/$f" "$stage/opt/qemu/share/qemu/$f" || die "no /usr/share/qemu/$f"
+        done
+        cp -L /usr/share/seabios/bios-256k.bin "$stage/opt/qemu/share/seabios/" || die "no SeaBIOS (package seabios)"
+    fi
     cp "$LAB/l1-init.sh" "$stage/init"
     chmod 755 "$stage/init"
     printf 'root:x:0:0:root:/root:/bin/sh\n' >"$stage/etc/passwd"
@@ -267,8 +284,11 @@ if [[ ! -f "$l1_dir/.complete" ]]; then
     } >"$l1_dir/l1.properties"
     touch "$l1_dir/.complete"
     echo "$ME: built $l1_dir ($(du -m "$initramfs" | cut -f1) MiB) in $(($(date +%s) - started)) s"
-    # Older images of the same kernel package are superseded.
-    find "$L1_ROOT" -mindepth 1 -maxdepth 1 -type d -name "${kernel_key}+*" ! -name "$l1_key" -exec rm -rf {} + 2>/dev/null || true
+    # Older images of the same kernel package and flavour (with or without QEMU) are superseded.
+    flavour=(! -name '*+qemu_*')
+    [[ -n "$with_qemu" ]] && flavour=(-name '*+qemu_*')
+    find "$L1_ROOT" -mindepth 1 -maxdepth 1 -type d -name "${kernel_key}+*" ! -name "$l1_key" "${flavour[@]}" \
+        -exec rm -rf {} + 2>/dev/null || true
 fi
 mkdir -p "$(dirname "$OUT_PROPERTIES")"
 cp "$l1_dir/l1.properties" "$OUT_PROPERTIES.tmp"

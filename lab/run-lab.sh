@@ -20,6 +20,8 @@
 #   --cache DIR          download/image cache (default ~/.cache/hotvisor)
 #   --timeout SECONDS    for the whole lab run (default 1200 smoke, 3600 full)
 #   --shell              lab only: boot L1 with the job mounted and a shell on this terminal
+#   --compare-qemu       lab only: before the tests, boot the same kernel and initramfs with QEMU
+#                        (KVM) inside L1, q35 and microvm, and report the time to the kit's marker
 #   --build              build the classes first (./mvnw -pl linux-tests -am test-compile)
 #   --skip=A/B           skip when A or B is "true" (Maven passes skipITs/hotvisor.linux.skip)
 #
@@ -40,7 +42,7 @@ readonly LAB ROOT
 readonly MODULE="$ROOT/linux-tests" TARGET="$ROOT/linux-tests/target"
 readonly REPORTS="$TARGET/linux-reports" WORK="$TARGET/lab"
 
-suite=smoke mode=auto cache="${HOME}/.cache/hotvisor" timeout="" shell=false build=false
+suite=smoke mode=auto cache="${HOME}/.cache/hotvisor" timeout="" shell=false build=false compare_qemu=false
 selectors=()
 die() {
     echo "$ME: $*" >&2
@@ -58,6 +60,7 @@ while [[ $# -gt 0 ]]; do
         --timeout) timeout=${2:?}; shift 2 ;;
         --shell) shell=true; mode=lab; shift ;;
         --build) build=true; shift ;;
+        --compare-qemu) compare_qemu=true; mode=lab; shift ;;
         --skip=*)
             if [[ ",${1#--skip=}," =~ (^|[,/])true([,/]|$) ]]; then
                 say "Linux tests skipped (${1#--skip=})"
@@ -218,6 +221,7 @@ fi
 "$ROOT/scripts/ensure-host-deps.sh" qemu-system-x86 || cannot_run "qemu-system-x86 cannot be installed"
 command -v qemu-system-x86_64 >/dev/null || cannot_run "qemu-system-x86_64 is not on PATH"
 l1_properties="$WORK/l1.properties"
+$compare_qemu && export HOTVISOR_L1_WITH_QEMU=1
 "$LAB/build-l1.sh" --kernel-properties "$kernel_properties" --kit-properties "$kit_properties" "$cache" \
     "$l1_properties" || die "lab/build-l1.sh failed"
 l1() {
@@ -263,6 +267,30 @@ write_properties "$job/linux.properties" "$l1_kernel" /job/images/bzImage /job/i
 l1_cp=$(IFS=:; echo "${cp_entries[*]}")
 # The tests must end before the host's timeout, so that reports and consoles come back.
 inner_timeout=$((timeout - 120))
+# For --compare-qemu: QEMU (KVM) in L1 boots the kit as Hotvisor does (2 vCPUs, 512 MiB, the
+# vmlinux through PVH, the kit's command line); time from QEMU's start to the kit's marker.
+compare_qemu_script() {
+    cat <<EOF
+for machine in q35 microvm q35; do
+    rm -f /tmp/qemu-serial.log
+    t0=\$(cut -d' ' -f1 /proc/uptime)
+    /opt/qemu/bin/qemu-system-x86_64 -enable-kvm -cpu host -smp 2 -m 512M -machine \$machine \\
+        -kernel /job/images/vmlinux -initrd /job/images/initramfs.cpio -append '$(kit kit.cmdline)' \\
+        -display none -nodefaults -no-reboot -serial file:/tmp/qemu-serial.log </dev/null >/tmp/qemu.err 2>&1 &
+    q=\$!
+    i=0
+    while ! grep -q '$(kit kit.marker)' /tmp/qemu-serial.log 2>/dev/null && [ \$i -lt 3000 ] && kill -0 \$q 2>/dev/null; do
+        sleep 0.1; i=\$((i+1))
+    done
+    t1=\$(cut -d' ' -f1 /proc/uptime)
+    kill \$q 2>/dev/null; wait \$q 2>/dev/null
+    grep -q '$(kit kit.marker)' /tmp/qemu-serial.log || { echo "qemu-in-l1: \$machine did not reach the marker:"; tail -5 /tmp/qemu-serial.log /tmp/qemu.err; }
+    line="qemu-in-l1-boot-to-marker[\$machine, 2 vCPUs, 512 MiB, vmlinux]=\$(awk "BEGIN { printf \\"%.1f\\", \$t1 - \$t0 }") s (lab)"
+    echo "[linux-timing] \$line"; echo "\$line" >>/tmp/vms/timings.txt
+done
+EOF
+}
+
 cat >"$job/run.sh" <<EOF
 # Written by lab/run-lab.sh: run by L1's /init (busybox sh). The launcher writes to the console
 # (the host keeps it as l1-console.log and launcher.log); a watchdog takes a thread dump and
@@ -271,6 +299,7 @@ cd /tmp
 mkdir -p /tmp/vms /tmp/reports
 # Heartbeat for the host: it stops when L1 wedges (see lab/README.md).
 ( while :; do cut -d' ' -f1 /proc/uptime >/out/heartbeat; sleep 5; done ) </dev/null >/dev/null 2>&1 &
+$($compare_qemu && compare_qemu_script)
 echo "l1: java starts at \$(cut -d' ' -f1 /proc/uptime) s"
 java $JVM_OPTS -Dhotvisor.linux.properties=/job/linux.properties \\
     $(launcher_args "/job/launcher.jar:$l1_cp" /tmp/reports) </dev/null &
