@@ -363,7 +363,7 @@ monitor_dump() {
         printf 'info status\ninfo cpus\ninfo registers -a\n' >"$tmp/monitor.in"
         timeout 5 cat <&7 || true
         exec 7<&-
-    } 2>&1 | sed 's/\x1b\[[0-9]*[A-Z]//g' >"$1"
+    } 2>&1 | grep -v '^(qemu)' >"$1"
 }
 
 # One boot of L1 running the job. Returns 0 when the job ran to its end (exit-status written),
