@@ -266,7 +266,7 @@ write_properties "$job/linux.properties" "$l1_kernel" /job/images/bzImage /job/i
     /job/images/probe-guest.img /tmp/vms lab
 l1_cp=$(IFS=:; echo "${cp_entries[*]}")
 # The tests must end before the host's timeout, so that reports and consoles come back.
-inner_timeout=$((timeout - 120))
+inner_timeout=$((timeout > 480 ? timeout - 120 : timeout * 3 / 4))
 # For --compare-qemu: QEMU (KVM) in L1 boots the kit as Hotvisor does (2 vCPUs, 512 MiB, the
 # vmlinux through PVH, the kit's command line); time from QEMU's start to the kit's marker.
 compare_qemu_script() {
@@ -332,6 +332,7 @@ stop_qemu() {
     qemu_pid="" tail_pid=""
 }
 trap 'stop_qemu; rm -rf "$tmp"' EXIT
+trap 'exit 143' TERM INT HUP
 
 # L1: softlockup_panic + panic=-1 + -no-reboot end a wedged L1 at once (QEMU exits).
 l1_append="console=ttyS0 mitigations=off quiet loglevel=4 panic=-1 softlockup_panic=1"
@@ -376,7 +377,9 @@ run_l1() { # ATTEMPT
     : >"$console"
     say "starting L1 (QEMU TCG, $l1_smp vCPUs, SVM), attempt $attempt; monitor: socat - UNIX-CONNECT:$monitor_socket"
     qemu_start=$(date +%s.%N)
-    "${qemu[@]}" -chardev "file,id=ser0,path=$console" -serial chardev:ser0 </dev/null >"$REPORTS/qemu.log" 2>&1 &
+    # Under timeout(1): even a QEMU this script cannot stop (killed build) ends after the budget.
+    timeout -k 10 $((deadline - $(date +%s) + 30)) \
+        "${qemu[@]}" -chardev "file,id=ser0,path=$console" -serial chardev:ser0 </dev/null >"$REPORTS/qemu.log" 2>&1 &
     qemu_pid=$!
     # The L1 console live, with seconds since QEMU started.
     (tail -n +1 -F --pid="$qemu_pid" "$console" 2>/dev/null | while IFS= read -r line; do
@@ -389,11 +392,6 @@ run_l1() { # ATTEMPT
         if ! $ready && grep -q '^L1-READY' "$console" 2>/dev/null; then
             ready=true
             say "L1 reached /init after $(elapsed "$qemu_start") s"
-        fi
-        if grep -q 'soft lockup\|Kernel panic' "$console" 2>/dev/null; then
-            sleep 5 # softlockup_panic: QEMU exits by itself
-            result=2
-            break
         fi
         beat=$(stat -c %Y "$out/heartbeat" 2>/dev/null || echo 0)
         if ! $ready && ((now - ${qemu_start%.*} > 180)) || ((beat > 0 && now - beat > stall)); then
@@ -417,8 +415,11 @@ run_l1() { # ATTEMPT
     sleep 1
     stop_qemu
     say "L1: kernel uptime at /init $(cat "$out/l1-ready-uptime" 2>/dev/null || echo "?") s; QEMU ran $(elapsed "$qemu_start") s"
-    if ((result == 0)) && [[ ! -f "$out/exit-status" ]]; then
-        # QEMU ended early without a result: a panic (softlockup_panic), or QEMU failed.
+    if [[ -f "$out/exit-status" ]]; then
+        return 0 # the job ran to its end: its result stands, whatever it is
+    fi
+    if ((result == 0)); then
+        # QEMU ended without a result: an L1 panic (softlockup_panic), or QEMU failed.
         tail -n 20 "$REPORTS/qemu.log" | grep -v "TCG doesn't support" | sed "s/^/$ME: qemu: /" || true
         result=2
     fi

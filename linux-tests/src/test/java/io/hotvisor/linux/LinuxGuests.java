@@ -149,9 +149,13 @@ public final class LinuxGuests implements ParameterResolver, TestExecutionExcept
         }
     }
 
+    /** The test class's guests, also from a method or a parameterized invocation of it. */
     private static Guests guests(ExtensionContext context) {
-        ExtensionContext classContext = context.getTestClass().isPresent() && context.getTestMethod().isPresent()
-                ? context.getParent().orElse(context) : context;
+        ExtensionContext c = context;
+        while (c.getTestMethod().isPresent() && c.getParent().isPresent()) {
+            c = c.getParent().get();
+        }
+        ExtensionContext classContext = c;
         return classContext.getStore(NS).getOrComputeIfAbsent(Guests.class,
                 key -> new Guests(classContext.getRequiredTestClass().getSimpleName()), Guests.class);
     }
