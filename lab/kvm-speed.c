@@ -1,6 +1,7 @@
 /*
  * kvm-speed: how fast this machine's /dev/kvm runs guest code. Runs a real-mode `dec ecx; jnz`
- * loop in a fresh VM twice (1 and N iterations) and prints the cost of one iteration:
+ * loop in a fresh VM (1 and 100,000 iterations; where that is quick, 10,000,000 three times) and
+ * prints the cost of one iteration:
  *
  *   kvm-speed [iterations]        ->  "ns_per_iteration=1.2"   (exit 0)
  *
@@ -121,13 +122,19 @@ int main(int argc, char **argv) {
     if (kvm < 0) return fail(2, "/dev/kvm");
     double base = run_loop(kvm, 1, &status);
     if (base < 0) return status;
-    double best = -1;
-    for (int i = 0; i < 3; i++) { /* best of three: the host may be busy */
-        double t = run_loop(kvm, n, &status);
-        if (t < 0) return status;
-        if (best < 0 || t < best) best = t;
+    double t = run_loop(kvm, n, &status);
+    if (t < 0) return status;
+    if (argc == 1 && t - base < 20e6) {
+        /* Fast: the first run was too short to time well. 100x longer, best of three. */
+        n *= 100;
+        t = -1;
+        for (int i = 0; i < 3; i++) {
+            double r = run_loop(kvm, n, &status);
+            if (r < 0) return status;
+            if (t < 0 || r < t) t = r;
+        }
     }
-    double per = (best - base) / n;
+    double per = (t - base) / n;
     printf("ns_per_iteration=%.1f\n", per < 0 ? 0 : per);
     return 0;
 }
