@@ -23,7 +23,8 @@
 #   kernel/, busybox/, vmlinux/    theirs (read here)
 #   lab/l1/<key>/                  initramfs.cpio, l1.properties; <key> names the kernel package,
 #                                  busybox and JDK versions and a hash of this recipe (this
-#                                  script, l1-init.sh), so a change to any of them rebuilds it
+#                                  script, l1-init.sh, scripts/lib/kit.sh), so a change to any
+#                                  of them rebuilds it
 # A directory is complete once its .complete file exists.
 #
 # JAVA_HOME (or the java on PATH) names the JDK to jlink from; it needs its jmods/ directory.
@@ -44,13 +45,7 @@ readonly L1_MODULES=(
     irqbypass kvm ccp kvm_amd
 )
 
-die() {
-    echo "$ME: $*" >&2
-    exit 1
-}
-warn() {
-    echo "$ME: warning: $*" >&2
-}
+source "$(dirname "$0")/../scripts/lib/kit.sh"
 
 kernel_properties="" kit_properties=""
 while [[ ${1:-} == --*-properties ]]; do
@@ -98,22 +93,7 @@ if [[ -z "$kernel_properties" ]]; then
     kernel_properties="$work/guest-kernel.properties"
     "$SCRIPTS/fetch-guest-kernel.sh" "$CACHE_DIR" "$kernel_properties" || die "fetch-guest-kernel.sh failed"
 fi
-[[ -f "$kernel_properties" ]] || die "$kernel_properties: no such file"
-property() { # KEY [FILE]
-    local file=${2:-$kernel_properties} value
-    value=$(sed -n "s/^$1=//p" "$file" | head -n 1)
-    [[ -n "$value" ]] || die "$file has no $1"
-    printf '%s' "${value//\\\\/\\}"
-}
-kernel_package=$(property kernel.package)
-kernel_package_version=$(property kernel.package.version)
-kernel_version=$(property kernel.version)
-bzimage=$(property kernel.bzimage)
-kernel_root=$(property kernel.root)
-[[ -f "$bzimage" ]] || die "$bzimage: no such file (delete $kernel_root and rerun)"
-modules_dir="$kernel_root/lib/modules/$kernel_version"
-[[ -d "$modules_dir" ]] || die "$modules_dir: no such directory (delete $kernel_root and rerun)"
-kernel_key="${kernel_package}_${kernel_package_version//:/%3a}"
+load_kernel_properties "$kernel_properties"
 
 # --- the guest kit: vmlinux and busybox-static ---------------------------------------------------
 if [[ -z "$kit_properties" ]]; then
@@ -122,11 +102,11 @@ if [[ -z "$kit_properties" ]]; then
         || die "scripts/build-guest-kit.sh failed"
 fi
 [[ -f "$kit_properties" ]] || die "$kit_properties: no such file"
-vmlinux=$(property kit.vmlinux "$kit_properties")
+vmlinux=$(read_property "$kit_properties" kit.vmlinux)
 [[ -f "$vmlinux" ]] || die "$vmlinux (kit.vmlinux): no such file"
-[[ "$(property kit.kernel.version "$kit_properties")" == "$kernel_version" ]] \
+[[ "$(read_property "$kit_properties" kit.kernel.version)" == "$kernel_version" ]] \
     || die "the guest kit's kernel is not $kernel_version: pass the same kernel properties to both"
-busybox_version=$(property kit.busybox.version "$kit_properties")
+busybox_version=$(read_property "$kit_properties" kit.busybox.version)
 busybox_dir="$CACHE_DIR/busybox/${busybox_version//:/%3a}"
 [[ -x "$busybox_dir/bin/busybox" ]] || die "$busybox_dir/bin/busybox: missing (the guest kit keeps busybox-static there)"
 
@@ -135,7 +115,7 @@ exec 9>>"$L1_ROOT/.lock"
 flock 9
 
 # --- the initramfs ----------------------------------------------------------------------------
-recipe=$(cat "$0" "$LAB/l1-init.sh" | sha256sum | cut -c1-12)
+recipe=$(kit_recipe_hash "$0" "$LAB/l1-init.sh")
 with_qemu=""
 if [[ "${HOTVISOR_L1_WITH_QEMU:-}" == 1 ]]; then
     qemu_bin=$(command -v qemu-system-x86_64) || die "HOTVISOR_L1_WITH_QEMU=1 but qemu-system-x86_64 is not installed"
@@ -145,47 +125,6 @@ jdk_key=$(printf '%s' "$jdk $java_version" | sha256sum | cut -c1-8)
 l1_key="${kernel_key}+busybox_${busybox_version//:/%3a}+jdk_${java_version//[^A-Za-z0-9._-]/_}_${jdk_key}${with_qemu}+$recipe"
 l1_dir="$L1_ROOT/$l1_key"
 initramfs="$l1_dir/initramfs.cpio"
-
-resolve_modules() {
-    if [[ ! -f "$modules_dir/modules.dep" || "$modules_dir/modules.dep" -ot "$modules_dir/modules.order" ]]; then
-        depmod -b "$kernel_root" "$kernel_version" 2>"$work/depmod.log" \
-            || { cat "$work/depmod.log" >&2; die "depmod -b $kernel_root $kernel_version failed"; }
-    fi
-    awk -v wanted="${L1_MODULES[*]}" -v builtin="$modules_dir/modules.builtin" '
-        function name(path,   n) { n = path; sub(/.*\//, "", n); sub(/\.ko(\.[a-z]+)?$/, "", n); gsub(/-/, "_", n); return n }
-        function visit(n,   i, k, parts) {
-            if (n in done) return
-            done[n] = 1
-            k = split(deps[n], parts, " ")
-            for (i = k; i >= 1; i--) visit(name(parts[i]))
-            print path[n]
-        }
-        BEGIN { while ((getline line < builtin) > 0) isbuiltin[name(line)] = 1 }
-        {
-            sub(/:$/, "", $1)
-            n = name($1); path[n] = $1; deps[n] = ""
-            for (i = 2; i <= NF; i++) deps[n] = deps[n] " " $i
-        }
-        END {
-            k = split(wanted, w, " ")
-            for (i = 1; i <= k; i++) {
-                n = w[i]; gsub(/-/, "_", n)
-                if (n in path) visit(n)
-                else if (!(n in isbuiltin)) { print "MISSING " n; exit 1 }
-            }
-        }' "$modules_dir/modules.dep"
-}
-
-# The character device dev/console (5,1) as a cpio newc archive, so that the kernel can open the
-# initial console before /init mounts devtmpfs (a device node on disk would need root).
-console_archive() {
-    local name="dev/console"
-    printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X' \
-        0x7fff0001 $((0020600)) 0 0 1 0 0 0 0 5 1 $((${#name} + 1)) 0
-    printf '%s\0\0\0' "$name" # 110-byte header + 12-byte name, padded to 124
-    printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X' 0 0 0 0 1 0 0 0 0 0 0 11 0
-    printf 'TRAILER!!!\0\0\0\0'
-}
 
 # Copies the shared libraries the ELF files under $1 need (per ldd, with the dynamic loader)
 # to the same absolute paths under $2.
@@ -209,28 +148,9 @@ copy_shared_libraries() {
 }
 
 build_initramfs() {
-    local stage="$work/root" module_list="$work/modules" rel n f applet
-    resolve_modules >"$module_list" || die "module $(sed -n 's/^MISSING //p' "$module_list") is neither in $modules_dir/modules.dep nor built in"
-    mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,root,etc,lib/modules,opt,job,out}
-    cp "$busybox_dir/bin/busybox" "$stage/bin/busybox"
-    while read -r applet; do
-        [[ "$applet" == bin/busybox ]] && continue
-        [[ -e "$stage/$applet" ]] || ln -s /bin/busybox "$stage/$applet"
-    done < <("$stage/bin/busybox" --list-full)
-    : >"$stage/etc/l1-modules"
-    while read -r rel; do
-        n=${rel##*/}
-        n=${n%%.ko*}
-        f="$modules_dir/$rel"
-        case "$rel" in
-            *.ko) cp "$f" "$stage/lib/modules/$n.ko" ;;
-            *.ko.xz) xz -dc "$f" >"$stage/lib/modules/$n.ko" ;;
-            *.ko.gz) gzip -dc "$f" >"$stage/lib/modules/$n.ko" ;;
-            *.ko.zst) zstd -qdc "$f" >"$stage/lib/modules/$n.ko" || die "cannot decompress $f (zstd)" ;;
-            *) die "unexpected module file $rel" ;;
-        esac
-        echo "$n" >>"$stage/etc/l1-modules"
-    done <"$module_list"
+    local stage="$work/root" f
+    stage_busybox_and_modules "$stage" "$busybox_dir" etc/l1-modules "${L1_MODULES[@]}"
+    mkdir -p "$stage"/{opt,job,out}
 
     # The JRE. Uncompressed jimage (--compress=0): class loading under emulation is cheaper
     # than the bigger initramfs. The default CDS archive keeps JVM start-up short.
@@ -259,16 +179,8 @@ build_initramfs() {
 
     rm -rf "$l1_dir" "$l1_dir.tmp"
     mkdir -p "$l1_dir.tmp"
-    (cd "$stage" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort \
-        | cpio -o -H newc -R 0:0 --reproducible --quiet) >"$l1_dir.tmp/initramfs.cpio" \
-        || die "cpio failed"
-    console_archive >>"$l1_dir.tmp/initramfs.cpio"
+    pack_initramfs "$stage" "$l1_dir.tmp/initramfs.cpio"
     mv "$l1_dir.tmp" "$l1_dir"
-}
-
-escape_property() {
-    local s=${1//\\/\\\\}
-    printf '%s' "$s"
 }
 
 if [[ ! -f "$l1_dir/.complete" ]]; then

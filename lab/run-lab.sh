@@ -44,10 +44,7 @@ readonly REPORTS="$TARGET/linux-reports" WORK="$TARGET/lab"
 
 suite=smoke mode=auto cache="${HOME}/.cache/hotvisor" timeout="" shell=false build=false compare_qemu=false
 selectors=()
-die() {
-    echo "$ME: $*" >&2
-    exit 1
-}
+source "$ROOT/scripts/lib/kit.sh"
 say() {
     echo "$ME: $*"
 }
@@ -105,10 +102,7 @@ kernel_properties="$WORK/guest-kernel.properties" kit_properties="$WORK/guest-ki
 "$ROOT/scripts/build-guest-kit.sh" --kernel-properties "$kernel_properties" "$cache" "$kit_properties" \
     || die "scripts/build-guest-kit.sh failed"
 kit() {
-    local value
-    value=$(sed -n "s/^$1=//p" "$kit_properties" | head -n 1)
-    [[ -n "$value" ]] || die "$kit_properties has no $1"
-    printf '%s' "${value//\\\\/\\}"
+    read_property "$kit_properties" "$1"
 }
 kit_vmlinux=$(kit kit.vmlinux)
 kit_bzimage=$(kit kit.bzimage)
@@ -224,11 +218,8 @@ l1_properties="$WORK/l1.properties"
 $compare_qemu && export HOTVISOR_L1_WITH_QEMU=1
 "$LAB/build-l1.sh" --kernel-properties "$kernel_properties" --kit-properties "$kit_properties" "$cache" \
     "$l1_properties" || die "lab/build-l1.sh failed"
-l1() {
-    sed -n "s/^$1=//p" "$l1_properties" | head -n 1
-}
-l1_vmlinux=$(l1 l1.vmlinux)
-l1_initramfs=$(l1 l1.initramfs)
+l1_vmlinux=$(read_property "$l1_properties" l1.vmlinux)
+l1_initramfs=$(read_property "$l1_properties" l1.initramfs)
 
 # The job L1 mounts read-only at /job: class path, launcher, guest images, run.sh. Hard links
 # where possible (same file system as the cache), else copies.

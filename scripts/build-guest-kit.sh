@@ -31,7 +31,8 @@
 #                                                 while the apt lists are unchanged
 #   .lock                                         serialises concurrent runs (flock)
 # Each directory is complete once its .complete file exists; an incomplete one is redone.
-# <recipe> is a hash of this script, so changing the module list or /init rebuilds the kit.
+# <recipe> is a hash of this script and lib/kit.sh, so changing the module list or /init rebuilds
+# the kit.
 #
 # Without network a previously downloaded busybox-static is used (with a warning). Exits non-zero
 # with a one-line reason when the kit cannot be built.
@@ -49,13 +50,7 @@ readonly MODULES=(
     xhci_hcd xhci_pci usbhid hid_generic hid usb_storage sd_mod scsi_mod
 )
 
-die() {
-    echo "$ME: $*" >&2
-    exit 1
-}
-warn() {
-    echo "$ME: warning: $*" >&2
-}
+source "$(dirname "$0")/lib/kit.sh"
 
 kernel_properties=""
 if [[ ${1:-} == --kernel-properties ]]; then
@@ -87,34 +82,13 @@ if [[ -z "$kernel_properties" ]]; then
     "$SCRIPTS/fetch-guest-kernel.sh" "$CACHE_DIR" "$kernel_properties" \
         || die "fetch-guest-kernel.sh failed"
 fi
-[[ -f "$kernel_properties" ]] || die "$kernel_properties: no such file (run fetch-guest-kernel.sh first)"
-property() {
-    local value
-    value=$(sed -n "s/^$1=//p" "$kernel_properties" | head -n 1)
-    [[ -n "$value" ]] || die "$kernel_properties has no $1"
-    printf '%s' "${value//\\\\/\\}"
-}
-kernel_package=$(property kernel.package)
-kernel_package_version=$(property kernel.package.version)
-kernel_version=$(property kernel.version)
-bzimage=$(property kernel.bzimage)
-kernel_root=$(property kernel.root)
-[[ -f "$bzimage" ]] || die "$bzimage: no such file (delete $kernel_root and rerun)"
-modules_dir="$kernel_root/lib/modules/$kernel_version"
-[[ -d "$modules_dir" ]] || die "$modules_dir: no such directory (delete $kernel_root and rerun)"
-kernel_key="${kernel_package}_${kernel_package_version//:/%3a}"
+load_kernel_properties "$kernel_properties"
 
 mkdir -p "$KIT_ROOT"
 exec 9>>"$CACHE_DIR/.lock"
 flock 9
 
 # --- busybox-static ---------------------------------------------------------------------------
-if [[ $(id -u) -eq 0 ]]; then
-    apt_download_opts=(-o APT::Sandbox::User=root)
-else
-    apt_download_opts=()
-fi
-
 # Newest modification time of the apt lists: the resolved version stays valid while it holds.
 lists_stamp() {
     local f newest=0 t
@@ -141,25 +115,6 @@ resolve_busybox() {
     echo "$version"
 }
 
-unpack_busybox() {
-    local version=$1 target=$2 deb pattern
-    pattern="busybox-static_${version//:/%3a}_*.deb"
-    mkdir -p "$DEB_DIR"
-    deb=$(find "$DEB_DIR" -maxdepth 1 -name "$pattern" -print -quit)
-    if [[ -z "$deb" ]]; then
-        (cd "$DEB_DIR" && apt-get download "${apt_download_opts[@]}" "busybox-static=$version") \
-            </dev/null >>"$work/apt.log" 2>&1 || return 1
-        deb=$(find "$DEB_DIR" -maxdepth 1 -name "$pattern" -print -quit)
-        [[ -n "$deb" ]] || return 1
-    fi
-    rm -rf "$target" "$target.tmp"
-    mkdir -p "$target.tmp"
-    dpkg-deb -x "$deb" "$target.tmp" || { rm -rf "$target.tmp"; rm -f "$deb"; return 1; }
-    [[ -x "$target.tmp/bin/busybox" ]] || { rm -rf "$target.tmp"; return 1; }
-    mv "$target.tmp" "$target"
-    touch "$target/.complete"
-}
-
 apt_updated=false
 apt_update() {
     $apt_updated && return 1
@@ -176,8 +131,10 @@ fetch_busybox() {
     for attempt in 1 2; do
         if busybox_version=$(resolve_busybox) && [[ -n "$busybox_version" ]]; then
             busybox_dir="$CACHE_DIR/busybox/${busybox_version//:/%3a}"
-            if [[ -f "$busybox_dir/.complete" ]] || unpack_busybox "$busybox_version" "$busybox_dir"; then
-                return 0
+            if [[ -f "$busybox_dir/.complete" ]] \
+                || fetch_deb "$DEB_DIR" busybox-static "$busybox_version" "$busybox_dir" "$work/apt.log"; then
+                [[ -x "$busybox_dir/bin/busybox" ]] && return 0
+                rm -rf "$busybox_dir"
             fi
         fi
         [[ $attempt == 1 ]] && apt_update || break
@@ -189,9 +146,7 @@ fetch_busybox() {
 busybox_version=""
 fetch_busybox || true
 if [[ -z "$busybox_version" ]]; then
-    busybox_dir=$(find "$CACHE_DIR/busybox" -mindepth 2 -maxdepth 2 -name .complete -printf '%T@ %h\n' 2>/dev/null \
-        | sort -rn | head -n 1 | cut -d' ' -f2- || true)
-    if [[ -z "$busybox_dir" ]]; then
+    if ! busybox_dir=$(newest_complete_dir "$CACHE_DIR/busybox"); then
         [[ -f "$work/apt.log" ]] && cat "$work/apt.log" >&2
         die "cannot resolve or download busybox-static and none is cached in $CACHE_DIR/busybox"
     fi
@@ -223,56 +178,9 @@ if [[ ! -f "$vmlinux_dir/.complete" ]]; then
 fi
 
 # --- the initramfs ------------------------------------------------------------------------------
-recipe=$(sha256sum "$0" | cut -c1-12)
+recipe=$(kit_recipe_hash "$0")
 kit_dir="$KIT_ROOT/${kernel_key}+busybox_${busybox_version//:/%3a}+$recipe"
 initramfs="$kit_dir/initramfs.cpio"
-
-# Module name (dashes as underscores) -> path relative to $modules_dir, from modules.dep.
-resolve_modules() {
-    if [[ ! -f "$modules_dir/modules.dep" || "$modules_dir/modules.dep" -ot "$modules_dir/modules.order" ]]; then
-        depmod -b "$kernel_root" "$kernel_version" 2>"$work/depmod.log" \
-            || { cat "$work/depmod.log" >&2; die "depmod -b $kernel_root $kernel_version failed"; }
-    fi
-    # Depth-first over each module's dependencies: dependencies come out before their users.
-    awk -v wanted="${MODULES[*]}" -v builtin="$modules_dir/modules.builtin" '
-        function name(path,   n) { n = path; sub(/.*\//, "", n); sub(/\.ko(\.[a-z]+)?$/, "", n); gsub(/-/, "_", n); return n }
-        function visit(n,   i, k, parts) {
-            if (n in done) return
-            done[n] = 1
-            k = split(deps[n], parts, " ")
-            for (i = k; i >= 1; i--) visit(name(parts[i]))
-            print path[n]
-        }
-        BEGIN {
-            while ((getline line < builtin) > 0) isbuiltin[name(line)] = 1
-        }
-        {
-            sub(/:$/, "", $1)
-            n = name($1); path[n] = $1; deps[n] = ""
-            for (i = 2; i <= NF; i++) deps[n] = deps[n] " " $i
-        }
-        END {
-            k = split(wanted, w, " ")
-            for (i = 1; i <= k; i++) {
-                n = w[i]; gsub(/-/, "_", n)
-                if (n in path) visit(n)
-                else if (!(n in isbuiltin)) { print "MISSING " n; exit 1 }
-            }
-        }' "$modules_dir/modules.dep"
-}
-
-# A cpio newc archive holding only the character device dev/console (5,1), so that the kernel
-# can open the initial console before /init mounts devtmpfs; made here because creating a
-# device node on disk would need root. The kernel accepts concatenated archives.
-console_archive() {
-    local name="dev/console"
-    # magic, ino, mode (020600), uid, gid, nlink, mtime, filesize, dev maj/min, rdev maj/min, namesize, check
-    printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X' \
-        0x7fff0001 $((0020600)) 0 0 1 0 0 0 0 5 1 $((${#name} + 1)) 0
-    printf '%s\0\0\0' "$name" # 110 + 12 bytes, padded to 124
-    printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X' 0 0 0 0 1 0 0 0 0 0 0 11 0
-    printf 'TRAILER!!!\0\0\0\0' # 110 + 11 bytes, padded to 124
-}
 
 write_init() {
     cat >"$1" <<EOF
@@ -301,42 +209,14 @@ EOF
 }
 
 build_initramfs() {
-    local stage="$work/root" module_list="$work/modules" rel n f applet
-    resolve_modules >"$module_list" || die "module $(sed -n 's/^MISSING //p' "$module_list") is neither in $modules_dir/modules.dep nor built in"
-    mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,root,etc,lib/modules}
-    cp "$busybox_dir/bin/busybox" "$stage/bin/busybox"
-    while read -r applet; do
-        [[ "$applet" == bin/busybox ]] && continue
-        [[ -e "$stage/$applet" ]] || ln -s /bin/busybox "$stage/$applet"
-    done < <("$stage/bin/busybox" --list-full)
-    : >"$stage/etc/kit-modules"
-    while read -r rel; do
-        n=${rel##*/}
-        n=${n%%.ko*}
-        f="$modules_dir/$rel"
-        case "$rel" in
-            *.ko) cp "$f" "$stage/lib/modules/$n.ko" ;;
-            *.ko.xz) xz -dc "$f" >"$stage/lib/modules/$n.ko" ;;
-            *.ko.gz) gzip -dc "$f" >"$stage/lib/modules/$n.ko" ;;
-            *.ko.zst) zstd -qdc "$f" >"$stage/lib/modules/$n.ko" || die "cannot decompress $f (zstd)" ;;
-            *) die "unexpected module file $rel" ;;
-        esac
-        echo "$n" >>"$stage/etc/kit-modules"
-    done <"$module_list"
+    local stage="$work/root"
+    stage_busybox_and_modules "$stage" "$busybox_dir" etc/kit-modules "${MODULES[@]}"
     write_init "$stage/init"
     rm -rf "$kit_dir" "$kit_dir.tmp"
     mkdir -p "$kit_dir.tmp"
-    (cd "$stage" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort \
-        | cpio -o -H newc -R 0:0 --reproducible --quiet) >"$kit_dir.tmp/initramfs.cpio" \
-        || die "cpio failed"
-    console_archive >>"$kit_dir.tmp/initramfs.cpio"
+    pack_initramfs "$stage" "$kit_dir.tmp/initramfs.cpio"
     tr '\n' ' ' <"$stage/etc/kit-modules" | sed 's/ $//' >"$kit_dir.tmp/modules"
     mv "$kit_dir.tmp" "$kit_dir"
-}
-
-escape_property() {
-    local s=${1//\\/\\\\}
-    printf '%s' "$s"
 }
 
 write_kit_properties() {

@@ -24,14 +24,7 @@ set -euo pipefail
 readonly ME="fetch-guest-kernel"
 readonly META_PACKAGE="linux-image-amd64"
 package="" version=""
-
-die() {
-    echo "$ME: $*" >&2
-    exit 1
-}
-warn() {
-    echo "$ME: warning: $*" >&2
-}
+source "$(dirname "$0")/lib/kit.sh"
 
 [[ $# -eq 2 ]] || die "usage: $0 CACHE_DIR OUT_PROPERTIES"
 mkdir -p "$1" || die "cannot create cache directory $1"
@@ -46,14 +39,10 @@ done
 
 if [[ $(id -u) -eq 0 ]]; then
     as_root=()
-    # apt drops to user _apt, which cannot write to a root-owned cache.
-    apt_download_opts=(-o APT::Sandbox::User=root)
 elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
     as_root=(sudo -n)
-    apt_download_opts=()
 else
     as_root=(false)
-    apt_download_opts=()
 fi
 
 log=$(mktemp /tmp/hotvisor-fetch-kernel.XXXXXX.log)
@@ -80,36 +69,6 @@ resolve_package() {
         version=$(apt-cache policy "$package" 2>/dev/null | awk '$1 == "Candidate:" { print $2; exit }')
     fi
     [[ -n "$version" && "$version" != "(none)" ]]
-}
-
-download_and_unpack() {
-    local target=$1 deb tmp
-    mkdir -p "$DEB_DIR"
-    deb=$(find "$DEB_DIR" -maxdepth 1 -name "${package}_${version//:/%3a}_*.deb" -print -quit)
-    if [[ -z "$deb" ]]; then
-        (cd "$DEB_DIR" && apt-get download "${apt_download_opts[@]}" "$package=$version") \
-            </dev/null >>"$log" 2>&1 || return 1
-        deb=$(find "$DEB_DIR" -maxdepth 1 -name "${package}_${version//:/%3a}_*.deb" -print -quit)
-        [[ -n "$deb" ]] || return 1
-    fi
-    rm -rf "$target" "$target.tmp"
-    tmp="$target.tmp"
-    mkdir -p "$tmp" || return 1
-    dpkg-deb -x "$deb" "$tmp" >>"$log" 2>&1 || { rm -rf "$tmp"; rm -f "$deb"; return 1; }
-    mv "$tmp" "$target" || return 1
-    touch "$target/.complete"
-}
-
-newest_cached_kernel() {
-    local dir
-    dir=$(find "$KERNEL_DIR" -mindepth 2 -maxdepth 2 -name .complete -printf '%T@ %h\n' 2>/dev/null \
-        | sort -rn | head -n 1 | cut -d' ' -f2-)
-    [[ -n "$dir" ]] && echo "$dir"
-}
-
-escape_property() {
-    local s=${1//\\/\\\\}
-    printf '%s' "$s"
 }
 
 write_properties() {
@@ -148,21 +107,21 @@ if [[ -n "$package" ]]; then
         write_properties "$target"
         exit 0
     fi
-    if download_and_unpack "$target"; then
+    if fetch_deb "$DEB_DIR" "$package" "$version" "$target" "$log"; then
         write_properties "$target"
         exit 0
     fi
     # Stale lists name a version the archive no longer has.
     if apt_update && resolve_package; then
         target="$KERNEL_DIR/${package}_${version//:/%3a}"
-        if [[ -f "$target/.complete" ]] || download_and_unpack "$target"; then
+        if [[ -f "$target/.complete" ]] || fetch_deb "$DEB_DIR" "$package" "$version" "$target" "$log"; then
             write_properties "$target"
             exit 0
         fi
     fi
 fi
 
-if cached=$(newest_cached_kernel); then
+if cached=$(newest_complete_dir "$KERNEL_DIR"); then
     warn "could not fetch ${package:-the $META_PACKAGE kernel}${version:+ $version}; using cached ${cached##*/}"
     write_properties "$cached"
     exit 0
