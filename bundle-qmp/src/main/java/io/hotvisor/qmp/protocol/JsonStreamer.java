@@ -124,15 +124,7 @@ public final class JsonStreamer {
         tokenLength = 0;
         state = START;
         if (!tokens.isEmpty()) {
-            JsonElement value;
-            try {
-                value = JsonParser.parse(tokens);
-            } catch (JsonParser.ParseException e) {
-                emitError(e.getMessage());
-                return;
-            }
-            reset();
-            listener.value(value);
+            emitQueuedValue();
         }
     }
 
@@ -273,6 +265,11 @@ public final class JsonStreamer {
         if ((braces > 0 || brackets > 0) && braces >= 0 && brackets >= 0) {
             return;
         }
+        emitQueuedValue();
+    }
+
+    /** Parses the queued tokens as one value and hands it (or the parse error) to the listener. */
+    private void emitQueuedValue() {
         JsonElement value;
         try {
             value = JsonParser.parse(tokens);

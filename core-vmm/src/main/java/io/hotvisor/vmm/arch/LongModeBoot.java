@@ -67,13 +67,7 @@ public final class LongModeBoot {
         Segment code = new Segment(0, 0xFFFFFFFF, BOOT_CS, 0xB, true, 0, false, true, true, true);
         Segment data = new Segment(0, 0xFFFFFFFF, BOOT_DS, 0x3, true, 0, true, true, false, true);
         Segment tss = new Segment(0, 0xFFFFF, BOOT_TSS, 0xB, true, 0, false, false, false, true);
-        sregs.segment(KvmAbi.SREGS_CS, code);
-        for (int seg : new int[] {KvmAbi.SREGS_DS, KvmAbi.SREGS_ES, KvmAbi.SREGS_FS, KvmAbi.SREGS_GS, KvmAbi.SREGS_SS}) {
-            sregs.segment(seg, data);
-        }
-        sregs.segment(KvmAbi.SREGS_TR, tss);
-        sregs.descriptorTable(KvmAbi.SREGS_GDT, Layout.BOOT_GDT.value(), GDT.length * 8 - 1);
-        sregs.descriptorTable(KvmAbi.SREGS_IDT, 0, 0);
+        sregs.flatSegments(code, data, tss, Layout.BOOT_GDT.value(), GDT.length * 8 - 1);
         sregs.set(KvmAbi.SREGS_CR3, Layout.PML4.value());
         sregs.set(KvmAbi.SREGS_CR4, sregs.get(KvmAbi.SREGS_CR4) | CR4_PAE);
         // Caches on: KVM's reset CR0 has CD and NW set, which firmware would clear.

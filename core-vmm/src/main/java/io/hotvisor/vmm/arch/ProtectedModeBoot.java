@@ -50,13 +50,7 @@ public final class ProtectedModeBoot {
         Segment code = new Segment(0, 0xFFFFFFFF, CODE32, 0xB, true, 0, true, true, false, true);
         Segment data = new Segment(0, 0xFFFFFFFF, DATA, 0x3, true, 0, true, true, false, true);
         Segment tss = new Segment(0, TSS_LIMIT, TSS, 0xB, true, 0, false, false, false, false);
-        sregs.segment(KvmAbi.SREGS_CS, code);
-        for (int seg : new int[] {KvmAbi.SREGS_DS, KvmAbi.SREGS_ES, KvmAbi.SREGS_FS, KvmAbi.SREGS_GS, KvmAbi.SREGS_SS}) {
-            sregs.segment(seg, data);
-        }
-        sregs.segment(KvmAbi.SREGS_TR, tss);
-        sregs.descriptorTable(KvmAbi.SREGS_GDT, Layout.BOOT_GDT.value(), GDT.length * 8 - 1);
-        sregs.descriptorTable(KvmAbi.SREGS_IDT, 0, 0);
+        sregs.flatSegments(code, data, tss, Layout.BOOT_GDT.value(), GDT.length * 8 - 1);
         // ET is hard-wired to 1; every other CR0 bit (PG, CD, NW, ...) clear.
         sregs.set(KvmAbi.SREGS_CR0, CR0_PE | CR0_ET);
         sregs.set(KvmAbi.SREGS_CR3, 0);

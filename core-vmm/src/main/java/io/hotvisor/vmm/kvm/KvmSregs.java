@@ -35,6 +35,20 @@ public final class KvmSregs {
         return this;
     }
 
+    /**
+     * The flat model a boot protocol enters with: CS = {@code code}, DS/ES/FS/GS/SS = {@code data},
+     * TR = {@code tss}, the GDT at {@code gdtBase} and no IDT.
+     */
+    public KvmSregs flatSegments(Segment code, Segment data, Segment tss, long gdtBase, int gdtLimit) {
+        segment(KvmAbi.SREGS_CS, code);
+        for (int seg : new int[] {KvmAbi.SREGS_DS, KvmAbi.SREGS_ES, KvmAbi.SREGS_FS, KvmAbi.SREGS_GS, KvmAbi.SREGS_SS}) {
+            segment(seg, data);
+        }
+        segment(KvmAbi.SREGS_TR, tss);
+        descriptorTable(KvmAbi.SREGS_GDT, gdtBase, gdtLimit);
+        return descriptorTable(KvmAbi.SREGS_IDT, 0, 0);
+    }
+
     public KvmSregs descriptorTable(int offset, long base, int limit) {
         memory.setLong(offset + KvmAbi.DTABLE_BASE, base);
         memory.setShort(offset + KvmAbi.DTABLE_LIMIT, (short) limit);
