@@ -136,6 +136,8 @@ class QmpSessionTest {
                 + "\"size\":1073741824}}")).contains("mem-hotplug");
         assertThat(send("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"cpu_set 1 online\"}}"))
                 .isEqualTo("{\"return\": \"Error: not supported: CPU hotplug (capability cpu-hotplug) is not installed\\r\\n\"}");
+        assertThat(send("{\"execute\":\"query-pci\"}")).isEqualTo("{\"error\": {\"class\": \"GenericError\", "
+                + "\"desc\": \"not supported: PCI (capability pci-hotplug) is not installed\"}}");
         assertThat(send("{\"execute\":\"query-balloon\"}")).isEqualTo(
                 "{\"error\": {\"class\": \"DeviceNotActive\", \"desc\": \"No balloon device has been activated\"}}");
     }

@@ -50,6 +50,11 @@ public final class DeviceCommands {
             args.done();
             return Values.object("base-memory", context.vm().spec().memory());
         });
+        // QEMU always has a PCI host bridge; this machine gets one with the PCI capability.
+        registry.register("query-pci", (context, args) -> {
+            args.done();
+            throw QmpError.notSupported("PCI", "pci-hotplug");
+        });
         registry.register("query-balloon", (context, args) -> {
             args.done();
             throw noBalloon();
