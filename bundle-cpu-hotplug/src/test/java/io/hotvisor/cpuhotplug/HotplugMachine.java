@@ -15,16 +15,18 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The services a container would wire, wired by hand: a VM manager with the GED and CPU hotplug
- * capabilities and the device manager, recording every VM event.
+ * capabilities and the device manager, recording every VM event. Public (this module's test-jar)
+ * so that linux-tests' Linux guests run on the same wiring.
  */
-final class HotplugMachine implements AutoCloseable {
-    final VmManagerImpl manager;
-    final DeviceManagerImpl devices = new DeviceManagerImpl();
-    final AcpiGed ged = new AcpiGed();
-    final CpuHotplugService cpuHotplug = new CpuHotplugService(ged, devices);
-    final List<VmEvent> events = new CopyOnWriteArrayList<>();
+public final class HotplugMachine implements AutoCloseable {
+    public final VmManagerImpl manager;
+    public final DeviceManagerImpl devices = new DeviceManagerImpl();
+    public final AcpiGed ged = new AcpiGed();
+    public final CpuHotplugService cpuHotplug = new CpuHotplugService(ged, devices);
+    /** Every VM event so far, oldest first. */
+    public final List<VmEvent> events = new CopyOnWriteArrayList<>();
 
-    HotplugMachine(Path data) {
+    public HotplugMachine(Path data) {
         manager = new VmManagerImpl(data);
         manager.addListener(devices);
         manager.addListener(new VmListener() {
@@ -38,7 +40,7 @@ final class HotplugMachine implements AutoCloseable {
         devices.addDriver(new CpuDeviceDriver(cpuHotplug));
     }
 
-    Vm probe(String name, int vcpus, int maxVcpus) {
+    public Vm probe(String name, int vcpus, int maxVcpus) {
         return manager.create(new VmSpec(name, TestImages.probeGuest().toString(), null, "console=ttyS0", vcpus,
                 maxVcpus, 64L << 20, Map.of()));
     }

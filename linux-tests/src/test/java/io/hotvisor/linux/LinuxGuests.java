@@ -1,11 +1,9 @@
 package io.hotvisor.linux;
 
-import io.hotvisor.cpuhotplug.CpuDeviceDriver;
 import io.hotvisor.cpuhotplug.CpuHotplugService;
-import io.hotvisor.ged.AcpiGed;
+import io.hotvisor.cpuhotplug.HotplugMachine;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmEvent;
-import io.hotvisor.vmm.api.VmListener;
 import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.manager.DeviceManagerImpl;
 import io.hotvisor.vmm.manager.VmManagerImpl;
@@ -25,9 +23,9 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 
 /**
- * JUnit extension that gives a test class its Linux guests: the services a Karaf container would
- * wire (VM manager with the GED and CPU hotplug capabilities, device manager), wired by hand
- * (VMs under {@code DATA_DIR/TestClass/NAME/console.log}).
+ * JUnit extension that gives a test class its Linux guests, on a {@link HotplugMachine}: the
+ * services a Karaf container would wire (VM manager with the GED and CPU hotplug capabilities,
+ * device manager), wired by hand (VMs under {@code DATA_DIR/TestClass/NAME/console.log}).
  * Inject {@link Guests} into {@code @BeforeAll}/{@code @Test} methods; the VMs are destroyed
  * after the class. Any exception a test or lifecycle method throws is rethrown as an
  * AssertionError that carries the last 50 console lines of every guest of the class.
@@ -42,26 +40,12 @@ public final class LinuxGuests implements ParameterResolver, TestExecutionExcept
     /** The per-class state. */
     public static final class Guests implements ExtensionContext.Store.CloseableResource, AutoCloseable {
         private final Path dataDir;
-        private final VmManagerImpl manager;
-        private final DeviceManagerImpl devices = new DeviceManagerImpl();
-        private final AcpiGed ged = new AcpiGed();
-        private final CpuHotplugService cpuHotplug = new CpuHotplugService(ged, devices);
-        private final List<VmEvent> events = new CopyOnWriteArrayList<>();
+        private final HotplugMachine machine;
         private final List<GuestConsole> consoles = new CopyOnWriteArrayList<>();
 
         Guests(String owner) {
             dataDir = LinuxKit.get().dataDir().resolve(owner);
-            manager = new VmManagerImpl(dataDir);
-            manager.addListener(devices);
-            manager.addListener(new VmListener() {
-                @Override
-                public void event(VmEvent event) {
-                    events.add(event);
-                }
-            });
-            manager.addCapability(ged);
-            manager.addCapability(cpuHotplug);
-            devices.addDriver(new CpuDeviceDriver(cpuHotplug));
+            machine = new HotplugMachine(dataDir);
         }
 
         /** Boots the guest kit's kernel and initramfs and waits for its shell. */
@@ -72,8 +56,8 @@ public final class LinuxGuests implements ParameterResolver, TestExecutionExcept
         /** Boots {@code kernel} (vmlinux or bzImage) with the kit's initramfs and waits for its shell. */
         public LinuxGuest boot(String name, Path kernel, int vcpus, int maxVcpus, long memoryBytes) {
             LinuxKit kit = LinuxKit.get();
-            Vm vm = manager.create(new VmSpec(name, kernel.toString(), kit.initrd().toString(), kit.cmdline(),
-                    vcpus, maxVcpus, memoryBytes, Map.of()));
+            Vm vm = machine.manager.create(new VmSpec(name, kernel.toString(), kit.initrd().toString(),
+                    kit.cmdline(), vcpus, maxVcpus, memoryBytes, Map.of()));
             GuestConsole console = GuestConsole.attach(vm).prompt(kit.prompt());
             consoles.add(console);
             long start = System.nanoTime();
@@ -89,28 +73,28 @@ public final class LinuxGuests implements ParameterResolver, TestExecutionExcept
 
         /** Creates (not starts) a probe-guest VM with a console harness attached. */
         public GuestConsole probe(String name, String cmdline, int vcpus) {
-            Vm vm = manager.create(new VmSpec(name, LinuxKit.get().probeImage().toString(), null, cmdline, vcpus,
-                    64L << 20));
+            Vm vm = machine.manager.create(new VmSpec(name, LinuxKit.get().probeImage().toString(), null, cmdline,
+                    vcpus, 64L << 20));
             GuestConsole console = GuestConsole.attach(vm);
             consoles.add(console);
             return console;
         }
 
         public VmManagerImpl manager() {
-            return manager;
+            return machine.manager;
         }
 
         public DeviceManagerImpl devices() {
-            return devices;
+            return machine.devices;
         }
 
         public CpuHotplugService cpuHotplug() {
-            return cpuHotplug;
+            return machine.cpuHotplug;
         }
 
         /** Every VM event so far, oldest first. */
         public List<VmEvent> events() {
-            return events;
+            return machine.events;
         }
 
         String describeAll() {
@@ -134,7 +118,7 @@ public final class LinuxGuests implements ParameterResolver, TestExecutionExcept
                 }
             }
             // Bounded: a VMM stuck in a timed-out test must not hang the rest of the run.
-            Thread closer = new Thread(manager::close, "close-" + dataDir.getFileName());
+            Thread closer = new Thread(machine::close, "close-" + dataDir.getFileName());
             closer.setDaemon(true);
             closer.start();
             try {

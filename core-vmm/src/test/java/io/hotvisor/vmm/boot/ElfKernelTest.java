@@ -2,6 +2,7 @@ package io.hotvisor.vmm.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import io.hotvisor.vmm.api.GuestAddress;
 import io.hotvisor.vmm.memory.GuestRam;
@@ -10,9 +11,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class ElfKernelTest {
     @TempDir
@@ -93,12 +99,64 @@ class ElfKernelTest {
 
     @Nested
     class Rejects {
-        private void rejects(SyntheticElf elf, String problem) throws IOException {
+        /** A defect must read the same whether the file is parsed as ELF or sniffed by KernelImage. */
+        @ParameterizedTest(name = "{0}")
+        @MethodSource("defects")
+        void aKernelWithOneDefect(String defect, SyntheticElf elf, String problem) throws IOException {
             Path file = write(elf);
             assertThatThrownBy(() -> ElfKernel.parse(file))
                     .isInstanceOf(BootImageException.class)
                     .hasMessage(file + ": " + problem);
             assertThatThrownBy(() -> KernelImage.open(file)).hasMessage(file + ": " + problem);
+        }
+
+        static Stream<Arguments> defects() {
+            return Stream.of(
+                    arguments("ELF32", kernelWith(elf -> elf.elfClass = 1),
+                            "not an ELF64 x86-64 file (ELF32, machine 62; need ELF64 little-endian, machine 62)"),
+                    arguments("another machine (AArch64)", kernelWith(elf -> elf.machine = 183),
+                            "not an ELF64 x86-64 file (ELF64, machine 183; need ELF64 little-endian, machine 62)"),
+                    arguments("big-endian", kernelWith(elf -> elf.data = 2),
+                            "not an ELF64 x86-64 file (ELF64 big-endian, machine 62; need ELF64 little-endian, machine 62)"),
+                    arguments("a shared object", kernelWith(elf -> elf.type = 3),
+                            "not an executable (ELF type 3, need 2 = ET_EXEC)"),
+                    arguments("no PVH note", oneSegment(16, SyntheticElf.note("Xen", 6, "linux\0".getBytes())),
+                            "no PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY, type 18, owner \"Xen\"): not a kernel built"
+                                    + " with CONFIG_PVH; use its bzImage instead"),
+                    arguments("no PT_LOAD segments", notesOnly(SyntheticElf.pvhNote32(0x100_0000L)),
+                            "has no PT_LOAD segments"),
+                    arguments("an entry outside the segments", oneSegment(0x1000, SyntheticElf.pvhNote32(0x100_0800L)),
+                            "PVH entry 0x1000800 is not inside any PT_LOAD segment"),
+                    arguments("an entry above 4 GiB", oneSegment(16, SyntheticElf.pvhNote64(0x1_0000_0000L)),
+                            "PVH entry 0x100000000 is not a 32-bit physical address"),
+                    arguments("a truncated segment", kernelWith(elf -> elf.programs.get(0).fileSize = 0x10_0000L),
+                            "truncated: PT_LOAD segment 0 needs file bytes 0xe8-0x1000e8, the file has 0x413c"),
+                    arguments("more file bytes than memory bytes", kernelWith(elf -> elf.programs.get(1).memsz = 0x800),
+                            "PT_LOAD segment 1 has more file bytes (0x1000) than memory bytes (0x800)"),
+                    arguments("overlapping segments", kernelWith(elf -> elf.load(0x100_5000L, new byte[16], 0x2000)),
+                            "PT_LOAD segment 1 at 0x1004000-0x1006000 overlaps PT_LOAD segment 3 at 0x1005000-0x1007000"),
+                    arguments("a wrong program header size", kernelWith(elf -> elf.phentsize = 32),
+                            "program header size is 32 bytes, expected 56"));
+        }
+
+        private static SyntheticElf kernelWith(Consumer<SyntheticElf> defect) {
+            SyntheticElf elf = SyntheticElf.kernel();
+            defect.accept(elf);
+            return elf;
+        }
+
+        /** 16 bytes of file at 16 MiB, {@code memorySize} bytes in memory. */
+        private static SyntheticElf oneSegment(long memorySize, byte[] note) {
+            SyntheticElf elf = new SyntheticElf();
+            elf.load(0x100_0000L, new byte[16], memorySize);
+            elf.notes(note);
+            return elf;
+        }
+
+        private static SyntheticElf notesOnly(byte[] note) {
+            SyntheticElf elf = new SyntheticElf();
+            elf.notes(note);
+            return elf;
         }
 
         @Test
@@ -120,73 +178,6 @@ class ElfKernelTest {
             Path file = Files.write(dir.resolve("vmlinux"), Arrays.copyOf(SyntheticElf.kernel().build(), 40));
             assertThatThrownBy(() -> KernelImage.open(file))
                     .hasMessage(file + ": truncated ELF header (40 bytes, needs 64)");
-        }
-
-        @Test
-        void elf32() throws IOException {
-            SyntheticElf elf = SyntheticElf.kernel();
-            elf.elfClass = 1;
-            rejects(elf, "not an ELF64 x86-64 file (ELF32, machine 62; need ELF64 little-endian, machine 62)");
-        }
-
-        @Test
-        void anotherMachine() throws IOException {
-            SyntheticElf elf = SyntheticElf.kernel();
-            elf.machine = 183; // AArch64
-            rejects(elf, "not an ELF64 x86-64 file (ELF64, machine 183; need ELF64 little-endian, machine 62)");
-        }
-
-        @Test
-        void bigEndian() throws IOException {
-            SyntheticElf elf = SyntheticElf.kernel();
-            elf.data = 2;
-            rejects(elf, "not an ELF64 x86-64 file (ELF64 big-endian, machine 62; need ELF64 little-endian, machine 62)");
-        }
-
-        @Test
-        void aSharedObject() throws IOException {
-            SyntheticElf elf = SyntheticElf.kernel();
-            elf.type = 3;
-            rejects(elf, "not an executable (ELF type 3, need 2 = ET_EXEC)");
-        }
-
-        @Test
-        void noPvhNote() throws IOException {
-            SyntheticElf elf = new SyntheticElf();
-            elf.load(0x100_0000L, new byte[16], 16);
-            elf.notes(SyntheticElf.note("Xen", 6, "linux\0".getBytes()));
-            rejects(elf, "no PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY, type 18, owner \"Xen\"): not a kernel built"
-                    + " with CONFIG_PVH; use its bzImage instead");
-        }
-
-        @Test
-        void noLoadSegments() throws IOException {
-            SyntheticElf elf = new SyntheticElf();
-            elf.notes(SyntheticElf.pvhNote32(0x100_0000L));
-            rejects(elf, "has no PT_LOAD segments");
-        }
-
-        @Test
-        void anEntryOutsideTheSegments() throws IOException {
-            SyntheticElf elf = new SyntheticElf();
-            elf.load(0x100_0000L, new byte[16], 0x1000);
-            elf.notes(SyntheticElf.pvhNote32(0x100_0800L));
-            rejects(elf, "PVH entry 0x1000800 is not inside any PT_LOAD segment");
-        }
-
-        @Test
-        void anEntryAbove4GiB() throws IOException {
-            SyntheticElf elf = new SyntheticElf();
-            elf.load(0x100_0000L, new byte[16], 16);
-            elf.notes(SyntheticElf.pvhNote64(0x1_0000_0000L));
-            rejects(elf, "PVH entry 0x100000000 is not a 32-bit physical address");
-        }
-
-        @Test
-        void aTruncatedSegment() throws IOException {
-            SyntheticElf elf = SyntheticElf.kernel();
-            elf.programs.get(0).fileSize = 0x10_0000L;
-            rejects(elf, "truncated: PT_LOAD segment 0 needs file bytes 0xe8-0x1000e8, the file has 0x413c");
         }
 
         @Test
@@ -217,26 +208,6 @@ class ElfKernelTest {
                     .hasMessage(file + ": truncated note in PT_NOTE segment 1 at byte 0");
         }
 
-        @Test
-        void moreFileBytesThanMemoryBytes() throws IOException {
-            SyntheticElf elf = SyntheticElf.kernel();
-            elf.programs.get(1).memsz = 0x800;
-            rejects(elf, "PT_LOAD segment 1 has more file bytes (0x1000) than memory bytes (0x800)");
-        }
-
-        @Test
-        void overlappingSegments() throws IOException {
-            SyntheticElf elf = SyntheticElf.kernel();
-            elf.load(0x100_5000L, new byte[16], 0x2000);
-            rejects(elf, "PT_LOAD segment 1 at 0x1004000-0x1006000 overlaps PT_LOAD segment 3 at 0x1005000-0x1007000");
-        }
-
-        @Test
-        void aWrongProgramHeaderSize() throws IOException {
-            SyntheticElf elf = SyntheticElf.kernel();
-            elf.phentsize = 32;
-            rejects(elf, "program header size is 32 bytes, expected 56");
-        }
     }
 
     @Nested

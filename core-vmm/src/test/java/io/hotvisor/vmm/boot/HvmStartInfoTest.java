@@ -18,17 +18,13 @@ class HvmStartInfoTest {
     @Test
     void offsetsAndSizesMatchStartInfoH() {
         assertThat(HvmStartInfo.MAGIC).as("XEN_HVM_START_MAGIC_VALUE").isEqualTo(0x336ec578);
-        assertThat(HvmStartInfo.MAGIC_OFFSET).isEqualTo(0);
-        assertThat(HvmStartInfo.VERSION_OFFSET).isEqualTo(4);
-        assertThat(HvmStartInfo.FLAGS_OFFSET).isEqualTo(8);
-        assertThat(HvmStartInfo.NR_MODULES_OFFSET).isEqualTo(12);
-        assertThat(HvmStartInfo.MODLIST_PADDR_OFFSET).isEqualTo(16);
-        assertThat(HvmStartInfo.CMDLINE_PADDR_OFFSET).isEqualTo(24);
-        assertThat(HvmStartInfo.RSDP_PADDR_OFFSET).isEqualTo(32);
-        assertThat(HvmStartInfo.MEMMAP_PADDR_OFFSET).isEqualTo(40);
-        assertThat(HvmStartInfo.MEMMAP_ENTRIES_OFFSET).isEqualTo(48);
-        assertThat(HvmStartInfo.RESERVED_OFFSET).isEqualTo(52);
-        assertThat(HvmStartInfo.SIZE).isEqualTo(56);
+        assertThat(new int[] {HvmStartInfo.MAGIC_OFFSET, HvmStartInfo.VERSION_OFFSET, HvmStartInfo.FLAGS_OFFSET,
+                HvmStartInfo.NR_MODULES_OFFSET, HvmStartInfo.MODLIST_PADDR_OFFSET, HvmStartInfo.CMDLINE_PADDR_OFFSET,
+                HvmStartInfo.RSDP_PADDR_OFFSET, HvmStartInfo.MEMMAP_PADDR_OFFSET, HvmStartInfo.MEMMAP_ENTRIES_OFFSET,
+                HvmStartInfo.RESERVED_OFFSET, HvmStartInfo.SIZE})
+                .as("magic, version, flags, nr_modules, modlist_paddr, cmdline_paddr, rsdp_paddr, memmap_paddr,"
+                        + " memmap_entries, reserved; size")
+                .containsExactly(0, 4, 8, 12, 16, 24, 32, 40, 48, 52, 56);
         assertThat(HvmStartInfo.MODLIST_ENTRY_SIZE).isEqualTo(32);
         assertThat(HvmStartInfo.MEMMAP_ENTRY_SIZE).isEqualTo(24);
     }
@@ -37,9 +33,8 @@ class HvmStartInfoTest {
     void encodesVersionOneWithTheMemoryMap() {
         HvmStartInfo info = new HvmStartInfo(0x20000, 0x6040, List.of(new HvmStartInfo.Module(0x7F00_0000L, 12345, 0)),
                 0xE0000, 0x6080, MAP);
-        ByteBuffer le = ByteBuffer.wrap(info.encode()).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer le = littleEndian(info.encode(), 56);
 
-        assertThat(le.capacity()).isEqualTo(56);
         assertThat(le.getInt(0)).isEqualTo(0x336ec578);
         assertThat(le.getInt(4)).as("version").isEqualTo(1);
         assertThat(le.getInt(8)).as("flags").isZero();
@@ -56,9 +51,8 @@ class HvmStartInfoTest {
     void encodesTheModuleList() {
         HvmStartInfo info = new HvmStartInfo(0x20000, 0x6040, List.of(new HvmStartInfo.Module(0x7F00_0000L, 12345, 0x21000)),
                 0, 0x6080, MAP);
-        ByteBuffer le = ByteBuffer.wrap(info.encodeModules()).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer le = littleEndian(info.encodeModules(), 32);
 
-        assertThat(le.capacity()).isEqualTo(32);
         assertThat(le.getLong(0)).as("paddr").isEqualTo(0x7F00_0000L);
         assertThat(le.getLong(8)).as("size").isEqualTo(12345);
         assertThat(le.getLong(16)).as("cmdline_paddr").isEqualTo(0x21000);
@@ -68,9 +62,8 @@ class HvmStartInfoTest {
     @Test
     void encodesTheMemoryMapWithE820Types() {
         HvmStartInfo info = new HvmStartInfo(0, 0, List.of(), 0, 0x6080, MAP);
-        ByteBuffer le = ByteBuffer.wrap(info.encodeMemoryMap()).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer le = littleEndian(info.encodeMemoryMap(), 3 * 24);
 
-        assertThat(le.capacity()).isEqualTo(3 * 24);
         assertThat(le.getLong(24)).as("addr").isEqualTo(0xA0000);
         assertThat(le.getLong(32)).as("size").isEqualTo(0x60000);
         assertThat(le.getInt(40)).as("type: XEN_HVM_MEMMAP_TYPE_RESERVED").isEqualTo(2);
@@ -81,7 +74,7 @@ class HvmStartInfoTest {
     @Test
     void withoutModulesTheListAddressIsZero() {
         HvmStartInfo info = new HvmStartInfo(0x20000, 0x6040, List.of(), 0, 0x6080, MAP);
-        ByteBuffer le = ByteBuffer.wrap(info.encode()).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer le = littleEndian(info.encode(), 56);
 
         assertThat(le.getInt(12)).isZero();
         assertThat(le.getLong(16)).isZero();
@@ -93,5 +86,11 @@ class HvmStartInfoTest {
         assertThatThrownBy(() -> new HvmStartInfo(0x20000, 0, List.of(), 0, 0, List.of()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("memory map");
+    }
+
+    /** The bytes as start_info.h's little-endian structs, once they have the size it gives. */
+    private static ByteBuffer littleEndian(byte[] bytes, int size) {
+        assertThat(bytes).hasSize(size);
+        return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
     }
 }

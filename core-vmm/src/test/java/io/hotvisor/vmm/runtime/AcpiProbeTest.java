@@ -8,45 +8,29 @@ import io.hotvisor.vmm.api.VmListener;
 import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.api.VmState;
 import io.hotvisor.vmm.api.acpi.AcpiTable;
-import io.hotvisor.vmm.manager.VmManagerImpl;
 import io.hotvisor.vmm.testing.ConsoleHarness;
 import io.hotvisor.vmm.testing.RequiresKvm;
 import io.hotvisor.vmm.testing.TestImages;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The probe guest walks the ACPI tables the VMM builds, starts the APs the MADT lists, powers off. */
 @ExtendWith(RequiresKvm.class)
-class AcpiProbeTest {
-    private static final Duration BOOT = Duration.ofSeconds(30);
-
-    @TempDir
-    Path data;
-    private VmManagerImpl manager;
+class AcpiProbeTest extends VmManagerFixture {
     private final List<VmEvent> events = new CopyOnWriteArrayList<>();
 
     @BeforeEach
-    void setUp() {
-        manager = new VmManagerImpl(data);
+    void recordEvents() {
         manager.addListener(new VmListener() {
             @Override
             public void event(VmEvent event) {
                 events.add(event);
             }
         });
-    }
-
-    @AfterEach
-    void tearDown() {
-        manager.close();
     }
 
     private Vm boot(int vcpus) {

@@ -8,39 +8,19 @@ import io.hotvisor.vmm.api.VmEvent;
 import io.hotvisor.vmm.api.VmListener;
 import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.api.VmState;
-import io.hotvisor.vmm.manager.VmManagerImpl;
 import io.hotvisor.vmm.testing.ConsoleHarness;
 import io.hotvisor.vmm.testing.RequiresKvm;
 import io.hotvisor.vmm.testing.TestImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 @ExtendWith(RequiresKvm.class)
-class ProbeGuestBootTest {
-    private static final Duration BOOT = Duration.ofSeconds(30);
-
-    @TempDir
-    Path data;
-    private VmManagerImpl manager;
-
-    @BeforeEach
-    void setUp() {
-        manager = new VmManagerImpl(data);
-    }
-
-    @AfterEach
-    void tearDown() {
-        manager.close();
-    }
-
+class ProbeGuestBootTest extends VmManagerFixture {
     private Vm probe(String name, String cmdline, String initrd) {
         return manager.create(new VmSpec(name, TestImages.probeGuest().toString(), initrd, cmdline, 1, 64L << 20));
     }

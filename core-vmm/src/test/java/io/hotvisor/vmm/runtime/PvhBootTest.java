@@ -7,16 +7,12 @@ import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.api.VmState;
 import io.hotvisor.vmm.arch.MemoryMap;
-import io.hotvisor.vmm.manager.VmManagerImpl;
 import io.hotvisor.vmm.testing.ConsoleHarness;
 import io.hotvisor.vmm.testing.RequiresKvm;
 import io.hotvisor.vmm.testing.TestImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,31 +22,16 @@ import org.junit.jupiter.api.io.TempDir;
  * 32-bit entry with an hvm_start_info, from which the probe builds the zero page it reports.
  */
 @ExtendWith(RequiresKvm.class)
-class PvhBootTest {
-    private static final Duration BOOT = Duration.ofSeconds(30);
-
-    @TempDir
-    Path data;
-    private VmManagerImpl manager;
-
-    @BeforeEach
-    void setUp() {
-        manager = new VmManagerImpl(data);
-    }
-
-    @AfterEach
-    void tearDown() {
-        manager.close();
-    }
-
-    private Vm probe(String name, String cmdline, String initrd, int vcpus) {
-        return manager.create(new VmSpec(name, TestImages.probeGuestElf().toString(), initrd, cmdline, vcpus, 64L << 20));
+class PvhBootTest extends VmManagerFixture {
+    private Vm startProbe(String name, String cmdline, String initrd, int vcpus) {
+        Vm vm = manager.create(new VmSpec(name, TestImages.probeGuestElf().toString(), initrd, cmdline, vcpus, 64L << 20));
+        vm.start();
+        return vm;
     }
 
     @Test
     void bootsThroughPvhAndSeesCommandLineMemoryMapAndAcpi() {
-        Vm vm = probe("pvh", "console=ttyS0 hotvisor.test=pvh", null, 1);
-        vm.start();
+        Vm vm = startProbe("pvh", "console=ttyS0 hotvisor.test=pvh", null, 1);
         ConsoleHarness console = new ConsoleHarness(vm);
         console.waitFor("Hotvisor probe guest 0.1", BOOT);
         int e820 = new MemoryMap(64L << 20).e820().size();
@@ -70,8 +51,7 @@ class PvhBootTest {
     @Test
     void passesTheInitrdAsAModule(@TempDir Path files) throws Exception {
         Path initrd = Files.write(files.resolve("initrd.img"), new byte[12345]);
-        Vm vm = probe("pvh-initrd", "console=ttyS0", initrd.toString(), 1);
-        vm.start();
+        Vm vm = startProbe("pvh-initrd", "console=ttyS0", initrd.toString(), 1);
         ConsoleHarness console = new ConsoleHarness(vm);
         console.waitFor("modules 1\r\n", BOOT);
         console.waitFor(Pattern.compile("initrd: addr=0x[0-9a-f]+000 size=0x3039"), BOOT);
@@ -79,8 +59,7 @@ class PvhBootTest {
 
     @Test
     void startsApplicationProcessorsAfterAPvhBoot() {
-        Vm vm = probe("pvh-smp", "console=ttyS0", null, 4);
-        vm.start();
+        Vm vm = startProbe("pvh-smp", "console=ttyS0", null, 4);
         ConsoleHarness console = new ConsoleHarness(vm);
         console.waitFor("smp: 4 cpus up", BOOT);
     }
