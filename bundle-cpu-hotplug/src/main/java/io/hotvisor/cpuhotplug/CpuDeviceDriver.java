@@ -51,16 +51,22 @@ public final class CpuDeviceDriver implements DeviceDriver {
                 throw new VmException("Property '" + CpuHotplug.DRIVER + "." + key + "' not found");
             }
         }
-        int core = number(properties, "core-id", -1);
-        if (core < 0) {
-            throw new VmException(CpuHotplug.DRIVER + ": core-id is required");
-        }
+        int core = coreId(properties);
         for (String zero : new String[] {"socket-id", "thread-id", "node-id"}) {
             if (number(properties, zero, 0) != 0) {
                 throw new VmException(CpuHotplug.DRIVER + ": " + zero + " must be 0 (one socket, one thread per core)");
             }
         }
         hotplug.addDevice(vm, core, id);
+    }
+
+    /** The CPU a device is, from the properties it was added with. */
+    static int coreId(Map<String, Object> properties) {
+        int core = number(properties, "core-id", -1);
+        if (core < 0) {
+            throw new VmException(CpuHotplug.DRIVER + ": core-id is required");
+        }
+        return core;
     }
 
     /** A property as clients send it: a JSON number or a numeric string (Kata sends strings). */
@@ -79,5 +85,11 @@ public final class CpuDeviceDriver implements DeviceDriver {
     @Override
     public void unplug(Vm vm, String id) {
         hotplug.removeDevice(vm, id);
+    }
+
+    /** A reset rebuilds the machine with every vCPU it had. */
+    @Override
+    public boolean devicesSurviveReset() {
+        return true;
     }
 }

@@ -124,6 +124,14 @@ final class CpuHotplugController implements MmioDevice {
         actions.notifyGuest();
     }
 
+    /** A present CPU that a client added as {@code deviceId} before a reset rebuilt the machine. */
+    synchronized void adoptDevice(int cpu, String deviceId) {
+        checkRange(cpu);
+        if (actions.present(cpu)) {
+            deviceIds[cpu] = deviceId;
+        }
+    }
+
     synchronized OptionalInt cpuOfDevice(String deviceId) {
         for (int cpu = 0; cpu < maxCpus; cpu++) {
             if (Objects.equals(deviceIds[cpu], deviceId)) {

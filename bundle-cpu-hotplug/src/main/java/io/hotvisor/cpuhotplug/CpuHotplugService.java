@@ -7,6 +7,7 @@ import io.hotvisor.vmm.api.GedEvents;
 import io.hotvisor.vmm.api.MachineAttachment;
 import io.hotvisor.vmm.api.MachineCapability;
 import io.hotvisor.vmm.api.MachineContribution;
+import io.hotvisor.vmm.api.PluggedDevice;
 import io.hotvisor.vmm.api.VcpuInfo;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmEvent;
@@ -65,9 +66,20 @@ public final class CpuHotplugService implements MachineCapability, CpuHotplug {
         CpuHotplugController.Actions actions = new VmActions(vm);
         CpuHotplugController controller = vm.vault().get(CAPABILITY)
                 .map(json -> new CpuHotplugController(GSON.fromJson(json, CpuHotplugState.class), actions))
-                .orElseGet(() -> new CpuHotplugController(vm.spec().maxVcpus(), actions));
+                .orElseGet(() -> newController(vm, actions));
         controllers.put(vm.name(), controller);
         attachment.handleRegisters(controller);
+    }
+
+    /** A new machine's controller; after a reset it knows the CPU devices clients added before it. */
+    private CpuHotplugController newController(Vm vm, CpuHotplugController.Actions actions) {
+        CpuHotplugController controller = new CpuHotplugController(vm.spec().maxVcpus(), actions);
+        for (PluggedDevice device : devices.list(vm)) {
+            if (device.driver().equals(DRIVER)) {
+                controller.adoptDevice(CpuDeviceDriver.coreId(device.properties()), device.id());
+            }
+        }
+        return controller;
     }
 
     @Override

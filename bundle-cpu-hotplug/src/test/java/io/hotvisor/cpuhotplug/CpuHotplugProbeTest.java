@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hotvisor.vmm.api.CpuHotplug;
+import io.hotvisor.vmm.api.PluggedDevice;
 import io.hotvisor.vmm.api.VcpuInfo;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmEvent;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -92,6 +94,30 @@ class CpuHotplugProbeTest {
         // A parked vCPU is reused.
         assertThat(machine.cpuHotplug.add(vm, 1)).isEqualTo(1);
         console.waitFor("cpu 1 online", GUEST);
+    }
+
+    /** As QEMU's: a reset keeps the hardware, hot-added CPUs included, under the ids they were added as. */
+    @Test
+    void hotAddedCpusSurviveAReset() throws InterruptedException {
+        machine.devices.add(vm, CpuHotplug.DRIVER, "hcpu2", Map.of("core-id", 2));
+        console.waitFor("cpu 2 online", GUEST);
+        awaitState(2, VcpuInfo.State.ONLINE);
+
+        console.skipExisting();
+        vm.reset();
+        console.waitFor(Pattern.compile("acpi: madt cpus 2 enabled, 2 online-capable: ids 0 2\r"), GUEST);
+        console.waitFor("cpu 2 online", GUEST);
+        console.waitFor("probe> ", GUEST);
+        assertThat(vm.cpus().list()).filteredOn(VcpuInfo::plugged).extracting(VcpuInfo::id).containsExactly(0, 2);
+        assertThat(machine.devices.list(vm)).extracting(PluggedDevice::id).containsExactly("hcpu2");
+
+        machine.devices.remove(vm, "hcpu2");
+        console.waitFor("cpu 2 ejected", GUEST);
+        awaitState(2, VcpuInfo.State.ABSENT);
+        assertThat(machine.events).anySatisfy(event -> {
+            assertThat(event.type()).isEqualTo(VmEvent.DEVICE_DELETED);
+            assertThat(event.data()).containsEntry("device", "hcpu2");
+        });
     }
 
     @Test

@@ -5,13 +5,18 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * What the ACPI tables describe: vCPUs (boot and possible), RAM, the memory hotplug region, the
  * PCIe host bridge if there is one, whether a CMOS RTC is emulated, and what capability bundles
  * contribute (DSDT AML, raw MADT and SRAT entries).
  *
- * @param bootVcpus vCPUs running at boot: MADT Enabled
+ * @param bootVcpus the ids of the vCPUs present at boot (always 0, the boot CPU; after a reset also
+ *                  those hot-added before it): MADT Enabled
  * @param possibleVcpus every vCPU the VM may ever have; the others are MADT Online-Capable
  * @param ram guest RAM ranges (as the e820 map lists them), proximity domain 0 in SRAT
  * @param hotplugRegion where memory may be hot-added; SRAT marks it hot-pluggable
@@ -21,7 +26,7 @@ import java.util.Optional;
  * @param madtEntries complete MADT entries (type, length, ...) appended after the core's
  * @param sratEntries complete SRAT entries appended after the core's
  */
-public record AcpiMachine(int bootVcpus, int possibleVcpus, List<AddressRange> ram,
+public record AcpiMachine(Set<Integer> bootVcpus, int possibleVcpus, List<AddressRange> ram,
                           Optional<AddressRange> hotplugRegion, Optional<PciHostBridge> pciHostBridge,
                           boolean cmosRtc, List<Aml> dsdtContributions, List<byte[]> madtEntries,
                           List<byte[]> sratEntries) {
@@ -29,10 +34,14 @@ public record AcpiMachine(int bootVcpus, int possibleVcpus, List<AddressRange> r
     public static final int MAX_VCPUS = 255;
 
     public AcpiMachine {
-        if (bootVcpus < 1 || bootVcpus > possibleVcpus || possibleVcpus > MAX_VCPUS) {
-            throw new IllegalArgumentException("need 1 <= boot vCPUs (" + bootVcpus + ") <= possible vCPUs ("
-                    + possibleVcpus + ") <= " + MAX_VCPUS);
+        if (possibleVcpus < 1 || possibleVcpus > MAX_VCPUS) {
+            throw new IllegalArgumentException("need 1 <= possible vCPUs (" + possibleVcpus + ") <= " + MAX_VCPUS);
         }
+        if (!bootVcpus.contains(0) || bootVcpus.stream().anyMatch(id -> id < 0 || id >= possibleVcpus)) {
+            throw new IllegalArgumentException("boot vCPUs " + new TreeSet<>(bootVcpus)
+                    + " must include vCPU 0 and lie below the possible vCPUs (" + possibleVcpus + ")");
+        }
+        bootVcpus = Set.copyOf(bootVcpus);
         if (ram.isEmpty()) {
             throw new IllegalArgumentException("the machine has no RAM ranges");
         }
@@ -42,7 +51,16 @@ public record AcpiMachine(int bootVcpus, int possibleVcpus, List<AddressRange> r
         sratEntries = copyEntries(sratEntries, "SRAT");
     }
 
+    /** A machine whose vCPUs 0 to {@code bootVcpus - 1} are present at boot. */
     public static Builder builder(int bootVcpus, int possibleVcpus) {
+        if (bootVcpus < 1 || bootVcpus > possibleVcpus) {
+            throw new IllegalArgumentException("need 1 <= boot vCPUs (" + bootVcpus + ") <= possible vCPUs ("
+                    + possibleVcpus + ")");
+        }
+        return builder(IntStream.range(0, bootVcpus).boxed().collect(Collectors.toSet()), possibleVcpus);
+    }
+
+    public static Builder builder(Set<Integer> bootVcpus, int possibleVcpus) {
         return new Builder(bootVcpus, possibleVcpus);
     }
 
@@ -70,7 +88,7 @@ public record AcpiMachine(int bootVcpus, int possibleVcpus, List<AddressRange> r
     }
 
     public static final class Builder {
-        private final int bootVcpus;
+        private final Set<Integer> bootVcpus;
         private final int possibleVcpus;
         private final List<AddressRange> ram = new ArrayList<>();
         private AddressRange hotplugRegion;
@@ -80,7 +98,7 @@ public record AcpiMachine(int bootVcpus, int possibleVcpus, List<AddressRange> r
         private final List<byte[]> madtEntries = new ArrayList<>();
         private final List<byte[]> sratEntries = new ArrayList<>();
 
-        private Builder(int bootVcpus, int possibleVcpus) {
+        private Builder(Set<Integer> bootVcpus, int possibleVcpus) {
             this.bootVcpus = bootVcpus;
             this.possibleVcpus = possibleVcpus;
         }

@@ -3,6 +3,7 @@ package io.hotvisor.vmm.acpi;
 import io.hotvisor.vmm.arch.Layout;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The Multiple APIC Description Table, revision 5 (ACPI 6.3, ACPI 6.5 §5.2.12).
@@ -44,7 +45,7 @@ final class Madt {
     private Madt() {
     }
 
-    static byte[] build(int bootVcpus, int possibleVcpus, List<byte[]> extraEntries) {
+    static byte[] build(Set<Integer> bootVcpus, int possibleVcpus, List<byte[]> extraEntries) {
         int length = HEADER_LENGTH + possibleVcpus * X2APIC_LENGTH + IO_APIC_LENGTH
                 + INTERRUPT_SOURCE_OVERRIDE_LENGTH + X2APIC_NMI_LENGTH
                 + extraEntries.stream().mapToInt(entry -> entry.length).sum();
@@ -54,7 +55,7 @@ final class Madt {
         for (int vcpu = 0; vcpu < possibleVcpus; vcpu++) {
             table.put((byte) TYPE_LOCAL_X2APIC).put((byte) X2APIC_LENGTH).putShort((short) 0);
             table.putInt(vcpu); // x2APIC id
-            table.putInt(vcpu < bootVcpus ? ENABLED : ONLINE_CAPABLE);
+            table.putInt(bootVcpus.contains(vcpu) ? ENABLED : ONLINE_CAPABLE);
             table.putInt(vcpu); // ACPI processor UID
         }
         table.put((byte) TYPE_IO_APIC).put((byte) IO_APIC_LENGTH).put((byte) IO_APIC_ID).put((byte) 0);

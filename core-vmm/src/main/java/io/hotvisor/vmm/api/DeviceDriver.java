@@ -30,4 +30,14 @@ public interface DeviceDriver {
      * {@link DeviceManager#deleted(Vm, String)}, which publishes {@code DEVICE_DELETED}.
      */
     void unplug(Vm vm, String id);
+
+    /**
+     * Whether the machine a reset rebuilds still has this driver's devices (QEMU's do: a reset
+     * keeps the hardware). CPUs do, because the core re-creates every vCPU the VM had; a driver
+     * whose devices the rebuilt machine would lack answers false and the device manager forgets
+     * them at the reset.
+     */
+    default boolean devicesSurviveReset() {
+        return false;
+    }
 }

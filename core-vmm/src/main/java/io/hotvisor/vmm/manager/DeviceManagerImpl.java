@@ -25,7 +25,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 /**
  * The device registry every frontend goes through: finds the driver, keeps each VM's device ids
  * and publishes DEVICE_DELETED when a driver reports the guest released a device. A machine
- * that stops or resets takes its hot-plugged devices with it (it is rebuilt from the VM's spec).
+ * that stops takes its hot-plugged devices with it; a reset keeps those whose driver says they
+ * survive it ({@link DeviceDriver#devicesSurviveReset()}).
  */
 @Component(service = {DeviceManager.class, VmListener.class})
 public final class DeviceManagerImpl implements DeviceManager, VmListener {
@@ -145,12 +146,18 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
         }
     }
 
-    /** A reset rebuilds the machine as its spec says: hot-plugged devices do not survive it. */
+    /** After a reset, a pending removal is forgotten with the machine that was asked. */
     @Override
     public synchronized void event(VmEvent event) {
-        if (VmEvent.RESET.equals(event.type())) {
-            devices.remove(event.vm());
+        Map<String, PluggedDevice> ofVm = devices.get(event.vm());
+        if (!VmEvent.RESET.equals(event.type()) || ofVm == null) {
+            return;
         }
+        ofVm.values().removeIf(device -> {
+            DeviceDriver driver = drivers.get(device.driver());
+            return driver == null || !driver.devicesSurviveReset();
+        });
+        ofVm.replaceAll((id, device) -> new PluggedDevice(id, device.driver(), device.properties(), false));
     }
 
     @Override

@@ -35,6 +35,8 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * One boot of a VM: the KVM VM, its RAM, vCPUs, buses and devices, loaded and ready to run.
@@ -54,8 +56,9 @@ final class Machine implements AutoCloseable {
     private final AcpiTables acpiTables;
     private final long startNanos = System.nanoTime();
 
-    Machine(Kvm kvm, Vm vm, KernelImage kernel, List<MachineCapability> capabilities, List<AmlContributor> contributors,
-            SerialConsole console, GuestEvents events) {
+    /** A machine whose vCPUs {@code presentCpus} (vCPU 0 among them) exist at boot. */
+    Machine(Kvm kvm, Vm vm, KernelImage kernel, Set<Integer> presentCpus, List<MachineCapability> capabilities,
+            List<AmlContributor> contributors, SerialConsole console, GuestEvents events) {
         VmSpec spec = vm.spec();
         MemoryMap map = new MemoryMap(spec.memory());
         VmFd createdVm = kvm.createVm();
@@ -95,12 +98,12 @@ final class Machine implements AutoCloseable {
                     () -> events.resetRequested("ACPI reset register"), () -> events.shutdownRequested("ACPI S5")));
             pio.register(Layout.PORT_ACPI_PM_TIMER, 4, new PmTimer(() -> System.nanoTime() - startNanos));
 
-            this.acpiTables = buildAcpiTables(vm, contributors);
+            this.acpiTables = buildAcpiTables(vm, presentCpus, contributors);
             acpiTables.writeTo(ram);
             KernelBoot.Entry entry = KernelBoot.load(ram, kernel,
                     spec.initrd() == null ? null : Path.of(spec.initrd()), spec.cmdline(), map, acpiTables.rsdpAddress());
 
-            for (int id = 0; id < spec.vcpus(); id++) {
+            for (int id : new TreeSet<>(presentCpus)) {
                 VcpuFd vcpu = vcpus.create(id);
                 if (id == 0) {
                     vcpu.setMpState(KvmAbi.KVM_MP_STATE_RUNNABLE);
@@ -113,8 +116,8 @@ final class Machine implements AutoCloseable {
         }
     }
 
-    private AcpiTables buildAcpiTables(Vm vm, List<AmlContributor> contributors) {
-        AcpiMachine.Builder acpi = AcpiMachine.builder(vm.spec().vcpus(), vm.spec().maxVcpus());
+    private AcpiTables buildAcpiTables(Vm vm, Set<Integer> presentCpus, List<AmlContributor> contributors) {
+        AcpiMachine.Builder acpi = AcpiMachine.builder(presentCpus, vm.spec().maxVcpus());
         for (MmapRegion region : ram.regions()) {
             acpi.ram(region.start().value(), region.size());
         }

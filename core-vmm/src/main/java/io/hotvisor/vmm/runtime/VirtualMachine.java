@@ -8,6 +8,7 @@ import io.hotvisor.vmm.api.MachineCapability;
 import io.hotvisor.vmm.api.MmioDevice;
 import io.hotvisor.vmm.api.StateVault;
 import io.hotvisor.vmm.api.VcpuControl;
+import io.hotvisor.vmm.api.VcpuInfo;
 import io.hotvisor.vmm.api.BootMarker;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmConsole;
@@ -25,8 +26,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -111,16 +115,20 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         if (state.isActive()) {
             throw new VmException(name() + " is already " + state.label());
         }
-        boot();
+        boot(IntStream.range(0, spec.vcpus()).boxed().collect(Collectors.toSet()));
     }
 
-    private void boot() {
+    /**
+     * Builds and starts a machine whose vCPUs {@code presentCpus} exist at boot: the spec's on a
+     * start, on a reset also those hot-added before it (a reset keeps the hardware, as QEMU's).
+     */
+    private void boot(Set<Integer> presentCpus) {
         Machine booted;
         try {
             vault = new MapStateVault();
             ospmStatus.clear();
-            booted = new Machine(kvm.get(), this, KernelImage.open(Path.of(spec.kernel())), capabilities.get(),
-                    amlContributors.get(), console, new Events(++generation));
+            booted = new Machine(kvm.get(), this, KernelImage.open(Path.of(spec.kernel())), presentCpus,
+                    capabilities.get(), amlContributors.get(), console, new Events(++generation));
         } catch (RuntimeException e) {
             fail("start failed: " + e.getMessage());
             throw e instanceof VmException ? e : new VmException(name() + ": start failed: " + e.getMessage(), e);
@@ -177,8 +185,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         if (!state.isActive()) {
             throw new VmException(name() + " is not running (state " + state.label() + ")");
         }
-        teardown();
-        boot();
+        rebuild();
         publish(VmEvent.RESET, Map.of("guest", false, "reason", "host-qmp-system-reset"));
     }
 
@@ -272,6 +279,14 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         });
     }
 
+    /** A reset: the machine is built anew (KVM has no whole-VM reset) with the vCPUs it has now. */
+    private void rebuild() {
+        Set<Integer> presentCpus = machine.vcpus().list().stream()
+                .filter(VcpuInfo::plugged).map(VcpuInfo::id).collect(Collectors.toSet());
+        teardown();
+        boot(presentCpus);
+    }
+
     private void teardown() {
         attached.clear();
         if (machine != null) {
@@ -353,9 +368,8 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         public void resetRequested(String why) {
             LOG.info("VM {}: reset ({})", name(), why);
             later("reset", () -> {
-                teardown();
                 try {
-                    boot();
+                    rebuild();
                     publish(VmEvent.RESET, Map.of("guest", true, "reason", "guest-reset"));
                 } catch (RuntimeException e) {
                     LOG.error("VM {}: reboot failed", name(), e);

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -23,8 +26,21 @@ class MadtTest {
     @ParameterizedTest(name = "{0} boot of {1} possible")
     @CsvSource({"1, 1", "1, 2", "2, 8", "4, 4", "16, 32", "64, 128", "1, 255", "255, 255"})
     void bootVcpusAreEnabledAndTheRestOnlyOnlineCapable(int boot, int possible) {
-        ByteBuffer madt = le(Madt.build(boot, possible, List.of()));
+        Set<Integer> bootVcpus = IntStream.range(0, boot).boxed().collect(Collectors.toSet());
 
+        assertProcessorEntries(Madt.build(bootVcpus, possible, List.of()), bootVcpus, possible);
+    }
+
+    /** After a reset, the vCPUs hot-added before it are present at boot, wherever their ids lie. */
+    @Test
+    void presentVcpusNeedNotBeTheFirstOnes() {
+        Set<Integer> bootVcpus = Set.of(0, 2, 5);
+
+        assertProcessorEntries(Madt.build(bootVcpus, 8, List.of()), bootVcpus, 8);
+    }
+
+    private static void assertProcessorEntries(byte[] table, Set<Integer> bootVcpus, int possible) {
+        ByteBuffer madt = le(table);
         for (int vcpu = 0; vcpu < possible; vcpu++) {
             int entry = FIRST_ENTRY + 16 * vcpu;
             assertThat(madt.get(entry)).as("type of entry %d", vcpu).isEqualTo((byte) 9);
@@ -32,7 +48,7 @@ class MadtTest {
             assertThat(madt.getInt(entry + 4)).as("x2APIC id of vCPU %d", vcpu).isEqualTo(vcpu);
             assertThat(madt.getInt(entry + 12)).as("UID of vCPU %d", vcpu).isEqualTo(vcpu);
             int flags = madt.getInt(entry + 8);
-            if (vcpu < boot) {
+            if (bootVcpus.contains(vcpu)) {
                 assertThat(flags).as("boot vCPU %d: Enabled, and Online-Capable not set with it", vcpu)
                         .isEqualTo(ENABLED);
             } else {
@@ -43,7 +59,7 @@ class MadtTest {
 
     @Test
     void headerHasRevision5TheLocalApicAndPcatCompat() {
-        ByteBuffer madt = le(Madt.build(1, 2, List.of()));
+        ByteBuffer madt = le(Madt.build(Set.of(0), 2, List.of()));
 
         assertThat(madt.get(8)).as("revision").isEqualTo((byte) 5);
         assertThat(madt.getInt(36)).as("local APIC address").isEqualTo(0xFEE0_0000);
@@ -52,7 +68,7 @@ class MadtTest {
 
     @Test
     void ioApicSourceOverrideAndNmiFollowTheProcessors() {
-        byte[] madt = Madt.build(1, 2, List.of());
+        byte[] madt = Madt.build(Set.of(0), 2, List.of());
         int after = FIRST_ENTRY + 2 * 16;
 
         assertThat(Arrays.copyOfRange(madt, after, madt.length)).containsExactly(
@@ -68,7 +84,7 @@ class MadtTest {
     void contributedEntriesComeLast() {
         byte[] contributed = SampleCapabilityAml.madtEntry();
 
-        byte[] madt = Madt.build(1, 1, List.of(contributed));
+        byte[] madt = Madt.build(Set.of(0), 1, List.of(contributed));
 
         assertThat(Arrays.copyOfRange(madt, madt.length - contributed.length, madt.length)).isEqualTo(contributed);
         assertThat(le(madt).getInt(4)).isEqualTo(madt.length);

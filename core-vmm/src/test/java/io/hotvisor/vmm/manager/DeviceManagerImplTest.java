@@ -25,15 +25,26 @@ class DeviceManagerImplTest {
     private final Vm vm = fake.proxy;
     private final List<String> calls = new ArrayList<>();
 
-    private final DeviceDriver rng = new DeviceDriver() {
+    private final DeviceDriver rng = new RecordingDriver("virtio-rng-pci", false);
+
+    /** Records plug and unplug calls; refuses the property "bogus". */
+    private final class RecordingDriver implements DeviceDriver {
+        private final String name;
+        private final boolean devicesSurviveReset;
+
+        RecordingDriver(String name, boolean devicesSurviveReset) {
+            this.name = name;
+            this.devicesSurviveReset = devicesSurviveReset;
+        }
+
         @Override
         public String name() {
-            return "virtio-rng-pci";
+            return name;
         }
 
         @Override
         public String description() {
-            return "entropy";
+            return name;
         }
 
         @Override
@@ -53,7 +64,12 @@ class DeviceManagerImplTest {
         public void unplug(Vm target, String id) {
             calls.add("unplug " + id);
         }
-    };
+
+        @Override
+        public boolean devicesSurviveReset() {
+            return devicesSurviveReset;
+        }
+    }
 
     @Test
     void addsListsAndDeletesThroughTheDriver() {
@@ -88,6 +104,23 @@ class DeviceManagerImplTest {
                 .hasMessage("Device 'nope' not found");
         fake.state = VmState.STOPPED;
         assertThatThrownBy(() -> manager.add(vm, "virtio-rng-pci", "r3", Map.of())).hasMessageContaining("not running");
+    }
+
+    @Test
+    void aResetKeepsTheDevicesOfDriversWhoseDevicesSurviveIt() {
+        DeviceDriver cpu = new RecordingDriver("host-x86_64-cpu", true);
+        manager.addDriver(rng);
+        manager.addDriver(cpu);
+        manager.add(vm, "virtio-rng-pci", "r1", Map.of());
+        manager.add(vm, "host-x86_64-cpu", "c1", Map.of("core-id", 1));
+        manager.add(vm, "host-x86_64-cpu", "c2", Map.of("core-id", 2));
+        manager.remove(vm, "c2");
+
+        manager.event(VmEvent.of("fake", VmEvent.RESET, Map.of()));
+
+        assertThat(manager.list(vm)).containsExactly(
+                new PluggedDevice("c1", "host-x86_64-cpu", Map.of("core-id", 1), false),
+                new PluggedDevice("c2", "host-x86_64-cpu", Map.of("core-id", 2), false));
     }
 
     @Test
