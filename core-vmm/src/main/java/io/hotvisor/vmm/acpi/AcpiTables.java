@@ -3,6 +3,7 @@ package io.hotvisor.vmm.acpi;
 import io.hotvisor.vmm.api.acpi.AcpiTable;
 import io.hotvisor.vmm.api.GuestAddress;
 import io.hotvisor.vmm.api.GuestMemory;
+import io.hotvisor.vmm.arch.ResetVector;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,7 +20,8 @@ import java.util.stream.Collectors;
 public final class AcpiTables {
     public static final GuestAddress RSDP_ADDRESS = GuestAddress.of(0xE0000);
     /** The tables must end below the 1 MiB boundary, where the kernel is loaded. */
-    public static final GuestAddress AREA_END = GuestAddress.of(0x100000);
+    /** The tables end below 1 MiB (where the kernel goes), before the reset vector's stub. */
+    public static final GuestAddress AREA_END = GuestAddress.of(ResetVector.ADDRESS);
     private static final int TABLE_ALIGNMENT = 8;
     private static final String RSDP_LABEL = "RSDP";
 

@@ -17,6 +17,7 @@ import io.hotvisor.vmm.arch.BootMsrs;
 import io.hotvisor.vmm.arch.CpuTopology;
 import io.hotvisor.vmm.arch.Layout;
 import io.hotvisor.vmm.arch.MemoryMap;
+import io.hotvisor.vmm.arch.ResetVector;
 import io.hotvisor.vmm.arch.KernelBoot;
 import io.hotvisor.vmm.boot.KernelImage;
 import io.hotvisor.vmm.devices.AcpiSleepReset;
@@ -100,6 +101,7 @@ final class Machine implements AutoCloseable {
 
             this.acpiTables = buildAcpiTables(vm, presentCpus, contributors);
             acpiTables.writeTo(ram);
+            ResetVector.writeTo(ram);
             KernelBoot.Entry entry = KernelBoot.load(ram, kernel,
                     spec.initrd() == null ? null : Path.of(spec.initrd()), spec.cmdline(), map, acpiTables.rsdpAddress());
 

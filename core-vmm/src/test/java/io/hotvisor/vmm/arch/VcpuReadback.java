@@ -5,6 +5,7 @@ import io.hotvisor.vmm.kvm.KvmAbi;
 import io.hotvisor.vmm.kvm.KvmSregs;
 import io.hotvisor.vmm.kvm.VcpuFd;
 import io.hotvisor.vmm.kvm.VmFd;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -17,12 +18,17 @@ final class VcpuReadback {
 
     /** Runs {@code test} on vCPU 0 of a VM set up as the VMM sets one up: TSS, identity map, in-kernel irqchip. */
     static void withVcpu(Consumer<VcpuFd> test) {
+        withVcpu((vm, vcpu) -> test.accept(vcpu));
+    }
+
+    /** The same, for tests that also give the VM memory. */
+    static void withVcpu(BiConsumer<VmFd, VcpuFd> test) {
         try (Kvm kvm = Kvm.open(); VmFd vm = kvm.createVm()) {
             vm.setTssAddress(Layout.TSS_ADDR);
             vm.setIdentityMapAddress(Layout.IDENTITY_MAP_ADDR);
             vm.createIrqchip();
             try (VcpuFd vcpu = vm.createVcpu(0)) {
-                test.accept(vcpu);
+                test.accept(vm, vcpu);
             }
         }
     }
