@@ -19,7 +19,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * CPU hotplug seen from Linux: a hot-added CPU appears in /sys/devices/system/cpu and onlines
  * (the busybox guest has no udev: the test writes {@code online} itself); a hot-removed one is
- * offlined and ejected by the kernel and disappears.
+ * offlined and ejected by the kernel and disappears; one added before a reboot is back after it.
  */
 @ExtendWith(LinuxGuests.class)
 @Order(20)
@@ -125,5 +125,37 @@ class LinuxCpuHotplugTest {
             removeAndAwaitGone(id, () -> guests.cpuHotplug().remove(guest.vm(), id));
         }
         assertThat(guest.sh("cat /sys/devices/system/cpu/online")).isEqualTo("0");
+    }
+
+    /**
+     * As under QEMU, a reboot keeps the hardware: the hot-added CPU comes up with the boot CPU.
+     * Plain {@code reboot}: on hardware-reduced ACPI without EFI, Linux reboots through the
+     * reset vector (arch.ResetVector).
+     */
+    @Test
+    @Order(5)
+    void aHotAddedCpuIsStillThereAfterTheGuestReboots() throws InterruptedException {
+        addAndOnline(2, () -> guests.devices().add(guest.vm(), CpuHotplug.DRIVER, "cpu2r", Map.of("core-id", 2)));
+        awaitHostState(2, VcpuInfo.State.ONLINE);
+
+        guest.console().sendLine("reboot -f");
+        guest.console().waitFor(LinuxKit.get().marker(), LinuxGuests.BOOT);
+        guest.console().waitFor(LinuxKit.get().prompt(), LinuxGuests.BOOT);
+        assertThat(guests.events()).anySatisfy(event -> {
+            assertThat(event.type()).isEqualTo(VmEvent.RESET);
+            assertThat(event.data()).containsEntry("guest", true);
+        });
+        assertThat(guest.sh("awk '/^apicid/ { ids = ids sep $3; sep = \" \" } END { print ids }' /proc/cpuinfo"))
+                .as("APIC ids of the online CPUs").isEqualTo("0 2");
+
+        // Linux numbers the CPUs it finds at boot in MADT order: APIC id 2 is cpu1 now.
+        String gone = guest.watch("[ ! -e /sys/devices/system/cpu/cpu1 ]");
+        guests.devices().remove(guest.vm(), "cpu2r");
+        guest.console().waitFor(gone, VISIBLE);
+        awaitHostState(2, VcpuInfo.State.ABSENT);
+        assertThat(guests.events()).anySatisfy(event -> {
+            assertThat(event.type()).isEqualTo(VmEvent.DEVICE_DELETED);
+            assertThat(event.data()).containsEntry("device", "cpu2r");
+        });
     }
 }
