@@ -13,6 +13,7 @@ import io.hotvisor.vmm.testing.RequiresKvm;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -35,6 +36,7 @@ class QmpQemuCompatibilityTest {
     /** TCG on a busy 2-core machine: boot takes 5–15 s, onlining and ejecting a CPU 1–6 s. */
     private static final Duration QEMU_BOOT = Duration.ofSeconds(90);
     private static final Duration QEMU_GUEST = Duration.ofSeconds(45);
+    private static final int QEMU_ATTEMPTS = 2;
     private static final Pattern ONLINE = Pattern.compile("cpus online: ([0-9,-]+)\\r?\\n");
 
     @TempDir
@@ -80,7 +82,29 @@ class QmpQemuCompatibilityTest {
         return transcript;
     }
 
+    /**
+     * QEMU 7.2's multi-threaded TCG sometimes wedges a guest CPU on this busy 2-core machine (the
+     * guest reports a soft lockup; the lab sees the same, lab/README.md). That is the emulator, not
+     * the shapes under test: such a run is repeated once, saying so, with its console kept.
+     */
     private QmpTranscript runOnQemu() throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return runOnQemuOnce();
+            } catch (AssertionError e) {
+                Path console = OUT.resolve("qemu-7.2.console.log");
+                if (attempt == QEMU_ATTEMPTS || !Files.readString(console).contains("soft lockup")) {
+                    throw e;
+                }
+                Files.copy(console, OUT.resolve("qemu-7.2-wedged-" + attempt + ".console.log"),
+                        StandardCopyOption.REPLACE_EXISTING);
+                System.err.println("QEMU 7.2 (TCG) wedged: its guest reported a soft lockup; running the QEMU side again ("
+                        + e.getMessage().lines().filter(line -> !line.isBlank()).findFirst().orElse("") + ")");
+            }
+        }
+    }
+
+    private QmpTranscript runOnQemuOnce() throws Exception {
         GuestKit kit = GuestKit.load();
         Path binary = QemuKitVm.binary();
         QmpTranscript transcript = new QmpTranscript(QemuKitVm.version(binary) + " (q35, TCG, guest kit Linux "
