@@ -4,8 +4,9 @@
 # Builds (or finds in the cache) the lab's L1 machine: Debian's stock kernel as an uncompressed
 # ELF vmlinux (booted through PVH: no XZ decompression under emulation) and an initramfs holding
 # busybox-static, a jlink-built JRE from the JDK running this build (with the host's glibc and
-# the other shared libraries it needs), the kernel modules L1 needs (kvm, kvm_amd, virtio-pci,
-# 9p over virtio) and lab/l1-init.sh as /init. The same kernel package is the L2 guest kernel.
+# the other shared libraries it needs), ACPICA's iasl and acpiexec (tests check a running VM's
+# tables with them), the kernel modules L1 needs (kvm, kvm_amd, virtio-pci, 9p over virtio,
+# virtio-net) and lab/l1-init.sh as /init. The same kernel package is the L2 guest kernel.
 #
 # The kernel package comes from scripts/fetch-guest-kernel.sh, the vmlinux and busybox-static
 # from the guest kit (scripts/build-guest-kit.sh); pass the properties files they wrote, or this
@@ -33,16 +34,22 @@
 set -euo pipefail
 
 readonly ME="build-l1"
-# JRE modules: what core-vmm, JNA, Gson, slf4j, AssertJ and the JUnit console launcher need
-# (jdeps --print-module-deps over the test class path, minus java.desktop that JNA only uses
-# for AWT windows). java.xml: the launcher's XML reports.
-readonly JRE_MODULES=java.base,java.logging,java.management,java.xml,java.sql,java.instrument,java.naming,jdk.unsupported,jdk.zipfs
+# JRE modules: what the tests (core-vmm, JNA, Gson, slf4j, AssertJ, the JUnit console launcher)
+# and the Karaf distribution need: the system packages Karaf's etc/config.properties exports for
+# Java 17, the JMX RMI connector, SSH (EC and PKCS#11 crypto) and JAAS. No locale data (Karaf
+# logs in English) and no tools (compiler, jshell, debugger agents).
+readonly JRE_MODULES=java.base,java.datatransfer,java.desktop,java.instrument,java.logging,java.management,\
+java.management.rmi,java.naming,java.net.http,java.prefs,java.rmi,java.scripting,java.security.jgss,\
+java.security.sasl,java.sql,java.sql.rowset,java.transaction.xa,java.xml,java.xml.crypto,jdk.attach,\
+jdk.charsets,jdk.crypto.cryptoki,jdk.crypto.ec,jdk.management,jdk.naming.dns,jdk.naming.rmi,jdk.net,\
+jdk.security.auth,jdk.security.jgss,jdk.unsupported,jdk.xml.dom,jdk.zipfs
 # L1 kernel modules, loaded in this order after their dependencies (from modules.dep).
 readonly L1_MODULES=(
     virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
     netfs fscache 9pnet 9pnet_virtio 9p
     virtio_blk crc16 mbcache jbd2 crc32c_generic ext4
     irqbypass kvm ccp kvm_amd
+    failover net_failover virtio_net
 )
 
 source "$(dirname "$0")/../scripts/lib/kit.sh"
@@ -66,9 +73,9 @@ SCRIPTS="$LAB/../scripts"
 readonly CACHE_DIR OUT_PROPERTIES LAB SCRIPTS
 readonly L1_ROOT="$CACHE_DIR/lab/l1"
 
-"$SCRIPTS/ensure-host-deps.sh" xz-utils kmod cpio || die "cannot install xz-utils, kmod and cpio"
+"$SCRIPTS/ensure-host-deps.sh" xz-utils kmod cpio acpica-tools || die "cannot install xz-utils, kmod, cpio and acpica-tools"
 export PATH="$PATH:/usr/sbin:/sbin"
-for tool in flock xz depmod cpio sha256sum ldd; do
+for tool in flock xz depmod cpio sha256sum ldd iasl acpiexec; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool not found"
 done
 
@@ -159,6 +166,9 @@ build_initramfs() {
         || { cat "$work/jlink.log" >&2; die "jlink failed"; }
     rm -f "$stage/opt/jre/lib/server/classes_nocoops.jsa" # only for heaps over 32 GiB
     copy_shared_libraries "$stage/opt/jre" "$stage"
+    mkdir -p "$stage/opt/acpica/bin"
+    cp -L "$(command -v iasl)" "$(command -v acpiexec)" "$stage/opt/acpica/bin/"
+    copy_shared_libraries "$stage/opt/acpica" "$stage"
 
     if [[ -n "$with_qemu" ]]; then
         # QEMU looks for firmware in ../share/{qemu,seabios} beside its binary.

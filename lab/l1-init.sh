@@ -5,7 +5,7 @@
 # writable: results), loads kvm_amd, then runs /job/run.sh and powers off. The runner reads
 # /out/exit-status. Kernel command line switches:
 #   lab.shell   a shell on the console instead of the job (debugging: lab/run-lab.sh --shell)
-export PATH=/opt/jre/bin:/sbin:/bin:/usr/sbin:/usr/bin HOME=/root LANG=C.UTF-8
+export PATH=/opt/jre/bin:/opt/acpica/bin:/sbin:/bin:/usr/sbin:/usr/bin HOME=/root LANG=C.UTF-8
 mount -t devtmpfs devtmpfs /dev
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -18,6 +18,15 @@ ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
 while read -r module; do
     insmod "/lib/modules/$module.ko" || echo "l1: insmod $module failed"
 done </etc/l1-modules
+
+# A NIC means QEMU user networking with host ports forwarded to 127.0.0.1 here (lab/l1.sh):
+# route_localnet lets those packets in, so services bound to loopback answer the host.
+if [ -e /sys/class/net/eth0 ]; then
+    ip link set eth0 up
+    ip addr add 10.0.2.15/24 dev eth0
+    ip route add default via 10.0.2.2
+    echo 1 >/proc/sys/net/ipv4/conf/eth0/route_localnet
+fi
 
 mkdir -p /job /out
 # msize 512 KiB: fewer, larger 9p requests (each costs an emulated virtio round trip).

@@ -1,35 +1,38 @@
 #!/usr/bin/env bash
-# lab/run-lab.sh [OPTIONS] — run the Linux end-to-end tests (module linux-tests) against Hotvisor.
+# lab/run-lab.sh [OPTIONS] — run the test classes that need KVM (@KvmTest: core-vmm's,
+# bundle-cpu-hotplug's and bundle-qmp's KVM tests and linux-tests), in one JVM, against Hotvisor.
 #
 # Where this machine's /dev/kvm runs guest code at hardware speed, the tests run directly (JUnit
 # console launcher on this host). Otherwise they run in the software lab: QEMU in pure emulation
 # (TCG) with AMD SVM boots an "L1" Linux (lab/build-l1.sh: stock Debian kernel + an initramfs
 # with a jlink JRE), whose nested kvm_amd gives a fast /dev/kvm; the same launcher runs there
 # over the same classes, and Hotvisor boots the "L2" guests inside L1. Either way:
-#   linux-tests/target/linux-reports/   TEST-*.xml (JUnit XML), launcher.log, vms/<Class>/<vm>/console.log,
-#                                       timings.txt, and in the lab l1-console.log, qemu.log
+#   kvm-tests/target/kvm-reports/   TEST-junit-jupiter.xml (JUnit XML), launcher.log, where (host or
+#                                   lab), vms/<Class>/<vm>/console.log, timings.txt, and in the lab
+#                                   l1-console.log, qemu.log
 # and the exit status is non-zero when a test fails (or nothing ran).
 #
 # Options:
-#   --suite smoke|full   smoke: tests tagged "smoke" (the README's test command); full: all (-Plinux-lab)
 #   --mode auto|lab|direct
 #                        auto (default): direct when lab/kvm-speed measures under
 #                        HOTVISOR_FAST_KVM_NS (default 100) ns per loop iteration, else lab
-#   --select ARG         a JUnit console launcher selector instead of the suite's classes, e.g.
+#   --select ARG         a JUnit console launcher selector instead of every @KvmTest class, e.g.
 #                        --select class:io.hotvisor.linux.LinuxBootTest (repeatable)
+#   --file PROPERTY=PATH a file the tests read, named by a system property (repeatable); in the
+#                        lab it is copied into the job and the property names the copy
 #   --cache DIR          download/image cache (default ~/.cache/hotvisor)
-#   --timeout SECONDS    for the whole lab run (default 1200 smoke, 3600 full)
+#   --timeout SECONDS    for the whole lab run (default 2400)
 #   --shell              lab only: boot L1 with the job mounted and a shell on this terminal
 #   --compare-qemu       lab only: before the tests, boot the same kernel and initramfs with QEMU
 #                        (KVM) inside L1, q35 and microvm, and report the time to the kit's marker
-#   --build              build the classes first (./mvnw -pl linux-tests -am test-compile)
-#   --skip=A/B           skip when A or B is "true" (Maven passes skipITs/hotvisor.linux.skip)
+#   --build              build the classes first (./mvnw -pl kvm-tests -am package -DskipTests)
+#   --skip=A/B           skip when A or B is "true" (Maven passes skipITs/hotvisor.kvm.skip)
 #
 # Environment: HOTVISOR_FAST_KVM_NS, HOTVISOR_LAB_ATTEMPTS (L1 boots when L1 wedges, default 3),
 # HOTVISOR_LAB_STALL, HOTVISOR_LAB_SMP, HOTVISOR_LAB_TCG_THREAD, HOTVISOR_LINUX_KERNEL=bzimage
 # (see lab/README.md).
 #
-# Needs the module built (Maven does that when it calls this script in "integration-test";
+# Needs the modules built (Maven does that when kvm-tests calls this script in "integration-test";
 # standalone, --build or a missing build runs ./mvnw first). In the lab, qemu-system-x86 is
 # installed through scripts/ensure-host-deps.sh. With HOTVISOR_REQUIRE_KVM=1 (CI) a lab that
 # cannot run fails the build; otherwise it is skipped, loudly.
@@ -39,20 +42,22 @@ readonly ME="run-lab"
 LAB=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$LAB/.." && pwd)
 readonly LAB ROOT
-readonly MODULE="$ROOT/linux-tests" TARGET="$ROOT/linux-tests/target"
-readonly REPORTS="$TARGET/linux-reports" WORK="$TARGET/lab"
+readonly TARGET="$ROOT/kvm-tests/target"
+readonly REPORTS="$TARGET/kvm-reports" WORK="$TARGET/lab"
 
-suite=smoke mode=auto cache="${HOME}/.cache/hotvisor" timeout="" shell=false build=false compare_qemu=false
-selectors=()
+mode=auto cache="${HOME}/.cache/hotvisor" timeout=2400 shell=false build=false compare_qemu=false
+selectors=() files=()
 source "$ROOT/scripts/lib/kit.sh"
+source "$ROOT/scripts/lib/kvm-classes.sh"
+source "$LAB/l1.sh"
 say() {
     echo "$ME: $*"
 }
 while [[ $# -gt 0 ]]; do
     case "$1" in
-        --suite) suite=${2:?}; shift 2 ;;
         --mode) mode=${2:?}; shift 2 ;;
         --select) selectors+=("--select" "${2:?}"); shift 2 ;;
+        --file) [[ "${2:?}" == *=* ]] || die "--file takes PROPERTY=PATH, not $2"; files+=("$2"); shift 2 ;;
         --cache) cache=${2:?}; shift 2 ;;
         --timeout) timeout=${2:?}; shift 2 ;;
         --shell) shell=true; mode=lab; shift ;;
@@ -60,7 +65,7 @@ while [[ $# -gt 0 ]]; do
         --compare-qemu) compare_qemu=true; mode=lab; shift ;;
         --skip=*)
             if [[ ",${1#--skip=}," =~ (^|[,/])true([,/]|$) ]]; then
-                say "Linux tests skipped (${1#--skip=})"
+                say "KVM tests skipped (${1#--skip=})"
                 exit 0
             fi
             shift ;;
@@ -68,9 +73,7 @@ while [[ $# -gt 0 ]]; do
         *) die "unknown argument $1 (see --help)" ;;
     esac
 done
-[[ "$suite" == smoke || "$suite" == full ]] || die "--suite is smoke or full, not $suite"
 [[ "$mode" == auto || "$mode" == lab || "$mode" == direct ]] || die "--mode is auto, lab or direct, not $mode"
-[[ -n "$timeout" ]] || { [[ $suite == smoke ]] && timeout=1200 || timeout=3600; }
 started=$(date +%s)
 
 # A run that cannot happen: fails under HOTVISOR_REQUIRE_KVM=1 (CI), else skips loudly (scripts/test.sh
@@ -78,22 +81,26 @@ started=$(date +%s)
 cannot_run() {
     mkdir -p "$TARGET/surefire-reports"
     if [[ "${HOTVISOR_REQUIRE_KVM:-}" == 1 ]]; then
-        die "the Linux tests cannot run: $* (HOTVISOR_REQUIRE_KVM=1)"
+        die "the KVM tests cannot run: $* (HOTVISOR_REQUIRE_KVM=1)"
     fi
-    echo "*** SKIPPED: Linux tests: $* ***" | tee "$TARGET/surefire-reports/linux-tests-output.txt" >&2
+    echo "*** SKIPPED: KVM tests: $* ***" | tee "$TARGET/surefire-reports/kvm-tests-output.txt" >&2
     exit 0
 }
 
 # --- the built module ---------------------------------------------------------------------------
 launcher="$WORK/junit-platform-console-standalone.jar"
-if $build || [[ ! -f "$WORK/classpath.txt" || ! -f "$launcher" || ! -d "$TARGET/test-classes" ]]; then
-    say "building linux-tests and what it needs (./mvnw -pl linux-tests -am test-compile)"
-    (cd "$ROOT" && ./mvnw -B -q --no-transfer-progress -pl linux-tests -am test-compile -DskipTests) \
+if $build || [[ ! -f "$WORK/classpath.txt" || ! -f "$launcher" ]]; then
+    say "building the KVM tests and what they need (./mvnw -pl kvm-tests -am package -DskipTests)"
+    (cd "$ROOT" && ./mvnw -B -q --no-transfer-progress -pl kvm-tests -am package -DskipTests) \
         || die "the build failed"
 fi
 [[ -f "$WORK/classpath.txt" && -f "$launcher" ]] || die "$WORK has no classpath.txt or launcher jar after the build"
 probe_image="$ROOT/probe-guest/target/probe-guest.img"
-[[ -f "$probe_image" ]] || die "$probe_image is missing (build probe-guest)"
+probe_elf="$ROOT/probe-guest/target/probe-guest.elf"
+[[ -f "$probe_image" && -f "$probe_elf" ]] || die "$probe_image or $probe_elf is missing (build probe-guest)"
+for file in "${files[@]}"; do
+    [[ -f "${file#*=}" ]] || die "${file#*=} (--file ${file%%=*}) does not exist"
+done
 
 # --- the guest kit ------------------------------------------------------------------------------
 mkdir -p "$WORK"
@@ -109,47 +116,35 @@ kit_bzimage=$(kit kit.bzimage)
 kit_initramfs=$(kit kit.initramfs)
 
 # --- direct or lab ------------------------------------------------------------------------------
-fast_ns=${HOTVISOR_FAST_KVM_NS:-100}
 if [[ $mode == auto ]]; then
-    speed_bin="$WORK/kvm-speed"
-    if [[ ! -x "$speed_bin" || "$LAB/kvm-speed.c" -nt "$speed_bin" ]]; then
-        "$ROOT/scripts/ensure-host-deps.sh" gcc libc6-dev >/dev/null
-        mkdir -p "$WORK"
-        gcc -O2 -o "$speed_bin" "$LAB/kvm-speed.c" || die "cannot build lab/kvm-speed.c"
-    fi
-    if speed=$("$speed_bin" 2>"$WORK/kvm-speed.err"); then
-        ns=${speed#ns_per_iteration=}
-        if awk -v ns="$ns" -v max="$fast_ns" 'BEGIN { exit !(ns < max) }'; then
-            mode=direct
-        else
-            mode=lab
-        fi
-        say "/dev/kvm runs a guest loop at $ns ns per iteration (direct below $fast_ns): running in the $mode"
-    else
-        mode=lab
-        say "no usable /dev/kvm here ($(cat "$WORK/kvm-speed.err")): running in the lab"
-    fi
+    kvm_where "$cache"
+    mode=direct
+    [[ $kvm_where == lab ]] && mode=lab
+    say "$kvm_why: running in the $mode"
 fi
 
 # --- the launcher -------------------------------------------------------------------------------
 # Writes the launcher's command line, for a class path (colon-separated) and a reports directory.
 # Test classes are named (scanning the class path costs ~40 s of class loading in L1).
-label=$suite
-[[ ${#selectors[@]} -gt 0 ]] && label=selected
+label=selected
 if [[ ${#selectors[@]} -eq 0 ]]; then
-    while IFS= read -r class; do
-        class=${class#"$TARGET/test-classes/"}
-        class=${class%.class}
-        selectors+=(--select-class "${class//\//.}")
-    done < <(find "$TARGET/test-classes" -name '*Test.class' ! -name '*$*' | LC_ALL=C sort)
-    [[ ${#selectors[@]} -gt 0 ]] || die "no *Test classes in $TARGET/test-classes"
-    [[ $suite == smoke ]] && selectors+=(--include-tag smoke)
+    label=all
+    while read -r _ class; do
+        selectors+=(--select-class "$class")
+    done < <(kvm_test_classes "$ROOT" KvmTest)
+    [[ ${#selectors[@]} -gt 0 ]] || die "no @KvmTest classes under $ROOT/*/src/test/java"
 fi
 # The launcher and the tests' class path on the JVM's own class path (one class loader).
 launcher_args() { # CLASSPATH REPORTS
     printf '%q ' -cp "$1" org.junit.platform.console.ConsoleLauncher execute --disable-banner \
-        --disable-ansi-colors --details=tree --fail-if-no-tests "${selectors[@]}" --reports-dir "$2"
+        --disable-ansi-colors --details=tree --fail-if-no-tests "${selectors[@]}" --reports-dir "$2" \
+        --config 'junit.jupiter.testclass.order.default=org.junit.jupiter.api.ClassOrderer$OrderAnnotation' \
+        --config 'junit.jupiter.execution.timeout.default=5 m' \
+        --config junit.jupiter.execution.timeout.thread.mode.default=SEPARATE_THREAD
 }
+# Class order: @Order first (the Linux tests: probe guest, boot, hotplug), then the rest. A hung
+# guest or VMM call fails its test after 5 minutes (with the consoles and a thread dump, see
+# LinuxGuests) instead of the whole run: the test runs in a thread that is abandoned then.
 # JVM options: one JVM for all tests; C1 only (the JIT competes with the vCPUs for 2 CPUs in L1).
 readonly JVM_OPTS="-Xmx1g -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true"
 
@@ -176,14 +171,14 @@ summarize() { # STATUS
         tests=$((tests + ${t:-0})) failures=$((failures + ${f:-0})) errors=$((errors + ${e:-0})) skipped=$((skipped + ${s:-0}))
     done
     say "----------------------------------------------------------------------------"
-    say "Linux tests ($label, $mode): $tests run, $failures failed, $errors errors, $skipped skipped; $(($(date +%s) - started)) s in all"
+    say "KVM tests ($label, $mode): $tests run, $failures failed, $errors errors, $skipped skipped; $(($(date +%s) - started)) s in all"
     if [[ -f "$REPORTS/vms/timings.txt" ]]; then
         sed "s/^/$ME:   /" "$REPORTS/vms/timings.txt"
     fi
     say "reports: $REPORTS"
     say "----------------------------------------------------------------------------"
     if [[ $1 -ne 0 ]]; then
-        say "Linux tests FAILED (launcher exit status $1)"
+        say "KVM tests FAILED (launcher exit status $1)"
         return 1
     fi
 }
@@ -191,6 +186,20 @@ summarize() { # STATUS
 rm -rf "$REPORTS"
 mkdir -p "$REPORTS"
 cp "$kit_properties" "$REPORTS/guest-kit.properties"
+# Where the classes ran, for scripts/test.sh's summary.
+if [[ $mode == direct ]]; then echo host; else echo lab; fi >"$REPORTS/where"
+
+# System properties for the tests: the Linux tests' kit (LinuxKit), the probe guest (its ELF
+# beside it) and the --file ones, from FILE_DIR where given (the job's copies), else where they are.
+test_properties() { # LINUX_PROPERTIES PROBE_IMAGE [FILE_DIR]
+    local file path
+    printf -- '-Dhotvisor.linux.properties=%q -Dhotvisor.probe.image=%q ' "$1" "$2"
+    for file in "${files[@]}"; do
+        path=${file#*=}
+        [[ -n "${3:-}" ]] && path="$3/$(basename "$path")"
+        printf -- '-D%s=%q ' "${file%%=*}" "$path"
+    done
+}
 
 # Kernel for L2: the uncompressed vmlinux (PVH entry) unless HOTVISOR_LINUX_KERNEL=bzimage.
 if [[ "${HOTVISOR_LINUX_KERNEL:-vmlinux}" == bzimage ]]; then
@@ -200,39 +209,33 @@ else
 fi
 
 if [[ $mode == direct ]]; then
-    say "running the Linux tests on this host"
+    say "running the KVM tests on this host"
     write_properties "$WORK/linux-direct.properties" "$l2_kernel" "$kit_bzimage" "$kit_initramfs" "$probe_image" \
         "$REPORTS/vms" direct
-    classpath="$launcher:$TARGET/test-classes:$(cat "$WORK/classpath.txt")"
+    classpath="$launcher:$(cat "$WORK/classpath.txt")"
     status=0
-    eval "$(printf '%q ' "${JAVA_HOME:+$JAVA_HOME/bin/}java") $JVM_OPTS -Dhotvisor.linux.properties=$(printf '%q' "$WORK/linux-direct.properties") $(launcher_args "$classpath" "$REPORTS")" \
+    eval "$(printf '%q ' "${JAVA_HOME:+$JAVA_HOME/bin/}java") $JVM_OPTS $(test_properties "$WORK/linux-direct.properties" "$probe_image") $(launcher_args "$classpath" "$REPORTS")" \
         2>&1 | tee "$REPORTS/launcher.log" || status=${PIPESTATUS[0]}
     summarize "$status"
     exit $?
 fi
 
 # --- the lab ------------------------------------------------------------------------------------
-"$ROOT/scripts/ensure-host-deps.sh" qemu-system-x86 || cannot_run "qemu-system-x86 cannot be installed"
-command -v qemu-system-x86_64 >/dev/null || cannot_run "qemu-system-x86_64 is not on PATH"
-l1_properties="$WORK/l1.properties"
 $compare_qemu && export HOTVISOR_L1_WITH_QEMU=1
-"$LAB/build-l1.sh" --kernel-properties "$kernel_properties" --kit-properties "$kit_properties" "$cache" \
-    "$l1_properties" || die "lab/build-l1.sh failed"
-l1_vmlinux=$(read_property "$l1_properties" l1.vmlinux)
-l1_initramfs=$(read_property "$l1_properties" l1.initramfs)
+l1_prepare "$cache" "$WORK" || cannot_run "qemu-system-x86 cannot be installed"
 
 # The job L1 mounts read-only at /job: class path, launcher, guest images, run.sh. Hard links
 # where possible (same file system as the cache), else copies.
 job="$WORK/job" out="$WORK/out"
 rm -rf "$job" "$out"
-mkdir -p "$job/lib" "$job/classes" "$job/images" "$out"
+mkdir -p "$job/lib" "$job/classes" "$job/images" "$job/files" "$out"
 link() {
     ln -f "$1" "$2" 2>/dev/null || cp "$1" "$2"
 }
 cp_entries=()
 i=0
 IFS=: read -r -a entries <"$WORK/classpath.txt" || true # no final newline
-for entry in "$TARGET/test-classes" "${entries[@]}"; do
+for entry in "${entries[@]}"; do
     [[ -n "$entry" ]] || continue
     i=$((i + 1))
     name=$(printf '%02d-%s' "$i" "$(basename "$entry")")
@@ -248,6 +251,10 @@ for entry in "$TARGET/test-classes" "${entries[@]}"; do
 done
 link "$launcher" "$job/launcher.jar"
 link "$probe_image" "$job/images/probe-guest.img"
+link "$probe_elf" "$job/images/probe-guest.elf"
+for file in "${files[@]}"; do
+    link "${file#*=}" "$job/files/$(basename "${file#*=}")"
+done
 link "$kit_vmlinux" "$job/images/vmlinux"
 link "$kit_bzimage" "$job/images/bzImage"
 link "$kit_initramfs" "$job/images/initramfs.cpio"
@@ -292,7 +299,7 @@ mkdir -p /tmp/vms /tmp/reports
 ( while :; do cut -d' ' -f1 /proc/uptime >/out/heartbeat; sleep 5; done ) </dev/null >/dev/null 2>&1 &
 $($compare_qemu && compare_qemu_script)
 echo "l1: java starts at \$(cut -d' ' -f1 /proc/uptime) s"
-java $JVM_OPTS -Dhotvisor.linux.properties=/job/linux.properties \\
+java $JVM_OPTS $(test_properties /job/linux.properties /job/images/probe-guest.img /job/files) \\
     $(launcher_args "/job/launcher.jar:$l1_cp" /tmp/reports) </dev/null &
 java=\$!
 ( sleep $inner_timeout; echo "l1: TIMEOUT after $inner_timeout s: thread dump, then kill"; kill -QUIT \$java
@@ -325,15 +332,10 @@ stop_qemu() {
 trap 'stop_qemu; rm -rf "$tmp"' EXIT
 trap 'exit 143' TERM INT HUP
 
-# L1: softlockup_panic + panic=-1 + -no-reboot end a wedged L1 at once (QEMU exits).
-l1_append="console=ttyS0 mitigations=off quiet loglevel=4 panic=-1 softlockup_panic=1"
-$shell && l1_append+=" lab.shell"
-l1_smp=${HOTVISOR_LAB_SMP:-2}
-qemu=(qemu-system-x86_64 -machine q35 -accel "tcg,thread=${HOTVISOR_LAB_TCG_THREAD:-multi}" -smp "$l1_smp" -m 4G
-    -cpu EPYC,+svm,+npt -kernel "$l1_vmlinux" -initrd "$l1_initramfs" -append "$l1_append"
-    -virtfs "local,path=$job,mount_tag=job,security_model=none,readonly=on"
-    -virtfs "local,path=$out,mount_tag=out,security_model=none"
-    -display none -nodefaults -no-reboot
+l1_qemu_command "$($shell && echo lab.shell)"
+l1_add_share job "$job" ro
+l1_add_share out "$out"
+qemu=("${l1_qemu[@]}"
     -chardev "socket,id=mon0,path=$monitor_socket,server=on,wait=off" -mon chardev=mon0
     -chardev "pipe,id=mon1,path=$tmp/monitor" -mon chardev=mon1)
 mkfifo "$tmp/monitor.in" "$tmp/monitor.out"
@@ -366,7 +368,7 @@ run_l1() { # ATTEMPT
     local attempt=$1 console="$REPORTS/l1-console.log" qemu_start ready=false now beat stall=${HOTVISOR_LAB_STALL:-90}
     rm -rf "$out" && mkdir -p "$out"
     : >"$console"
-    say "starting L1 (QEMU TCG, $l1_smp vCPUs, SVM), attempt $attempt; monitor: socat - UNIX-CONNECT:$monitor_socket"
+    say "starting L1 (QEMU TCG, ${HOTVISOR_LAB_SMP:-2} vCPUs, SVM), attempt $attempt; monitor: socat - UNIX-CONNECT:$monitor_socket"
     qemu_start=$(date +%s.%N)
     # Under timeout(1): even a QEMU this script cannot stop (killed build) ends after the budget.
     timeout -k 10 $((deadline - $(date +%s) + 30)) \

@@ -6,21 +6,20 @@ import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.acpi.AcpiTable;
 import io.hotvisor.vmm.api.acpi.Acpica;
 import io.hotvisor.vmm.testing.ConsoleHarness;
-import io.hotvisor.vmm.testing.RequiresKvm;
+import io.hotvisor.vmm.testing.KvmTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The tables of a real VM with GED and CPU hotplug (1 boot CPU, 4 possible) disassemble cleanly
  * and run in acpiexec: the GED's _EVT, CSCN and every processor's _STA.
  */
-@ExtendWith(RequiresKvm.class)
+@KvmTest
 class CpuHotplugAcpicaTest {
     @TempDir
     Path work;

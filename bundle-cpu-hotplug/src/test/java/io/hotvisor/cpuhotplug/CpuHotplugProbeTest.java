@@ -9,7 +9,7 @@ import io.hotvisor.vmm.api.VcpuInfo;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmEvent;
 import io.hotvisor.vmm.testing.ConsoleHarness;
-import io.hotvisor.vmm.testing.RequiresKvm;
+import io.hotvisor.vmm.testing.KvmTest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -21,11 +21,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** CPU hot-add and hot-remove end to end with the probe guest walking the controller as the AML does. */
-@ExtendWith(RequiresKvm.class)
+@KvmTest
 class CpuHotplugProbeTest {
     private static final Duration GUEST = Duration.ofSeconds(30);
 

@@ -113,15 +113,7 @@ public final class QmpService implements VmListener, AutoCloseable {
     private QmpServer listen(Vm vm) {
         QmpServer server = new QmpServer(vm, services, registry);
         try {
-            Path preferred = SocketPaths.preferred(dataRoot.resolve(vm.name()));
-            Path path = preferred;
-            if (!SocketPaths.fits(preferred)) {
-                path = SocketPaths.fallback(vm.name());
-                LOG.warn("VM {}: {} is longer than a UNIX socket path may be ({} bytes): QMP listens on {} instead",
-                        vm.name(), preferred, SocketPaths.MAX_PATH_BYTES, path);
-            }
-            server.listenUnix(path);
-            LOG.info("VM {}: QMP on {}", vm.name(), path);
+            listenUnix(server, vm.name());
         } catch (IOException | RuntimeException e) {
             LOG.error("VM {}: no QMP socket: {}", vm.name(), e.toString());
         }
@@ -135,6 +127,31 @@ public final class QmpService implements VmListener, AutoCloseable {
             }
         }
         return server;
+    }
+
+    /**
+     * Listens on {@code DATA/hotvisor/VM/qmp.sock}, or on {@link SocketPaths#fallback} when that
+     * path is too long for a UNIX socket or cannot be bound (a data directory on 9p/virtfs, where
+     * bind() fails with "No such device or address").
+     */
+    private void listenUnix(QmpServer server, String name) throws IOException {
+        Path preferred = SocketPaths.preferred(dataRoot.resolve(name));
+        String problem;
+        if (SocketPaths.fits(preferred)) {
+            try {
+                server.listenUnix(preferred);
+                LOG.info("VM {}: QMP on {}", name, preferred);
+                return;
+            } catch (IOException e) {
+                problem = "cannot be bound (" + e + ")";
+            }
+        } else {
+            problem = "is longer than a UNIX socket path may be (" + SocketPaths.MAX_PATH_BYTES + " bytes)";
+        }
+        Path fallback = SocketPaths.fallback(name);
+        LOG.warn("VM {}: {} {}: QMP listens on {} instead", name, preferred, problem, fallback);
+        server.listenUnix(fallback);
+        LOG.info("VM {}: QMP on {}", name, fallback);
     }
 
     @Override

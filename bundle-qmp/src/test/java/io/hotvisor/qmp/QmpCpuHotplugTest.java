@@ -8,14 +8,13 @@ import com.google.gson.JsonObject;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmState;
 import io.hotvisor.vmm.testing.ConsoleHarness;
-import io.hotvisor.vmm.testing.RequiresKvm;
+import io.hotvisor.vmm.testing.KvmTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * guest brings the CPU online (ACPI_DEVICE_OST), device_del, the guest ejects it
  * (DEVICE_DELETED); then the legacy verbs and the power button.
  */
-@ExtendWith(RequiresKvm.class)
+@KvmTest
 class QmpCpuHotplugTest {
     private static final Duration GUEST = Duration.ofSeconds(30);
 

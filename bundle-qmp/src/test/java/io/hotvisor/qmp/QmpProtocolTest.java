@@ -7,7 +7,7 @@ import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.api.VmState;
 import io.hotvisor.vmm.testing.ConsoleHarness;
-import io.hotvisor.vmm.testing.RequiresKvm;
+import io.hotvisor.vmm.testing.KvmTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -16,7 +16,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * transcripts (../shared/reference/qmp-qemu-transcripts.md), byte for byte where QEMU's answer
  * does not depend on the machine.
  */
-@ExtendWith(RequiresKvm.class)
+@KvmTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class QmpProtocolTest {
     private static final Duration GUEST = Duration.ofSeconds(30);

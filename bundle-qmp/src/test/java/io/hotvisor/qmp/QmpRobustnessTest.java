@@ -7,7 +7,7 @@ import com.google.gson.JsonParser;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmState;
 import io.hotvisor.vmm.testing.ConsoleHarness;
-import io.hotvisor.vmm.testing.RequiresKvm;
+import io.hotvisor.vmm.testing.KvmTest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * query-status with a numbered id; the server must answer it or close the connection. Every
  * line it sends must be a JSON object. The VM runs on and a new client works.
  */
-@ExtendWith(RequiresKvm.class)
+@KvmTest
 class QmpRobustnessTest {
     private static final int MESSAGES = 10_000;
     private static final long SEED = 0x5EED_2026_1123L;

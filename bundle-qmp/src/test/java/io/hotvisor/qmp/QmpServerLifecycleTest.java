@@ -59,6 +59,29 @@ class QmpServerLifecycleTest {
     }
 
     @Test
+    void aSocketPathThatCannotBeBoundFallsBackToAShortDirectory() throws Exception {
+        String name = "unbound-" + UUID.randomUUID().toString().substring(0, 8);
+        Path qmpData = Files.createDirectories(data.resolve("qmp"));
+        // A regular file where the VM's directory would be: no socket can be made at the preferred
+        // path, as on a data directory on 9p/virtfs, where bind() fails with ENXIO.
+        Files.writeString(qmpData.resolve(name), "not a directory");
+        Path preferred = SocketPaths.preferred(qmpData.resolve(name));
+        Path fallback = SocketPaths.fallback(name);
+        try (QmpFixture fixture = new QmpFixture(data, qmpData)) {
+            fixture.probe(name);
+            assertThat(SocketPaths.fits(preferred)).isTrue();
+            assertThat(fixture.socket(name)).isEqualTo(fallback);
+            try (QmpTestClient client = QmpTestClient.unix(fallback)) {
+                assertThat(client.line()).startsWith("{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7}");
+            }
+            fixture.manager.destroy(name);
+            assertThat(fallback).doesNotExist();
+        } finally {
+            Files.deleteIfExists(fallback);
+        }
+    }
+
+    @Test
     void tcpOnLoopbackWhenTheVmAsksForIt() throws Exception {
         try (QmpFixture fixture = new QmpFixture(data)) {
             fixture.probe("tcp", 1, 1, Map.of(QmpService.TCP_OPTION, "0"));

@@ -16,8 +16,6 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -34,7 +32,10 @@ import org.osgi.framework.BundleContext;
 
 /**
  * Boots the assembled Hotvisor distribution (assembly/target/hotvisor-VERSION.tar.gz) once for
- * all test classes (they share this configuration, and the reactor strategy is PerSuite).
+ * all test classes (they share this configuration, and the reactor strategy is PerSuite). These
+ * tests run no VM, so they need no KVM: the container, its features, bundle lifecycle, the shell's
+ * errors and the JMX connector. Tests with VMs drive a distribution started by scripts/run.sh
+ * (io.hotvisor.itests.running), in the lab where /dev/kvm is missing or slow.
  *
  * <p>The distribution ships offline (no remote Maven repositories). Pax Exam installs its own
  * bundles (feature "exam": probe support, JUnit, injection) by mvn: URL, so the container's
@@ -55,13 +56,8 @@ public abstract class HotvisorTestSupport {
 
     /** Container services (bundles, features, JMX connector) after Pax Exam says it is up. */
     protected static final Duration BOOT_TIMEOUT = Duration.ofSeconds(60);
-    /** The demo VM (autostart) running, its MBean registered. */
+    /** The demo VM defined (from etc/), its MBean registered. */
     protected static final Duration DEMO_TIMEOUT = Duration.ofSeconds(45);
-    /** The probe guest's banner and prompt on the serial console once the VM runs. */
-    protected static final Duration GUEST_TIMEOUT = Duration.ofSeconds(60);
-
-    /** Waits that already timed out once in this container, by key (shared by all test classes). */
-    private static final Map<String, String> FAILED_WAITS = new ConcurrentHashMap<>();
 
     @Inject
     protected BundleContext bundleContext;
@@ -85,7 +81,6 @@ public abstract class HotvisorTestSupport {
         String localRepo = required("hotvisor.itest.localRepository");
         String unpack = System.getProperty("hotvisor.itest.unpackDirectory", "target/exam");
         String karafVersion = System.getProperty("karaf.version", "4.4.10");
-        String requireKvm = System.getenv().getOrDefault("HOTVISOR_REQUIRE_KVM", "");
 
         List<Option> options = new ArrayList<>(List.of(
                 karafDistributionConfiguration()
@@ -109,9 +104,7 @@ public abstract class HotvisorTestSupport {
                 systemProperty("org.apache.karaf.management.rmiRegistryPort").value(JMX_REGISTRY_PORT),
                 systemProperty("org.apache.karaf.management.rmiServerPort").value(JMX_SERVER_PORT),
                 // serviceUrl is interpolated from the file's ports, so it is overridden as well.
-                systemProperty("org.apache.karaf.management.serviceUrl").value(JMX_URL),
-                systemProperty("hotvisor.itest.requireKvm").value(requireKvm),
-                systemProperty("hotvisor.itest.kvmDevice").value(System.getProperty("hotvisor.itest.kvmDevice", "/dev/kvm"))));
+                systemProperty("org.apache.karaf.management.serviceUrl").value(JMX_URL)));
         if (Boolean.getBoolean("hotvisor.itest.keep")) {
             options.add(keepRuntimeFolder());
         }
@@ -169,17 +162,6 @@ public abstract class HotvisorTestSupport {
         return value;
     }
 
-    /**
-     * In-container guard for {@link RequiresKvm} tests. {@link HotvisorExam} already skipped or
-     * failed them in the driver when KVM is unusable; this only catches a container that sees a
-     * different /dev/kvm than the driver did.
-     */
-    protected static void requireKvm() {
-        String problem = Kvm.problem();
-        if (problem != null) {
-            fail(Kvm.required() ? Kvm.failMessage(problem) : problem + " (inside the container only)");
-        }
-    }
 
     protected Bundle bundle(String symbolicName) {
         for (Bundle b : bundleContext.getBundles()) {
@@ -235,22 +217,6 @@ public abstract class HotvisorTestSupport {
         }
     }
 
-    /**
-     * Runs a wait that several tests share (e.g. "the demo VM is running"); when it has timed out
-     * once, later calls fail immediately with the first failure's message.
-     */
-    protected static <T> T awaitOnce(String key, Supplier<T> wait) {
-        String earlier = FAILED_WAITS.get(key);
-        if (earlier != null) {
-            fail("(already timed out in an earlier test) " + earlier);
-        }
-        try {
-            return wait.get();
-        } catch (AssertionError e) {
-            FAILED_WAITS.put(key, String.valueOf(e.getMessage()));
-            throw e;
-        }
-    }
 
     /** Polls {@code condition} (100 ms growing to 1 s) until true or {@code timeout} passes. */
     protected static void await(String what, Duration timeout, Supplier<Boolean> condition) {

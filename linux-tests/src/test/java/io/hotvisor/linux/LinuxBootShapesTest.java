@@ -1,5 +1,6 @@
 package io.hotvisor.linux;
 
+import io.hotvisor.vmm.testing.KvmTest;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Order;
@@ -9,10 +10,11 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * More machine shapes than the smoke's: the stock kernel sees exactly the vCPUs and memory it was
+ * More machine shapes than LinuxBootTest: the stock kernel sees exactly the vCPUs and memory it was
  * given, entered through PVH (vmlinux) and through the 64-bit Linux boot protocol (bzImage, which
  * decompresses itself first).
  */
+@KvmTest
 @ExtendWith(LinuxGuests.class)
 @Order(11)
 class LinuxBootShapesTest {

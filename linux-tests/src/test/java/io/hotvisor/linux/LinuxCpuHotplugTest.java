@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.hotvisor.vmm.api.CpuHotplug;
 import io.hotvisor.vmm.api.VcpuInfo;
 import io.hotvisor.vmm.api.VmEvent;
+import io.hotvisor.vmm.testing.KvmTest;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
@@ -21,6 +21,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * (the busybox guest has no udev: the test writes {@code online} itself); a hot-removed one is
  * offlined and ejected by the kernel and disappears; one added before a reboot is back after it.
  */
+@KvmTest
 @ExtendWith(LinuxGuests.class)
 @Order(20)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -78,7 +79,6 @@ class LinuxCpuHotplugTest {
 
     @Test
     @Order(1)
-    @Tag("smoke")
     void hotAddedCpuAppearsAndOnlines() throws InterruptedException {
         addAndOnline(1, () -> guests.cpuHotplug().add(guest.vm(), 1));
         awaitHostState(1, VcpuInfo.State.ONLINE);

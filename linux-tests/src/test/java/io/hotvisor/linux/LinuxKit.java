@@ -40,7 +40,7 @@ public record LinuxKit(Path kernel, Path bzImage, Path initrd, String cmdline, S
         String location = System.getProperty(PROPERTY);
         if (location == null || location.isBlank()) {
             fail("system property " + PROPERTY + " is not set: run the Linux tests with lab/run-lab.sh"
-                    + " (or ./mvnw verify -pl linux-tests -am)");
+                    + " (or ./mvnw verify -pl kvm-tests -am)");
         }
         Path file = Path.of(location);
         Properties p = new Properties();

@@ -3,9 +3,9 @@ package io.hotvisor.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hotvisor.vmm.kvm.Kvm;
+import io.hotvisor.vmm.testing.KvmTest;
 import java.time.Duration;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -13,9 +13,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Where the Linux tests run (L1 of the lab, or a host with fast KVM): /dev/kvm works and
  * Hotvisor boots the probe guest there. A failure here explains the Linux failures that follow.
  */
+@KvmTest
 @ExtendWith(LinuxGuests.class)
 @Order(1)
-@Tag("smoke")
 class ProbeGuestTest {
     private static final Duration BOOT = Duration.ofSeconds(60);
 

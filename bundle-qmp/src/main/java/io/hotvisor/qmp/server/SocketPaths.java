@@ -8,7 +8,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Where a VM's QMP socket goes: {@code DATA/hotvisor/VM/qmp.sock}, unless that path does not fit
- * a UNIX socket address (sun_path holds 107 bytes and a NUL); then
+ * a UNIX socket address (sun_path holds 107 bytes and a NUL) or cannot be bound there; then
  * {@code /tmp/hotvisor-UID/VM.sock} in a directory only this user may enter.
  */
 public final class SocketPaths {

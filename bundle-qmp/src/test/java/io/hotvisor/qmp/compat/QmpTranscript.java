@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,7 +17,8 @@ import java.util.Locale;
 /**
  * What one run of {@link QmpHotplugScript} sent and received: every line with its time (as the
  * QEMU transcripts in ../shared/reference/qmp-qemu-transcripts.md are written), and the same
- * exchanges grouped into steps for {@link QmpShapeComparison}.
+ * exchanges grouped into steps for {@link QmpShapeComparison}. The steps are written as JSON that
+ * {@link #read(Path)} reads back, so that a run recorded on one machine can be compared on another.
  */
 public final class QmpTranscript {
     /** One line on the wire: {@code >} sent, {@code <} received, {@code #} a note of the script. */
@@ -88,6 +90,15 @@ public final class QmpTranscript {
             }
             return json;
         }
+
+        static Step fromJson(JsonObject json) {
+            Step step = new Step(json.get("step").getAsString(),
+                    json.has("command") ? json.getAsJsonObject("command") : null);
+            step.answer = json.get("answer");
+            json.getAsJsonArray("events").forEach(e -> step.event(e.getAsJsonObject()));
+            step.closedByServer = json.has("closed-by-server") && json.get("closed-by-server").getAsBoolean();
+            return step;
+        }
     }
 
     private final String target;
@@ -153,7 +164,12 @@ public final class QmpTranscript {
         return out.toString();
     }
 
-    /** Writes {@code BASE.txt} (timed lines) and {@code BASE.steps.json} (the steps) into {@code dir}. */
+    /** The file {@link #write} puts the steps in: {@code DIR/BASE.steps.json}. */
+    public static Path stepsFile(Path dir, String base) {
+        return dir.resolve(base + ".steps.json");
+    }
+
+    /** Writes {@code BASE.txt} (timed lines) and {@link #stepsFile BASE.steps.json} (the steps) into {@code dir}. */
     public synchronized void write(Path dir, String base) throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve(base + ".txt"), text(), StandardCharsets.UTF_8);
@@ -162,7 +178,18 @@ public final class QmpTranscript {
         JsonArray array = new JsonArray();
         steps.forEach(s -> array.add(s.toJson()));
         json.add("steps", array);
-        Files.writeString(dir.resolve(base + ".steps.json"),
-                new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(json) + "\n", StandardCharsets.UTF_8);
+        Files.writeString(stepsFile(dir, base),
+                new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create().toJson(json) + "\n", StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A transcript from the steps file {@link #write} wrote: its target and steps, as compared by
+     * {@link QmpShapeComparison} (the timed lines are only in {@code BASE.txt}).
+     */
+    public static QmpTranscript read(Path stepsFile) throws IOException {
+        JsonObject json = JsonParser.parseString(Files.readString(stepsFile, StandardCharsets.UTF_8)).getAsJsonObject();
+        QmpTranscript transcript = new QmpTranscript(json.get("target").getAsString());
+        json.getAsJsonArray("steps").forEach(s -> transcript.steps.add(Step.fromJson(s.getAsJsonObject())));
+        return transcript;
     }
 }

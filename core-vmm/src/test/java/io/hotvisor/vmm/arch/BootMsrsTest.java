@@ -8,16 +8,15 @@ import io.hotvisor.vmm.kvm.Kvm;
 import io.hotvisor.vmm.kvm.KvmException;
 import io.hotvisor.vmm.kvm.VcpuFd;
 import io.hotvisor.vmm.kvm.VmFd;
-import io.hotvisor.vmm.testing.RequiresKvm;
+import io.hotvisor.vmm.testing.KvmTest;
 import java.lang.reflect.Field;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Boot MSRs: only those KVM lists as settable (pitfalls.md item 4), and KVM takes them all. */
-@ExtendWith(RequiresKvm.class)
+@KvmTest
 class BootMsrsTest {
     private static final int TSC = 0x10;
     private static final int SYSENTER_CS = 0x174;

@@ -7,13 +7,12 @@ import io.hotvisor.vmm.kvm.CpuidEntry;
 import io.hotvisor.vmm.kvm.Kvm;
 import io.hotvisor.vmm.kvm.VcpuFd;
 import io.hotvisor.vmm.kvm.VmFd;
-import io.hotvisor.vmm.testing.RequiresKvm;
+import io.hotvisor.vmm.testing.KvmTest;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@link CpuTopology} against the host's real KVM_GET_SUPPORTED_CPUID. */
-@ExtendWith(RequiresKvm.class)
+@KvmTest
 class CpuTopologyKvmTest {
     @Test
     void kvmAcceptsTheCpuidOfEveryVcpu() {

@@ -11,12 +11,11 @@ import io.hotvisor.vmm.api.GuestAddress;
 import io.hotvisor.vmm.kvm.KvmAbi;
 import io.hotvisor.vmm.kvm.KvmRegs;
 import io.hotvisor.vmm.kvm.KvmSregs;
-import io.hotvisor.vmm.testing.RequiresKvm;
+import io.hotvisor.vmm.testing.KvmTest;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The state {@link LongModeBoot} puts into a real vCPU, read back from KVM, agrees with the boot GDT. */
-@ExtendWith(RequiresKvm.class)
+@KvmTest
 class LongModeBootKvmTest {
     @Test
     void enter64LeavesTheVcpuInLongModeWithSegmentsMatchingTheGdt() {

@@ -12,12 +12,11 @@ import io.hotvisor.vmm.api.GuestAddress;
 import io.hotvisor.vmm.kvm.KvmAbi;
 import io.hotvisor.vmm.kvm.KvmRegs;
 import io.hotvisor.vmm.kvm.KvmSregs;
-import io.hotvisor.vmm.testing.RequiresKvm;
+import io.hotvisor.vmm.testing.KvmTest;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The PVH entry state {@link ProtectedModeBoot} puts into a real vCPU, read back from KVM. */
-@ExtendWith(RequiresKvm.class)
+@KvmTest
 class ProtectedModeBootKvmTest {
     @Test
     void enterPvhLeavesTheVcpuInFlat32BitProtectedModeWithEbxAtTheStartInfo() {

@@ -9,14 +9,13 @@ import io.hotvisor.vmm.kvm.KvmSregs;
 import io.hotvisor.vmm.kvm.VcpuExit;
 import io.hotvisor.vmm.memory.GuestRam;
 import io.hotvisor.vmm.memory.MmapRegion;
-import io.hotvisor.vmm.testing.RequiresKvm;
+import io.hotvisor.vmm.testing.KvmTest;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** What a guest that jumps to F000:FFF0 to reboot (Linux's BIOS reboot) runs into: a reset request. */
-@ExtendWith(RequiresKvm.class)
+@KvmTest
 class ResetVectorKvmTest {
     @Test
     @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // without the stub the vCPU runs zeros forever

@@ -9,17 +9,16 @@ import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.api.VmState;
 import io.hotvisor.vmm.api.acpi.AcpiTable;
 import io.hotvisor.vmm.testing.ConsoleHarness;
-import io.hotvisor.vmm.testing.RequiresKvm;
+import io.hotvisor.vmm.testing.KvmTest;
 import io.hotvisor.vmm.testing.TestImages;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The probe guest walks the ACPI tables the VMM builds, starts the APs the MADT lists, powers off. */
-@ExtendWith(RequiresKvm.class)
+@KvmTest
 class AcpiProbeTest extends VmManagerFixture {
     private final List<VmEvent> events = new CopyOnWriteArrayList<>();
 

@@ -9,17 +9,16 @@ import io.hotvisor.vmm.api.VmListener;
 import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.api.VmState;
 import io.hotvisor.vmm.testing.ConsoleHarness;
-import io.hotvisor.vmm.testing.RequiresKvm;
+import io.hotvisor.vmm.testing.KvmTest;
 import io.hotvisor.vmm.testing.TestImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-@ExtendWith(RequiresKvm.class)
+@KvmTest
 class ProbeGuestBootTest extends VmManagerFixture {
     private Vm probe(String name, String cmdline, String initrd) {
         return manager.create(new VmSpec(name, TestImages.probeGuest().toString(), initrd, cmdline, 1, 64L << 20));

@@ -8,20 +8,19 @@ import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.api.VmState;
 import io.hotvisor.vmm.arch.MemoryMap;
 import io.hotvisor.vmm.testing.ConsoleHarness;
-import io.hotvisor.vmm.testing.RequiresKvm;
+import io.hotvisor.vmm.testing.KvmTest;
 import io.hotvisor.vmm.testing.TestImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The probe guest as an ELF (probe-guest/target/probe-guest.elf) booted through its PVH note:
  * 32-bit entry with an hvm_start_info, from which the probe builds the zero page it reports.
  */
-@ExtendWith(RequiresKvm.class)
+@KvmTest
 class PvhBootTest extends VmManagerFixture {
     private Vm startProbe(String name, String cmdline, String initrd, int vcpus) {
         Vm vm = manager.create(new VmSpec(name, TestImages.probeGuestElf().toString(), initrd, cmdline, vcpus, 64L << 20));

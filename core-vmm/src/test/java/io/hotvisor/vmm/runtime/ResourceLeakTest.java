@@ -6,7 +6,7 @@ import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.manager.VmManagerImpl;
 import io.hotvisor.vmm.testing.ConsoleHarness;
-import io.hotvisor.vmm.testing.RequiresKvm;
+import io.hotvisor.vmm.testing.KvmTest;
 import io.hotvisor.vmm.testing.TestImages;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,14 +16,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Stop and destroy leave no fd, thread or mapping behind: 20 create/boot/stop/destroy cycles end
  * with the counts the first cycle left (that one loads native libraries and opens /dev/kvm).
  */
-@ExtendWith(RequiresKvm.class)
+@KvmTest
 class ResourceLeakTest {
     /** An unusual RAM size, so its mapping can be told apart in /proc/self/maps. */
     private static final long RAM = 0x3F0_0000L;

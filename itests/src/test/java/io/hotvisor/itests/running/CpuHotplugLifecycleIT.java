@@ -1,0 +1,69 @@
+package io.hotvisor.itests.running;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+
+/**
+ * DESIGN.md §6 with a VM running: updating the CPU hotplug bundle keeps the controller state (a
+ * pending insert survives), stopping it makes cpu:* fail with a clear message while the guest runs
+ * on, and starting it again restores hotplug. Bundles are updated, stopped and started with the
+ * shell's bundle:* commands, as an operator does.
+ */
+@WithRunningHotvisor
+@Order(3)
+class CpuHotplugLifecycleIT {
+    private static final String VM = "hotplug";
+    private static final String CPU_BUNDLE = "io.hotvisor.cpu-hotplug";
+
+    /** The bundle is active and its services (capability, device driver, commands) registered. */
+    private static void awaitCpuHotplug(RunningHotvisor hotvisor) {
+        hotvisor.awaitOutput("bundle:services " + CPU_BUNDLE, Vms.GUEST_TIMEOUT, o -> o.contains("io.hotvisor.vmm.api."),
+                "the CPU hotplug bundle's services");
+    }
+
+    private static double uptimeSeconds(RunningHotvisor hotvisor) {
+        return Double.parseDouble(Vms.keyValues(hotvisor.shell("vm:info " + VM)).get("uptime").replace("s", ""));
+    }
+
+    @Test
+    void updateStopAndStartTheBundleUnderARunningVm(RunningHotvisor hotvisor) {
+        awaitCpuHotplug(hotvisor);
+        String image = hotvisor.home().resolve("images").resolve("probe-guest.img").toString();
+        hotvisor.shell("vm:create " + VM + " --kernel " + image + " --vcpus 1 --max-vcpus 4 --memory 64M --start");
+        try {
+            Vms.awaitConsole(hotvisor, VM, "probe> ");
+            hotvisor.shell("cpu:add " + VM);
+            Vms.awaitConsole(hotvisor, VM, "cpu 1 online");
+
+            // A pending insert: the guest is paused when CPU 2 is plugged and the bundle updated.
+            hotvisor.shell("vm:pause " + VM);
+            hotvisor.shell("cpu:add " + VM + " --id 2");
+            hotvisor.shell("bundle:update " + CPU_BUNDLE);
+            awaitCpuHotplug(hotvisor);
+            hotvisor.shell("vm:resume " + VM);
+            Vms.awaitConsole(hotvisor, VM, "cpu 2 online");
+
+            hotvisor.shell("bundle:stop " + CPU_BUNDLE);
+            String error = hotvisor.error("cpu:add " + VM);
+            assertTrue(error.contains("capability cpu-hotplug is not installed"), "cpu:add without the bundle: " + error);
+            double before = uptimeSeconds(hotvisor);
+            RunningHotvisor.sleep(1500);
+            assertEquals("running", Vms.keyValues(hotvisor.shell("vm:info " + VM)).get("state"));
+            assertTrue(uptimeSeconds(hotvisor) > before, "the guest keeps running");
+
+            hotvisor.shell("bundle:start " + CPU_BUNDLE);
+            awaitCpuHotplug(hotvisor);
+            hotvisor.shell("cpu:add " + VM + " --id 3");
+            Vms.awaitConsole(hotvisor, VM, "cpu 3 online");
+            // "online" in cpu:list follows the guest's _OST report, just after its console line.
+            hotvisor.awaitOutput("cpu:list " + VM, Vms.GUEST_TIMEOUT,
+                    cpus -> cpus.lines().filter(line -> line.contains("online")).count() == 4, "4 CPUs online");
+        } finally {
+            hotvisor.run("bundle:start " + CPU_BUNDLE);
+            hotvisor.shell("vm:destroy " + VM);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package io.hotvisor.itests.running;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+
+/** The demo VM of etc/io.hotvisor.vm~demo.cfg starts by itself and runs the probe guest. */
+@WithRunningHotvisor
+@Order(1)
+class DemoVmIT {
+
+    @Test
+    void demoVmIsListedRunning(RunningHotvisor hotvisor) {
+        String out = Vms.awaitRunning(hotvisor, Vms.DEMO);
+        String header = out.lines().filter(l -> !l.isBlank()).findFirst().orElse("");
+        assertEquals("NAME STATE VCPUS MEMORY UPTIME", header.trim().replaceAll("\\s+", " "), "vm:list header");
+    }
+
+    @Test
+    void demoVmLogShowsProbeGuestBannerAndPrompt(RunningHotvisor hotvisor) {
+        Vms.awaitRunning(hotvisor, Vms.DEMO);
+        hotvisor.awaitOutput("vm:log " + Vms.DEMO, Vms.GUEST_TIMEOUT,
+                o -> o.contains("Hotvisor probe guest 0.1") && o.contains("probe> "),
+                "the probe guest's banner and prompt in vm:log demo");
+    }
+
+    @Test
+    void vmInfoDescribesDemo(RunningHotvisor hotvisor) {
+        Vms.awaitRunning(hotvisor, Vms.DEMO);
+        Map<String, String> info = Vms.keyValues(hotvisor.shell("vm:info " + Vms.DEMO));
+        assertEquals(Vms.DEMO, info.get("name"), "name");
+        assertEquals("running", info.get("state"), "state");
+        assertEquals("1", info.get("vcpus"), "vcpus");
+        assertTrue(Pattern.compile("(?i)^64\\s*(M|MB|MiB)\\b|\\b67108864\\b").matcher(String.valueOf(info.get("memory"))).find(),
+                "memory is 64 MiB: " + info.get("memory"));
+        assertEquals(hotvisor.home().resolve("images").resolve("probe-guest.img").toString(), info.get("kernel"),
+                "the kernel in this distribution (the lab mounts it at the same path)");
+        assertEquals("console=ttyS0 hotvisor.demo=1", info.get("cmdline"), "cmdline");
+        assertTrue(info.containsKey("initrd"), "initrd key present: " + info);
+        assertTrue(info.containsKey("uptime"), "uptime key present: " + info);
+    }
+}

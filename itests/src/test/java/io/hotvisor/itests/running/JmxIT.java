@@ -1,0 +1,98 @@
+package io.hotvisor.itests.running;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.Map;
+import javax.management.MBeanServerConnection;
+import javax.management.ObjectName;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The demo VM's MBean through Karaf's remote JMX connector (RMI registry 1099, server 44444 on
+ * 127.0.0.1, forwarded into the lab there), as an operator's JMX console sees it.
+ */
+@WithRunningHotvisor
+@Order(4)
+class JmxIT {
+    static final String JMX_URL = "service:jmx:rmi://127.0.0.1:44444/jndi/rmi://127.0.0.1:1099/karaf-root";
+    static final Duration STATE_TIMEOUT = Duration.ofSeconds(60);
+
+    private JMXConnector connector;
+    private MBeanServerConnection mbeans;
+    private ObjectName demo;
+
+    @BeforeEach
+    void connect(RunningHotvisor hotvisor) throws Exception {
+        Vms.awaitRunning(hotvisor, Vms.DEMO);
+        demo = new ObjectName("io.hotvisor:type=VirtualMachine,name=" + Vms.DEMO);
+        long deadline = System.nanoTime() + Vms.GUEST_TIMEOUT.toNanos();
+        while (connector == null) {
+            try {
+                connector = JMXConnectorFactory.connect(new JMXServiceURL(JMX_URL),
+                        Map.of(JMXConnector.CREDENTIALS, new String[] {"karaf", "karaf"}));
+            } catch (Exception e) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("Cannot connect to " + JMX_URL + " (" + hotvisor.where() + ")", e);
+                }
+                RunningHotvisor.sleep(1000);
+            }
+        }
+        mbeans = connector.getMBeanServerConnection();
+    }
+
+    @AfterEach
+    void disconnect() throws Exception {
+        if (connector != null) {
+            connector.close();
+        }
+    }
+
+    @Test
+    void demoAttributes(RunningHotvisor hotvisor) throws Exception {
+        awaitState("running");
+        assertEquals(1, ((Number) mbeans.getAttribute(demo, "Vcpus")).intValue());
+        assertEquals(64L * 1024 * 1024, ((Number) mbeans.getAttribute(demo, "MemoryBytes")).longValue());
+        long uptime = ((Number) mbeans.getAttribute(demo, "UptimeSeconds")).longValue();
+        assertTrue(uptime >= 0, "UptimeSeconds >= 0: " + uptime);
+        assertEquals(hotvisor.home().resolve("images").resolve("probe-guest.img").toString(),
+                String.valueOf(mbeans.getAttribute(demo, "Kernel")),
+                "Kernel is in this distribution (else the JMX port belongs to another Karaf)");
+    }
+
+    @Test
+    void pauseResumeStopStart() throws Exception {
+        awaitState("running");
+        invoke("pause");
+        awaitState("paused");
+        invoke("resume");
+        awaitState("running");
+        invoke("stop");
+        awaitState("stopped");
+        invoke("start");
+        awaitState("running");
+    }
+
+    private void invoke(String operation) throws Exception {
+        mbeans.invoke(demo, operation, new Object[0], new String[0]);
+    }
+
+    private void awaitState(String expected) throws Exception {
+        long deadline = System.nanoTime() + STATE_TIMEOUT.toNanos();
+        String state;
+        while (!expected.equals(state = String.valueOf(mbeans.getAttribute(demo, "State")))) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(demo + " State is " + state + " after " + STATE_TIMEOUT.toSeconds()
+                        + " s, not " + expected);
+            }
+            RunningHotvisor.sleep(200);
+        }
+    }
+}

@@ -1,0 +1,244 @@
+package io.hotvisor.itests.running;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Assumptions;
+import org.opentest4j.TestAbortedException;
+
+/**
+ * The assembled distribution started as a user starts it, with {@code scripts/run.sh --detach}
+ * (on this host where /dev/kvm is fast, else inside the software lab), in its own run directory
+ * ({@code itests/target/run}), and driven from outside as an operator does: {@code scripts/shell.sh}
+ * for shell commands, Karaf's JMX connector and QMP over TCP on 127.0.0.1. One instance serves
+ * every test class of the run ({@link WithRunningHotvisor}); {@link #stop()} ends it by its PID
+ * through {@code scripts/run.sh --stop}, and a shutdown hook does the same after a failure.
+ */
+public final class RunningHotvisor {
+    /** run.sh's exit status when VMs cannot run here at all (the lab cannot start: no QEMU). */
+    static final int CANNOT_RUN_VMS = 3;
+    /** run.sh --detach: the lab's L1 boot, a first Karaf start (the bundle cache is empty) and the shell. */
+    static final Duration START_TIMEOUT = Duration.ofMinutes(8);
+    static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
+
+    private static RunningHotvisor instance;
+    private static String startFailure;
+    private static String skipReason;
+
+    private final Path root;
+    private final Path runDir;
+    private final String where;
+    private final Thread stopOnExit;
+    private boolean stopped;
+
+    /** What a script printed and its exit status. */
+    public record Result(int status, String output) {
+        public boolean ok() {
+            return status == 0;
+        }
+    }
+
+    private RunningHotvisor(Path root, Path runDir, String where) {
+        this.root = root;
+        this.runDir = runDir;
+        this.where = where;
+        stopOnExit = new Thread(this::stopQuietly, "stop-running-hotvisor");
+        Runtime.getRuntime().addShutdownHook(stopOnExit);
+    }
+
+    /** The running Hotvisor, started by the first caller; a start that failed fails every later caller at once. */
+    static synchronized RunningHotvisor get() {
+        if (skipReason != null) {
+            Assumptions.abort(skipReason);
+        }
+        if (startFailure != null) {
+            fail("(Hotvisor did not start for an earlier test class) " + startFailure);
+        }
+        if (instance == null) {
+            try {
+                instance = start();
+            } catch (TestAbortedException e) {
+                skipReason = e.getMessage();
+                throw e;
+            } catch (AssertionError | RuntimeException e) {
+                startFailure = e.getMessage();
+                throw e;
+            }
+        }
+        return instance;
+    }
+
+    /** The instance if one was started and not stopped yet. */
+    static synchronized RunningHotvisor current() {
+        return instance;
+    }
+
+    private static RunningHotvisor start() {
+        Path root = Path.of(required("hotvisor.root")).toAbsolutePath().normalize();
+        Path runDir = Path.of(required("hotvisor.itest.runDirectory")).toAbsolutePath().normalize();
+        Result started = script(root, runDir, START_TIMEOUT, "scripts/run.sh", "--detach");
+        if (started.status() == CANNOT_RUN_VMS && !"1".equals(System.getenv("HOTVISOR_REQUIRE_KVM"))) {
+            String reason = "*** SKIPPED: Hotvisor cannot run VMs here (HOTVISOR_REQUIRE_KVM=1 makes this fail): "
+                    + started.output().strip().replace('\n', ' ') + " ***";
+            System.err.println(reason);
+            Assumptions.abort(reason);
+        }
+        if (!started.ok()) {
+            fail("scripts/run.sh --detach failed (exit status " + started.status() + "):\n" + started.output());
+        }
+        String where;
+        try {
+            where = Files.readString(runDir.resolve("state").resolve("where"), StandardCharsets.UTF_8).trim();
+            // For scripts/test.sh's summary of the KVM test classes: where these ran.
+            Path note = Path.of(required("hotvisor.itest.whereFile"));
+            Files.createDirectories(note.getParent());
+            Files.writeString(note, where + "\n", StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new AssertionError("run.sh --detach left no readable state in " + runDir, e);
+        }
+        System.out.println("Hotvisor runs (" + where + "):\n" + started.output());
+        return new RunningHotvisor(root, runDir, where);
+    }
+
+    /** "host" or "lab". */
+    public String where() {
+        return where;
+    }
+
+    /** The unpacked distribution (its karaf.home; the same path inside the lab). */
+    public Path home() {
+        try (var entries = Files.list(runDir)) {
+            return entries.filter(p -> p.getFileName().toString().startsWith("hotvisor-") && Files.isDirectory(p))
+                    .findFirst().orElseThrow(() -> new AssertionError("no hotvisor-VERSION directory in " + runDir));
+        } catch (IOException e) {
+            throw new AssertionError("cannot list " + runDir, e);
+        }
+    }
+
+    public Path runDirectory() {
+        return runDir;
+    }
+
+    /** {@code scripts/shell.sh COMMAND}: its output and exit status. */
+    public Result run(String command) {
+        return script(root, runDir, COMMAND_TIMEOUT, "scripts/shell.sh", command);
+    }
+
+    /** Runs a command that must succeed and returns its output. */
+    public String shell(String command) {
+        Result result = run(command);
+        if (!result.ok()) {
+            fail("'" + command + "' failed (exit status " + result.status() + "): " + result.output());
+        }
+        return result.output();
+    }
+
+    /** The one-line error of a command that must fail. */
+    public String error(String command) {
+        Result result = run(command);
+        if (result.ok()) {
+            fail("'" + command + "' succeeded, but it should fail: " + result.output());
+        }
+        return result.output().replaceAll("\u001B\\[[0-9;]*m", "").trim();
+    }
+
+    /**
+     * Runs {@code command} until its output satisfies {@code accept} or {@code timeout} passes;
+     * returns the accepted output. A failing command counts as "not yet".
+     */
+    public String awaitOutput(String command, Duration timeout, Predicate<String> accept, String what) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Result last = null;
+        long pause = 200;
+        while (true) {
+            last = run(command);
+            if (last.ok() && accept.test(last.output())) {
+                return last.output();
+            }
+            if (System.nanoTime() > deadline) {
+                fail("Timed out after " + timeout.toSeconds() + " s waiting for " + what + " (" + where
+                        + "); last output of '" + command + "' (status " + last.status() + "):\n" + last.output());
+            }
+            sleep(pause);
+            pause = Math.min(pause * 2, 2000);
+        }
+    }
+
+    /** {@code scripts/run.sh --stop}; what it printed. */
+    public synchronized Result stop() {
+        stopped = true;
+        synchronized (RunningHotvisor.class) {
+            instance = null;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(stopOnExit);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs this
+        }
+        return script(root, runDir, Duration.ofMinutes(2), "scripts/run.sh", "--stop");
+    }
+
+    private synchronized void stopQuietly() {
+        if (!stopped) {
+            stopped = true;
+            script(root, runDir, Duration.ofMinutes(2), "scripts/run.sh", "--stop");
+        }
+    }
+
+    /** Runs ROOT/SCRIPT with this run directory; output and error together. */
+    static Result script(Path root, Path runDir, Duration timeout, String script, String... args) {
+        List<String> command = new ArrayList<>(List.of(root.resolve(script).toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true);
+        Map<String, String> env = builder.environment();
+        env.put("HOTVISOR_RUN_DIR", runDir.toString());
+        env.put("HOTVISOR_REBUILD", "0"); // the reactor built the distribution under test
+        try {
+            Path log = Files.createTempFile("hotvisor-script", ".log");
+            try {
+                Process process = builder.redirectOutput(log.toFile()).start();
+                process.getOutputStream().close();
+                if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    process.descendants().forEach(ProcessHandle::destroyForcibly);
+                    process.destroyForcibly();
+                    fail(script + " " + String.join(" ", args) + " did not finish within " + timeout.toSeconds()
+                            + " s:\n" + Files.readString(log, StandardCharsets.UTF_8));
+                }
+                return new Result(process.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+            } finally {
+                Files.deleteIfExists(log);
+            }
+        } catch (IOException e) {
+            throw new AssertionError("cannot run " + command, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted running " + command, e);
+        }
+    }
+
+    private static String required(String name) {
+        String value = System.getProperty(name);
+        if (value == null || value.isBlank()) {
+            throw new IllegalStateException("System property " + name + " is not set (run through Maven)");
+        }
+        return value;
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+# lab/l1.sh — sourced (after setting ME and sourcing scripts/lib/kit.sh) by what boots the lab's
+# L1 machine: lab/run-lab.sh (the KVM tests) and lab/hotvisor-in-l1.sh (the distribution, for
+# scripts/run.sh). It decides where KVM work runs, prepares the L1 image and builds QEMU's
+# command line.
+#
+#   kvm_where CACHE          sets kvm_where (host or lab) and kvm_why (one line: the measurement)
+#   l1_prepare CACHE WORK    QEMU installed; guest kernel, guest kit and L1 image built or found
+#                            in the cache; sets kernel_properties, kit_properties (files in WORK),
+#                            l1_vmlinux, l1_initramfs
+#   l1_qemu_command APPEND   sets the array l1_qemu: QEMU for L1 with the given extra kernel
+#                            arguments; callers add -virtfs shares, -netdev, -serial, -monitor
+#   l1_add_share TAG DIR [ro]
+#                            adds to l1_qemu a 9p share of DIR with mount tag TAG
+#
+# Environment: HOTVISOR_FAST_KVM_NS (100: /dev/kvm is used directly below this many ns per guest
+# loop iteration), HOTVISOR_LAB_SMP (2), HOTVISOR_LAB_TCG_THREAD (multi). See lab/README.md.
+
+L1_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+L1_ROOT=$(cd "$L1_DIR/.." && pwd)
+
+# Host or lab: the host when its /dev/kvm runs lab/kvm-speed.c's guest loop faster than
+# HOTVISOR_FAST_KVM_NS ns per iteration (hardware: ~1 ns), else the lab (missing /dev/kvm, or an
+# emulating one such as kvm_pvm: ~1,300 ns). The probe is built once per source version.
+kvm_where() { # CACHE
+    local fast_ns=${HOTVISOR_FAST_KVM_NS:-100} bin speed ns err
+    bin="$1/lab/kvm-speed-$(sha256sum "$L1_DIR/kvm-speed.c" | cut -c1-12)"
+    if [[ ! -x "$bin" ]]; then
+        "$L1_ROOT/scripts/ensure-host-deps.sh" gcc libc6-dev >/dev/null || die "cannot install gcc to build lab/kvm-speed.c"
+        mkdir -p "$(dirname "$bin")"
+        gcc -O2 -o "$bin.tmp" "$L1_DIR/kvm-speed.c" || die "cannot build lab/kvm-speed.c"
+        mv "$bin.tmp" "$bin"
+    fi
+    err=$(mktemp)
+    if speed=$("$bin" 2>"$err"); then
+        ns=${speed#ns_per_iteration=}
+        if awk -v ns="$ns" -v max="$fast_ns" 'BEGIN { exit !(ns < max) }'; then
+            kvm_where=host kvm_why="/dev/kvm runs a guest loop at $ns ns per iteration (fast: under $fast_ns)"
+        else
+            kvm_where=lab kvm_why="/dev/kvm is slow: $ns ns per guest loop iteration (hardware: ~1; fast: under $fast_ns)"
+        fi
+    else
+        kvm_where=lab kvm_why="no usable /dev/kvm ($(head -n 1 "$err"))"
+    fi
+    rm -f "$err"
+}
+
+l1_prepare() { # CACHE WORK
+    local cache=$1 work=$2
+    mkdir -p "$work"
+    "$L1_ROOT/scripts/ensure-host-deps.sh" qemu-system-x86 || return 1
+    command -v qemu-system-x86_64 >/dev/null || { warn "qemu-system-x86_64 is not on PATH"; return 1; }
+    kernel_properties="$work/guest-kernel.properties" kit_properties="$work/guest-kit.properties"
+    "$L1_ROOT/scripts/fetch-guest-kernel.sh" "$cache" "$kernel_properties" || die "scripts/fetch-guest-kernel.sh failed"
+    "$L1_ROOT/scripts/build-guest-kit.sh" --kernel-properties "$kernel_properties" "$cache" "$kit_properties" \
+        || die "scripts/build-guest-kit.sh failed"
+    "$L1_DIR/build-l1.sh" --kernel-properties "$kernel_properties" --kit-properties "$kit_properties" "$cache" \
+        "$work/l1.properties" || die "lab/build-l1.sh failed"
+    l1_vmlinux=$(read_property "$work/l1.properties" l1.vmlinux)
+    l1_initramfs=$(read_property "$work/l1.properties" l1.initramfs)
+}
+
+# L1: softlockup_panic + panic=-1 + -no-reboot end a wedged L1 at once (QEMU exits).
+l1_qemu_command() { # EXTRA_KERNEL_ARGS
+    l1_qemu=(qemu-system-x86_64 -machine q35 -accel "tcg,thread=${HOTVISOR_LAB_TCG_THREAD:-multi}"
+        -smp "${HOTVISOR_LAB_SMP:-2}" -m 4G -cpu EPYC,+svm,+npt
+        -kernel "$l1_vmlinux" -initrd "$l1_initramfs"
+        -append "console=ttyS0 mitigations=off quiet loglevel=4 panic=-1 softlockup_panic=1${1:+ $1}"
+        -display none -nodefaults -no-reboot)
+}
+
+l1_add_share() { # TAG DIR [ro]
+    l1_qemu+=(-virtfs "local,path=$2,mount_tag=$1,security_model=none${3:+,readonly=on}")
+}
