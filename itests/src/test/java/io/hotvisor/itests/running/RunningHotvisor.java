@@ -128,6 +128,27 @@ public final class RunningHotvisor {
         return runDir;
     }
 
+    /** The last lines of Karaf's log and, in the lab, of L1's console (where Karaf's own output goes). */
+    public String diagnostics() {
+        StringBuilder text = new StringBuilder();
+        appendTail(text, "Karaf's log", home().resolve("data").resolve("log").resolve("karaf.log"), 40);
+        appendTail(text, "L1's console", runDir.resolve("state").resolve("l1-console.log"), 30);
+        return text.toString();
+    }
+
+    private static void appendTail(StringBuilder text, String what, Path file, int lines) {
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        try {
+            List<String> all = Files.readAllLines(file, StandardCharsets.ISO_8859_1);
+            text.append("--- the last lines of ").append(what).append(" (").append(file).append(") ---\n");
+            all.subList(Math.max(0, all.size() - lines), all.size()).forEach(line -> text.append(line).append('\n'));
+        } catch (IOException e) {
+            text.append("--- ").append(what).append(": cannot read ").append(file).append(": ").append(e).append('\n');
+        }
+    }
+
     /** {@code scripts/shell.sh COMMAND}: its output and exit status. */
     public Result run(String command) {
         return script(root, runDir, COMMAND_TIMEOUT, "scripts/shell.sh", command);
