@@ -15,7 +15,7 @@ HOME_DIR="$RUN_DIR/$HV_NAME"
 STATE_DIR="$RUN_DIR/state"
 SSH_KEY="$RUN_DIR/ssh/id_rsa"
 
-say() { echo "$ME: $*" >&2; }
+say() { echo "$ME: $*" >&2 || true; } # the terminal may be gone (SIGHUP)
 die() { say "$*"; exit 1; }
 
 # The PID of the running Hotvisor (Karaf's JVM on the host, or the lab's QEMU), if it runs. A

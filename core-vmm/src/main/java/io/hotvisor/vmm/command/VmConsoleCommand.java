@@ -3,12 +3,16 @@ package io.hotvisor.vmm.command;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmConsole;
 import java.io.Closeable;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.api.console.Session;
+import org.jline.terminal.Attributes;
+import org.jline.terminal.Terminal;
 
 /**
  * Attaches the shell session to a VM's serial console: guest output is shown as it comes, keys
@@ -18,6 +22,8 @@ import org.apache.karaf.shell.api.console.Session;
 @Service
 public class VmConsoleCommand extends VmAction {
     static final int DETACH_KEY = 0x1D;
+    /** The session variable under which Karaf keeps the session's jline terminal. */
+    private static final String JLINE_TERMINAL = ".jline.terminal";
     private static final int RECENT_LINES = 5;
 
     @Reference
@@ -33,9 +39,13 @@ public class VmConsoleCommand extends VmAction {
         OutputPump pump = new OutputPump(terminal, vm.name());
         try (Closeable attachment = vm.console().attach(pump)) {
             pump.start();
-            int key;
-            while ((key = keyboard.read()) >= 0 && key != DETACH_KEY) {
-                vm.console().sendInput(new byte[] {(byte) key});
+            if (session.get(JLINE_TERMINAL) instanceof Terminal jline) {
+                forwardKeys(jline, vm.console());
+            } else {
+                int key;
+                while ((key = keyboard.read()) >= 0 && key != DETACH_KEY) {
+                    vm.console().sendInput(new byte[] {(byte) key});
+                }
             }
         } finally {
             pump.stop();
@@ -43,6 +53,25 @@ public class VmConsoleCommand extends VmAction {
         terminal.println();
         terminal.println("Detached from " + vm.name() + ".");
         return null;
+    }
+
+    /**
+     * Keys from an interactive session (the local console or SSH). Its jline terminal keeps a
+     * thread reading the session's input for the line reader, so reading {@code getKeyboard()}
+     * here would race that thread for every byte and lose most of them: keys come through the
+     * terminal's reader instead, in raw mode so that each arrives as it is typed (Enter as CR,
+     * which a guest's tty turns into a line end).
+     */
+    private static void forwardKeys(Terminal terminal, VmConsole console) throws IOException {
+        Attributes saved = terminal.enterRawMode();
+        try {
+            int key;
+            while ((key = terminal.reader().read()) >= 0 && key != DETACH_KEY) {
+                console.sendInput(String.valueOf((char) key).getBytes(StandardCharsets.UTF_8));
+            }
+        } finally {
+            terminal.setAttributes(saved);
+        }
     }
 
     /**
