@@ -3,6 +3,7 @@ package io.hotvisor.itests.running;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Order;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.Test;
 @WithRunningHotvisor
 @Order(1)
 class DemoVmIT {
+    private static final Duration COMMAND = Duration.ofSeconds(30);
 
     @Test
     void demoVmIsListedRunning(RunningHotvisor hotvisor) {
@@ -26,6 +28,25 @@ class DemoVmIT {
         hotvisor.awaitOutput("vm:log " + Vms.DEMO, Vms.GUEST_TIMEOUT,
                 o -> o.contains("Hotvisor probe guest 0.1") && o.contains("probe> "),
                 "the probe guest's banner and prompt in vm:log demo");
+    }
+
+    /** What a person does at the console: attach, type a command to the guest, detach with Ctrl-]. */
+    @Test
+    void theConsoleTakesKeysAndCtrlBracketDetaches(RunningHotvisor hotvisor) {
+        Vms.awaitRunning(hotvisor, Vms.DEMO);
+        try (RunningHotvisor.Session session = hotvisor.login()) {
+            session.await("@root()>", COMMAND); // the prompt, "karaf" in bold
+            session.type("vm:console " + Vms.DEMO + "\r");
+            session.await("Ctrl-] detaches", COMMAND);
+            session.type("cpus\r");
+            session.await("cpus: 1 online", COMMAND);
+            session.type("\u001d");
+            session.await("Detached from " + Vms.DEMO, COMMAND);
+            session.type("vm:list\r");
+            session.await(Vms.DEMO, COMMAND);
+            session.type("logout\r");
+        }
+        Vms.awaitRunning(hotvisor, Vms.DEMO);
     }
 
     @Test

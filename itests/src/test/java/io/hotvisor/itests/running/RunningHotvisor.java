@@ -163,6 +163,74 @@ public final class RunningHotvisor {
         return result.output();
     }
 
+    /**
+     * An interactive shell session ({@code scripts/shell.sh} without a command, on a terminal of
+     * its own), for what only a person at a terminal does: typing into {@code vm:console}.
+     */
+    public Session login() {
+        ProcessBuilder builder = new ProcessBuilder(root.resolve("scripts/shell.sh").toString())
+                .directory(root.toFile()).redirectErrorStream(true);
+        builder.environment().put("HOTVISOR_RUN_DIR", runDir.toString());
+        try {
+            return new Session(builder.start());
+        } catch (IOException e) {
+            throw new AssertionError("cannot start scripts/shell.sh", e);
+        }
+    }
+
+    /** A login's keyboard and screen. Closing it ends the session (and the process, by its PID). */
+    public static final class Session implements AutoCloseable {
+        private final Process process;
+        private final StringBuffer screen = new StringBuffer();
+        private int seen;
+
+        Session(Process process) {
+            this.process = process;
+            Thread reader = new Thread(() -> {
+                try (var in = process.getInputStream()) {
+                    byte[] buffer = new byte[4096];
+                    int n;
+                    while ((n = in.read(buffer)) > 0) {
+                        screen.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+                    }
+                } catch (IOException ended) {
+                    // the session is over
+                }
+            }, "login-" + process.pid());
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        public void type(String keys) {
+            try {
+                process.getOutputStream().write(keys.getBytes(StandardCharsets.UTF_8));
+                process.getOutputStream().flush();
+            } catch (IOException e) {
+                throw new AssertionError("the session ended; its screen:\n" + screen, e);
+            }
+        }
+
+        /** Waits until {@code text} appears after what an earlier wait saw. */
+        public void await(String text, Duration timeout) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            int at;
+            while ((at = screen.indexOf(text, seen)) < 0) {
+                if (System.nanoTime() > deadline) {
+                    fail("'" + text + "' did not appear within " + timeout.toSeconds() + " s; the screen since the last wait:\n"
+                            + screen.substring(Math.min(seen, screen.length())));
+                }
+                sleep(100);
+            }
+            seen = at + text.length();
+        }
+
+        @Override
+        public void close() {
+            process.descendants().forEach(ProcessHandle::destroy);
+            process.destroy();
+        }
+    }
+
     /** The one-line error of a command that must fail. */
     public String error(String command) {
         Result result = run(command);
