@@ -11,7 +11,8 @@
 #   as soon as Karaf logs that it listens there.
 # - STATE_DIR gets qemu.pid (stop Hotvisor by stopping Karaf; QEMU powers off when Karaf ends,
 #   else kill this PID), l1-console.log (L1's console: Karaf's own output), qemu.log,
-#   forwards.log and the QEMU monitor's FIFOs (monitor.in / monitor.out).
+#   forwards.log, the QEMU monitor's FIFOs (monitor.in / monitor.out) and out/ (L1's
+#   exit-status once Karaf ended: a clean shutdown).
 #
 # Fails (status 1, with the last lines of L1's console and of Karaf's log) when QEMU cannot start
 # or L1 dies before Karaf's SSH port answers within HOTVISOR_LAB_START_TIMEOUT (300) seconds;
@@ -59,6 +60,12 @@ l1_prepare "$CACHE" "$STATE/l1" || { echo "$ME: the lab cannot start: qemu-syste
 #   and forwarded connections come from QEMU's gateway (10.0.2.2): the RMI server listens on L1's
 #   NIC instead, and its stubs name 127.0.0.1, where this host's forward is.
 job="$STATE/job"
+# An L1 that ended without its job's exit status (killed, or a kernel panic when the emulator
+# wedged) may have lost writes to the bundle cache, which it caches: Karaf would hang on it.
+if [[ -d "$STATE/out" && ! -f "$STATE/out/exit-status" ]]; then
+    echo "$ME: the last L1 did not shut down cleanly: starting with an empty bundle cache (data/cache)"
+    rm -rf "$HOME_DIR/data/cache"
+fi
 rm -rf "$job" "$STATE/out"
 mkdir -p "$job" "$STATE/out" "$HOME_DIR/data/cache"
 cat >"$job/run.sh" <<EOF

@@ -10,8 +10,6 @@ import javax.management.ObjectName;
 import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
@@ -25,18 +23,51 @@ class JmxIT {
     static final String JMX_URL = "service:jmx:rmi://127.0.0.1:44444/jndi/rmi://127.0.0.1:1099/karaf-root";
     static final Duration STATE_TIMEOUT = Duration.ofSeconds(60);
 
-    private JMXConnector connector;
-    private MBeanServerConnection mbeans;
-    private ObjectName demo;
+    private static final ObjectName DEMO = demoName();
 
-    @BeforeEach
-    void connect(RunningHotvisor hotvisor) throws Exception {
+    @Test
+    void demoAttributes(RunningHotvisor hotvisor) throws Exception {
+        try (JMXConnector connector = connect(hotvisor)) {
+            MBeanServerConnection mbeans = connector.getMBeanServerConnection();
+            awaitState(mbeans, "running");
+            assertEquals(1, ((Number) mbeans.getAttribute(DEMO, "Vcpus")).intValue());
+            assertEquals(64L * 1024 * 1024, ((Number) mbeans.getAttribute(DEMO, "MemoryBytes")).longValue());
+            long uptime = ((Number) mbeans.getAttribute(DEMO, "UptimeSeconds")).longValue();
+            assertTrue(uptime >= 0, "UptimeSeconds >= 0: " + uptime);
+            assertEquals(hotvisor.home().resolve("images").resolve("probe-guest.img").toString(),
+                    String.valueOf(mbeans.getAttribute(DEMO, "Kernel")),
+                    "Kernel is in this distribution (else the JMX port belongs to another Karaf)");
+        }
+    }
+
+    @Test
+    void pauseResumeStopStart(RunningHotvisor hotvisor) throws Exception {
+        try (JMXConnector connector = connect(hotvisor)) {
+            MBeanServerConnection mbeans = connector.getMBeanServerConnection();
+            awaitState(mbeans, "running");
+            for (String[] step : new String[][] {{"pause", "paused"}, {"resume", "running"}, {"stop", "stopped"},
+                    {"start", "running"}}) {
+                mbeans.invoke(DEMO, step[0], new Object[0], new String[0]);
+                awaitState(mbeans, step[1]);
+            }
+        }
+    }
+
+    private static ObjectName demoName() {
+        try {
+            return new ObjectName("io.hotvisor:type=VirtualMachine,name=" + Vms.DEMO);
+        } catch (javax.management.MalformedObjectNameException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** A connection once the demo VM runs (the connector comes up with the management feature: retried). */
+    private static JMXConnector connect(RunningHotvisor hotvisor) {
         Vms.awaitRunning(hotvisor, Vms.DEMO);
-        demo = new ObjectName("io.hotvisor:type=VirtualMachine,name=" + Vms.DEMO);
         long deadline = System.nanoTime() + Vms.GUEST_TIMEOUT.toNanos();
-        while (connector == null) {
+        while (true) {
             try {
-                connector = JMXConnectorFactory.connect(new JMXServiceURL(JMX_URL),
+                return JMXConnectorFactory.connect(new JMXServiceURL(JMX_URL),
                         Map.of(JMXConnector.CREDENTIALS, new String[] {"karaf", "karaf"}));
             } catch (Exception e) {
                 if (System.nanoTime() > deadline) {
@@ -45,51 +76,14 @@ class JmxIT {
                 RunningHotvisor.sleep(1000);
             }
         }
-        mbeans = connector.getMBeanServerConnection();
     }
 
-    @AfterEach
-    void disconnect() throws Exception {
-        if (connector != null) {
-            connector.close();
-        }
-    }
-
-    @Test
-    void demoAttributes(RunningHotvisor hotvisor) throws Exception {
-        awaitState("running");
-        assertEquals(1, ((Number) mbeans.getAttribute(demo, "Vcpus")).intValue());
-        assertEquals(64L * 1024 * 1024, ((Number) mbeans.getAttribute(demo, "MemoryBytes")).longValue());
-        long uptime = ((Number) mbeans.getAttribute(demo, "UptimeSeconds")).longValue();
-        assertTrue(uptime >= 0, "UptimeSeconds >= 0: " + uptime);
-        assertEquals(hotvisor.home().resolve("images").resolve("probe-guest.img").toString(),
-                String.valueOf(mbeans.getAttribute(demo, "Kernel")),
-                "Kernel is in this distribution (else the JMX port belongs to another Karaf)");
-    }
-
-    @Test
-    void pauseResumeStopStart() throws Exception {
-        awaitState("running");
-        invoke("pause");
-        awaitState("paused");
-        invoke("resume");
-        awaitState("running");
-        invoke("stop");
-        awaitState("stopped");
-        invoke("start");
-        awaitState("running");
-    }
-
-    private void invoke(String operation) throws Exception {
-        mbeans.invoke(demo, operation, new Object[0], new String[0]);
-    }
-
-    private void awaitState(String expected) throws Exception {
+    private static void awaitState(MBeanServerConnection mbeans, String expected) throws Exception {
         long deadline = System.nanoTime() + STATE_TIMEOUT.toNanos();
         String state;
-        while (!expected.equals(state = String.valueOf(mbeans.getAttribute(demo, "State")))) {
+        while (!expected.equals(state = String.valueOf(mbeans.getAttribute(DEMO, "State")))) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError(demo + " State is " + state + " after " + STATE_TIMEOUT.toSeconds()
+                throw new AssertionError(DEMO + " State is " + state + " after " + STATE_TIMEOUT.toSeconds()
                         + " s, not " + expected);
             }
             RunningHotvisor.sleep(200);

@@ -82,6 +82,55 @@ public final class RunningHotvisor {
         return instance;
     }
 
+    /** L1 wedges that {@link #restartIfWedged()} may restart from, per run (lab/run-lab.sh allows as many attempts). */
+    private static final int WEDGE_RESTARTS = 2;
+    private static int wedges;
+
+    /**
+     * After a failed test: when the lab's L1 wedged under it (QEMU ended on L1's panic, as
+     * lab/README.md describes: the emulator, not Hotvisor), says so loudly, keeps L1's console
+     * as {@code l1-console-wedged-N.log} and starts Hotvisor again, so that the test can be run
+     * once more. Returns false for any other failure.
+     */
+    static synchronized boolean restartIfWedged() {
+        RunningHotvisor wedged = instance;
+        if (wedged == null || wedges >= WEDGE_RESTARTS || !wedged.l1Wedged()) {
+            return false;
+        }
+        wedges++;
+        Path console = wedged.runDir.resolve("state").resolve("l1-console.log");
+        try {
+            Files.copy(console, wedged.runDir.resolve("l1-console-wedged-" + wedges + ".log"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            System.err.println("cannot keep " + console + ": " + e);
+        }
+        System.err.println("*** L1 WEDGED under a test (restart " + wedges + " of " + WEDGE_RESTARTS
+                + "): the emulator's nested SVM stalled, not a test failure; its console is "
+                + wedged.runDir.resolve("l1-console-wedged-" + wedges + ".log") + ". Starting Hotvisor again.");
+        wedged.stop();
+        instance = start();
+        return true;
+    }
+
+    /** Whether this Hotvisor ran in the lab and its L1 ended in a kernel panic that nobody asked for. */
+    private boolean l1Wedged() {
+        if (!"lab".equals(where) || stopped) {
+            return false;
+        }
+        Path state = runDir.resolve("state");
+        try {
+            long qemu = Long.parseLong(Files.readString(state.resolve("qemu.pid")).trim());
+            if (ProcessHandle.of(qemu).map(ProcessHandle::isAlive).orElse(false)) {
+                return false;
+            }
+            String console = Files.readString(state.resolve("l1-console.log"), StandardCharsets.ISO_8859_1);
+            return console.contains("soft lockup") || console.contains("Kernel panic");
+        } catch (IOException | NumberFormatException e) {
+            return false;
+        }
+    }
+
     private static RunningHotvisor start() {
         Path root = Path.of(required("hotvisor.root")).toAbsolutePath().normalize();
         Path runDir = Path.of(required("hotvisor.itest.runDirectory")).toAbsolutePath().normalize();
