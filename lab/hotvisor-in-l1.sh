@@ -20,7 +20,6 @@
 set -euo pipefail
 
 readonly ME="hotvisor-in-l1"
-source "$(dirname "$0")/../scripts/lib/kit.sh"
 source "$(dirname "$0")/l1.sh"
 
 [[ $# -ge 2 && $# -le 3 ]] || die "usage: $0 HOME STATE_DIR [CACHE]"
@@ -49,6 +48,7 @@ for port in "$ssh_port" "$registry_port" "$server_port"; do
     port_in_use "$port" && die "port $port on 127.0.0.1 is in use (another Hotvisor or Karaf?): stop it first"
 done
 
+kit_prepare "$CACHE" "$STATE/l1"
 l1_prepare "$CACHE" "$STATE/l1" || { echo "$ME: the lab cannot start: qemu-system-x86 cannot be installed" >&2; exit 3; }
 
 # The job L1's /init runs: mount HOME's parts where they are on this host, then Karaf in the
@@ -79,7 +79,8 @@ mount -t 9p -o \$opts,cache=loose bundles "\$home/data/cache" || exit 1
 mount -t 9p -o \$opts,cache=none etc "\$home/etc" || exit 1
 cd "\$home"
 echo "l1: Karaf starts at \$(cut -d' ' -f1 /proc/uptime) s"
-JAVA_HOME=/opt/jre EXTRA_JAVA_OPTS="-Dorg.apache.karaf.management.rmiServerHost=10.0.2.15 -Djava.rmi.server.hostname=127.0.0.1" \\
+${HOTVISOR_JAVA_OPTS+HOTVISOR_JAVA_OPTS=$(printf '%q' "$HOTVISOR_JAVA_OPTS")} JAVA_HOME=/opt/jre \\
+    EXTRA_JAVA_OPTS="-Dorg.apache.karaf.management.rmiServerHost=10.0.2.15 -Djava.rmi.server.hostname=127.0.0.1" \\
     bin/karaf server </dev/null
 status=\$?
 echo "l1: Karaf ended with status \$status"
@@ -113,6 +114,7 @@ started=$(date +%s)
 # Monitor answers are drained to a file (a full FIFO would stall the monitor); both helpers end
 # with QEMU.
 setsid cat "$STATE/monitor.out" >>"$STATE/monitor.log" 2>/dev/null </dev/null &
+monitor_reader=$!
 # QMP TCP ports: forwarded when Karaf logs "VM NAME: QMP on tcp 127.0.0.1:PORT" (bundle-qmp).
 log="$HOME_DIR/data/log/karaf.log"
 setsid bash -c '
@@ -133,7 +135,7 @@ failed() {
     say_tail "L1's console" "$STATE/l1-console.log" 30
     say_tail "Karaf's log" "$log" 20
     say_tail "QEMU's messages" "$STATE/qemu.log" 10
-    kill "$qemu_pid" 2>/dev/null || true
+    kill "$qemu_pid" "$monitor_reader" 2>/dev/null || true
     die "$*"
 }
 

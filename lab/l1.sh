@@ -1,12 +1,14 @@
-# lab/l1.sh — sourced (after setting ME and sourcing scripts/lib/kit.sh) by what boots the lab's
-# L1 machine: lab/run-lab.sh (the KVM tests) and lab/hotvisor-in-l1.sh (the distribution, for
-# scripts/run.sh). It decides where KVM work runs, prepares the L1 image and builds QEMU's
-# command line.
+# lab/l1.sh — sourced (after setting ME) by what decides where KVM work runs or boots the lab's
+# L1 machine: lab/run-lab.sh (the KVM tests), lab/hotvisor-in-l1.sh (the distribution) and
+# scripts/run.sh. It decides host or lab, prepares the guest kit and the L1 image and builds
+# QEMU's command line. It sources scripts/lib/kit.sh.
 #
 #   kvm_where CACHE          sets kvm_where (host or lab) and kvm_why (one line: the measurement)
-#   l1_prepare CACHE WORK    QEMU installed; guest kernel, guest kit and L1 image built or found
-#                            in the cache; sets kernel_properties, kit_properties (files in WORK),
-#                            l1_vmlinux, l1_initramfs
+#   kit_prepare CACHE WORK   guest kernel and guest kit built or found in the cache; sets
+#                            kernel_properties, kit_properties (files in WORK)
+#   l1_prepare CACHE WORK    after kit_prepare: QEMU installed and the L1 image built or found in
+#                            the cache; sets l1_vmlinux, l1_initramfs. Returns 3 when QEMU cannot
+#                            be installed (VMs cannot run here at all); dies on other failures
 #   l1_qemu_command APPEND   sets the array l1_qemu: QEMU for L1 with the given extra kernel
 #                            arguments; callers add -virtfs shares, -netdev, -serial, -monitor
 #   l1_add_share TAG DIR [ro]
@@ -17,6 +19,7 @@
 
 L1_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 L1_ROOT=$(cd "$L1_DIR/.." && pwd)
+source "$L1_ROOT/scripts/lib/kit.sh"
 
 # Host or lab: the host when its /dev/kvm runs lab/kvm-speed.c's guest loop faster than
 # HOTVISOR_FAST_KVM_NS ns per iteration (hardware: ~1 ns), else the lab (missing /dev/kvm, or an
@@ -44,19 +47,21 @@ kvm_where() { # CACHE
     rm -f "$err"
 }
 
-l1_prepare() { # CACHE WORK
-    local cache=$1 work=$2
-    mkdir -p "$work"
-    "$L1_ROOT/scripts/ensure-host-deps.sh" qemu-system-x86 || return 1
-    command -v qemu-system-x86_64 >/dev/null || { warn "qemu-system-x86_64 is not on PATH"; return 1; }
-    kernel_properties="$work/guest-kernel.properties" kit_properties="$work/guest-kit.properties"
-    "$L1_ROOT/scripts/fetch-guest-kernel.sh" "$cache" "$kernel_properties" || die "scripts/fetch-guest-kernel.sh failed"
-    "$L1_ROOT/scripts/build-guest-kit.sh" --kernel-properties "$kernel_properties" "$cache" "$kit_properties" \
+kit_prepare() { # CACHE WORK
+    mkdir -p "$2"
+    kernel_properties="$2/guest-kernel.properties" kit_properties="$2/guest-kit.properties"
+    "$L1_ROOT/scripts/fetch-guest-kernel.sh" "$1" "$kernel_properties" || die "scripts/fetch-guest-kernel.sh failed"
+    "$L1_ROOT/scripts/build-guest-kit.sh" --kernel-properties "$kernel_properties" "$1" "$kit_properties" \
         || die "scripts/build-guest-kit.sh failed"
-    "$L1_DIR/build-l1.sh" --kernel-properties "$kernel_properties" --kit-properties "$kit_properties" "$cache" \
-        "$work/l1.properties" || die "lab/build-l1.sh failed"
-    l1_vmlinux=$(read_property "$work/l1.properties" l1.vmlinux)
-    l1_initramfs=$(read_property "$work/l1.properties" l1.initramfs)
+}
+
+l1_prepare() { # CACHE WORK
+    "$L1_ROOT/scripts/ensure-host-deps.sh" qemu-system-x86 || return 3
+    command -v qemu-system-x86_64 >/dev/null || { warn "qemu-system-x86_64 is not on PATH"; return 3; }
+    "$L1_DIR/build-l1.sh" --kernel-properties "$kernel_properties" --kit-properties "$kit_properties" "$1" \
+        "$2/l1.properties" || die "lab/build-l1.sh failed"
+    l1_vmlinux=$(read_property "$2/l1.properties" l1.vmlinux) || die "$2/l1.properties names no l1.vmlinux"
+    l1_initramfs=$(read_property "$2/l1.properties" l1.initramfs) || die "$2/l1.properties names no l1.initramfs"
 }
 
 # L1: softlockup_panic + panic=-1 + -no-reboot end a wedged L1 at once (QEMU exits).

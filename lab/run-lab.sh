@@ -47,9 +47,8 @@ readonly REPORTS="$TARGET/kvm-reports" WORK="$TARGET/lab"
 
 mode=auto cache="${HOME}/.cache/hotvisor" timeout=2400 shell=false build=false compare_qemu=false
 selectors=() files=()
-source "$ROOT/scripts/lib/kit.sh"
-source "$ROOT/scripts/lib/kvm-classes.sh"
 source "$LAB/l1.sh"
+source "$ROOT/scripts/lib/kvm-classes.sh"
 say() {
     echo "$ME: $*"
 }
@@ -79,11 +78,12 @@ started=$(date +%s)
 # A run that cannot happen: fails under HOTVISOR_REQUIRE_KVM=1 (CI), else skips loudly (scripts/test.sh
 # collects "*** SKIPPED:" lines from the reports' *-output.txt files).
 cannot_run() {
-    mkdir -p "$TARGET/surefire-reports"
+    mkdir -p "$TARGET/surefire-reports" "$REPORTS"
     if [[ "${HOTVISOR_REQUIRE_KVM:-}" == 1 ]]; then
         die "the KVM tests cannot run: $* (HOTVISOR_REQUIRE_KVM=1)"
     fi
-    echo "*** SKIPPED: KVM tests: $* ***" | tee "$TARGET/surefire-reports/kvm-tests-output.txt" >&2
+    echo "*** SKIPPED: KVM tests: $* ***" | tee "$TARGET/surefire-reports/kvm-tests-output.txt" \
+        "$REPORTS/skipped" >&2
     exit 0
 }
 
@@ -103,11 +103,7 @@ for file in "${files[@]}"; do
 done
 
 # --- the guest kit ------------------------------------------------------------------------------
-mkdir -p "$WORK"
-kernel_properties="$WORK/guest-kernel.properties" kit_properties="$WORK/guest-kit.properties"
-"$ROOT/scripts/fetch-guest-kernel.sh" "$cache" "$kernel_properties" || die "scripts/fetch-guest-kernel.sh failed"
-"$ROOT/scripts/build-guest-kit.sh" --kernel-properties "$kernel_properties" "$cache" "$kit_properties" \
-    || die "scripts/build-guest-kit.sh failed"
+kit_prepare "$cache" "$WORK"
 kit() {
     read_property "$kit_properties" "$1"
 }

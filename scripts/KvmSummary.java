@@ -19,9 +19,11 @@ import org.w3c.dom.NodeList;
  *
  * CLASSES has a line "MODULE CLASS" per expected class (scripts/lib/kvm-classes.sh). Each REPORTS
  * is a directory of JUnit XML reports (TEST-*.xml) with a file naming where they ran ("host" or
- * "lab"): {@code DIR/where}, or the first {@code DIR/*.where}. Exits 1 when a class did not run,
- * had a failure or error, or (with HOTVISOR_REQUIRE_KVM=1) skipped a test; with --informational
- * (a partial build) it only prints.
+ * "lab"): {@code DIR/where}, or the first {@code DIR/*.where}; {@code DIR/skipped} says why KVM
+ * tests could not run at all there (lab/run-lab.sh: no lab). Exits 1 when a class did not run,
+ * had a failure or error, or (with HOTVISOR_REQUIRE_KVM=1) skipped a test; a class that did not
+ * run because the lab could not start counts as skipped. With --informational (a partial build)
+ * it only prints.
  */
 public final class KvmSummary {
     /** The results of one class's test cases. */
@@ -47,11 +49,17 @@ public final class KvmSummary {
             }
         }
         Map<String, Tally> results = new TreeMap<>();
+        List<String> skipReasons = new ArrayList<>();
         for (String reports : arguments.subList(1, arguments.size())) {
-            read(Path.of(reports), results);
+            Path dir = Path.of(reports);
+            read(dir, results);
+            Path skipped = dir.resolve("skipped");
+            if (Files.isRegularFile(skipped)) {
+                skipReasons.add(Files.readString(skipped).strip());
+            }
         }
         boolean requireKvm = "1".equals(System.getenv("HOTVISOR_REQUIRE_KVM"));
-        List<String> problems = print(expected, results, requireKvm);
+        List<String> problems = print(expected, results, requireKvm, skipReasons);
         if (!problems.isEmpty()) {
             System.out.println(informational ? "Not every KVM test class ran or passed (a partial build):" : "KVM tests FAILED:");
             problems.forEach(p -> System.out.println("  " + p));
@@ -97,7 +105,8 @@ public final class KvmSummary {
     }
 
     /** Prints the table; returns what is wrong. */
-    private static List<String> print(Map<String, String> expected, Map<String, Tally> results, boolean requireKvm) {
+    private static List<String> print(Map<String, String> expected, Map<String, Tally> results, boolean requireKvm,
+            List<String> skipReasons) {
         int width = expected.keySet().stream().mapToInt(String::length).max().orElse(10);
         String format = "%-" + width + "s  %-5s %5s %6s %7s  %s%n";
         System.out.println("==== KVM test classes: where each ran, and its result ====");
@@ -108,8 +117,11 @@ public final class KvmSummary {
             Tally tally = results.get(name);
             String result;
             if (tally == null || tally.tests == 0) {
-                result = "NOT RUN";
-                problems.add(name + " did not run");
+                boolean labSkipped = !skipReasons.isEmpty() && !requireKvm;
+                result = labSkipped ? "skipped (no lab)" : "NOT RUN";
+                if (!labSkipped) {
+                    problems.add(name + " did not run");
+                }
                 byWhere.merge("not run", 1, Integer::sum);
                 System.out.printf(format, name, "-", "-", "-", "-", result);
                 continue;
@@ -135,6 +147,7 @@ public final class KvmSummary {
                     default -> e.getKey();
                 })
                 .reduce((a, b) -> a + ", " + b).orElse("none"));
+        skipReasons.forEach(reason -> System.out.println("  " + reason));
         return problems;
     }
 }

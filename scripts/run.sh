@@ -22,6 +22,8 @@
 #   HOTVISOR_WHERE         host or lab: run there whatever KVM's speed
 #   HOTVISOR_RUN_DIR       another directory than run/ (tests use their own)
 #   HOTVISOR_JAVA_OPTS     JVM options (default in bin/setenv: small heap, serial GC, C1 only)
+#   HOTVISOR_CACHE         downloads and lab images (default ~/.cache/hotvisor)
+#   HOTVISOR_SHELL_TIMEOUT seconds to wait for the shell to answer (default 300)
 set -euo pipefail
 
 readonly ME="run.sh"
@@ -42,14 +44,13 @@ esac
 
 # --- stop --------------------------------------------------------------------------------------
 # Karaf shuts down on request (in the lab, L1 then powers off and QEMU ends); whatever is still
-# running after that is ended by its PID.
+# running after that is ended by its PID. A lab whose Karaf does not answer (still starting) is
+# ended at once.
 stop_hotvisor() {
     local pid waited
-    pid=$(running_pid) || { say "Hotvisor is not running from $RUN_DIR"; return 0; }
+    pid=$(running_pid) || { say "Hotvisor is not running from $RUN_DIR"; rm -f "$STATE_DIR/pid" "$STATE_DIR/qemu.pid"; return 0; }
     say "stopping Hotvisor ($(running_where), pid $pid)"
-    if [[ "$(running_where)" == lab ]]; then
-        karaf_shell 'system:shutdown -f' >/dev/null 2>&1 || true
-    else
+    if [[ "$(running_where)" == host ]] || ! karaf_shell 'system:shutdown -f' >/dev/null 2>&1; then
         kill -TERM "$pid" 2>/dev/null || true
     fi
     for ((waited = 0; waited < 60; waited++)); do
@@ -60,7 +61,7 @@ stop_hotvisor() {
         say "pid $pid did not end within 60 s: killing it"
         kill -KILL "$pid" 2>/dev/null || true
     fi
-    rm -f "$STATE_DIR/pid"
+    rm -f "$STATE_DIR/pid" "$STATE_DIR/qemu.pid"
     say "Hotvisor stopped"
 }
 if [[ $action == stop ]]; then
@@ -159,6 +160,9 @@ if [[ $where == host && $action == foreground ]]; then
 fi
 
 started=$(date +%s)
+# From here on, a failed or interrupted start stops what it started (--detach keeps it once up).
+trap 'stop_hotvisor' EXIT
+trap 'exit 130' INT TERM HUP
 if [[ $where == host ]]; then
     # "daemon": bin/karaf execs java, so the PID is Karaf's JVM. Its own session: a Ctrl-C on
     # this terminal does not reach it.
@@ -166,14 +170,12 @@ if [[ $where == host ]]; then
     echo $! >"$STATE_DIR/pid"
 else
     lab/hotvisor-in-l1.sh "$HOME_DIR" "$STATE_DIR" "$CACHE" || exit $? # 3: the lab cannot start here
-    cp "$STATE_DIR/qemu.pid" "$STATE_DIR/pid"
 fi
 
 # The shell answers once Karaf's shell commands and ours are registered.
 until karaf_shell 'vm:list' >/dev/null 2>&1; do
     running_pid >/dev/null || die "Hotvisor ended while starting; see $STATE_DIR and $HOME_DIR/data/log/karaf.log"
     if (($(date +%s) - started > SHELL_TIMEOUT)); then
-        stop_hotvisor
         die "the shell did not answer within $SHELL_TIMEOUT s; see $STATE_DIR and $HOME_DIR/data/log/karaf.log"
     fi
     sleep 1
@@ -182,16 +184,23 @@ say "Hotvisor runs ($where, pid $(running_pid)); its shell answered after $(($(d
 
 case $action in
     detach)
+        trap - EXIT
         say "scripts/shell.sh 'vm:list' runs a command; ssh -p $(karaf_ssh_port) karaf@localhost a shell; scripts/run.sh --stop stops it"
         ;;
     foreground)
-        trap 'stop_hotvisor' EXIT
-        trap 'exit 130' INT TERM HUP
         if [[ -t 0 ]]; then
             say "Karaf shell in the lab ('vm:list', 'vm:console demo' (detach: Ctrl-]), 'logout' to stop)"
             karaf_shell -t || true
         else
             pid=$(running_pid) && while kill -0 "$pid" 2>/dev/null; do sleep 2; done
+        fi
+        # Still running: the session ended (logout), and the EXIT trap stops Hotvisor. Ended by
+        # itself: Karaf's status (system:shutdown in L1 ends it with 0), or a failure.
+        if ! running_pid >/dev/null; then
+            status=$(cat "$STATE_DIR/out/exit-status" 2>/dev/null) || status=1
+            [[ "$status" =~ ^[0-9]+$ ]] || status=1
+            [[ "$status" == 0 ]] || say "Hotvisor ended by itself (status ${status}); see $STATE_DIR/l1-console.log"
+            exit "$status"
         fi
         ;;
 esac

@@ -43,7 +43,7 @@ stop_stray_hotvisor
 trap 'stop_stray_containers; stop_stray_hotvisor' EXIT
 
 # The summary reads these reports: none may be left from an earlier build.
-rm -rf kvm-tests/target/kvm-reports itests/target/failsafe-reports
+rm -rf kvm-tests/target/kvm-reports kvm-tests/target/surefire-reports itests/target/failsafe-reports
 
 status=0
 started=$(date +%s)

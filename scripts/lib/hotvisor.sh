@@ -4,8 +4,9 @@
 #   run/hotvisor-VERSION/     the distribution scripts/run.sh unpacked (HOME_DIR)
 #   run/ssh/id_rsa            the key scripts use for Karaf's shell (made once; its public half is
 #                             added to etc/keys.properties of every unpacked copy)
-#   run/state/                the running Hotvisor: where (host or lab), pid (Karaf's JVM on the
-#                             host; QEMU in the lab), console.log or l1-console.log
+#   run/state/                the running Hotvisor: where (host or lab), pid (Karaf's JVM started
+#                             in the background on the host) or qemu.pid (the lab's QEMU),
+#                             console.log or l1-console.log
 
 HV_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HV_VERSION=$(sed -n '0,/<version>/s:.*<version>\(.*\)</version>.*:\1:p' "$HV_ROOT/pom.xml")
@@ -20,11 +21,19 @@ die() { say "$*"; exit 1; }
 
 # The PID of the running Hotvisor (Karaf's JVM on the host, or the lab's QEMU), if it runs. A
 # Karaf started in the foreground on the host is known by the karaf.pid file it writes itself.
+# A PID counts only while its process names this distribution (karaf.home, or the lab's
+# shares): a stale file whose PID was reused never points at another process.
 running_pid() {
-    local pid
-    pid=$(cat "$STATE_DIR/pid" 2>/dev/null) \
-        || { [[ "$(running_where)" == host ]] && pid=$(cat "$HOME_DIR/karaf.pid" 2>/dev/null); } || return 1
-    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+    local file pid
+    for file in "$STATE_DIR/pid" "$STATE_DIR/qemu.pid" "$HOME_DIR/karaf.pid"; do
+        pid=$(cat "$file" 2>/dev/null) || continue
+        [[ "$pid" =~ ^[0-9]+$ ]] || continue
+        if tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "$HOME_DIR"; then
+            echo "$pid"
+            return 0
+        fi
+    done
+    return 1
 }
 
 # host or lab, for the Hotvisor that runs (or ran) from RUN_DIR.

@@ -66,8 +66,16 @@ public class VmConsoleCommand extends VmAction {
         Attributes saved = terminal.enterRawMode();
         try {
             int key;
+            char highSurrogate = 0; // the first half of a character outside the BMP, until its second
             while ((key = terminal.reader().read()) >= 0 && key != DETACH_KEY) {
-                console.sendInput(String.valueOf((char) key).getBytes(StandardCharsets.UTF_8));
+                char c = (char) key;
+                if (Character.isHighSurrogate(c)) {
+                    highSurrogate = c;
+                    continue;
+                }
+                String typed = highSurrogate != 0 ? new String(new char[] {highSurrogate, c}) : String.valueOf(c);
+                highSurrogate = 0;
+                console.sendInput(typed.getBytes(StandardCharsets.UTF_8));
             }
         } finally {
             terminal.setAttributes(saved);

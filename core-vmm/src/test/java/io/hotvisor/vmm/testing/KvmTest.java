@@ -11,7 +11,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * A test class that needs /dev/kvm. Tagged {@value #TAG}: surefire leaves such classes out of the
  * module builds, and the kvm-tests module runs them all in one JVM, on this host where its
  * /dev/kvm is fast or in the software lab (lab/run-lab.sh) where it is missing or slow.
- * scripts/kvm-summary.sh finds the classes by this annotation in the sources.
+ * scripts/lib/kvm-classes.sh finds the classes by this annotation in the sources (for
+ * lab/run-lab.sh and for scripts/test.sh's summary, scripts/KvmSummary.java).
  */
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.TYPE)

@@ -79,6 +79,9 @@ class QmpIT {
                 socket.close();
                 last = e;
                 RunningHotvisor.sleep(500);
+            } catch (RuntimeException | Error e) {
+                socket.close();
+                throw e;
             }
         }
         throw new AssertionError("no QMP greeting on 127.0.0.1:" + port + " (" + hotvisor.where() + ")", last);

@@ -109,7 +109,12 @@ public final class RunningHotvisor {
                 + "): the emulator's nested SVM stalled, not a test failure; its console is "
                 + wedged.runDir.resolve("l1-console-wedged-" + wedges + ".log") + ". Starting Hotvisor again.");
         wedged.stop();
-        instance = start();
+        try {
+            instance = start();
+        } catch (AssertionError | RuntimeException e) {
+            startFailure = "after an L1 wedge: " + e.getMessage();
+            throw e;
+        }
         return true;
     }
 
@@ -340,6 +345,10 @@ public final class RunningHotvisor {
         Map<String, String> env = builder.environment();
         env.put("HOTVISOR_RUN_DIR", runDir.toString());
         env.put("HOTVISOR_REBUILD", "0"); // the reactor built the distribution under test
+        String cache = System.getProperty("hotvisor.cache");
+        if (cache != null && !cache.isBlank()) {
+            env.put("HOTVISOR_CACHE", cache);
+        }
         try {
             Path log = Files.createTempFile("hotvisor-script", ".log");
             try {
