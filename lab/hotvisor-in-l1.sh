@@ -12,7 +12,7 @@
 # - STATE_DIR gets qemu.pid (stop Hotvisor by stopping Karaf; QEMU powers off when Karaf ends,
 #   else kill this PID), l1-console.log (L1's console: Karaf's own output), qemu.log,
 #   forwards.log, the QEMU monitor's FIFOs (monitor.in / monitor.out) and out/ (L1's
-#   exit-status once Karaf ended: a clean shutdown).
+#   exit-status once Karaf ended: a clean shutdown; heartbeat, rewritten every 5 s while L1 runs).
 #
 # Fails (status 1, with the last lines of L1's console and of Karaf's log) when QEMU cannot start
 # or L1 dies before Karaf's SSH port answers within HOTVISOR_LAB_START_TIMEOUT (300) seconds;
@@ -78,6 +78,8 @@ mount -t 9p -o \$opts,cache=none data "\$home/data" || exit 1
 mount -t 9p -o \$opts,cache=loose bundles "\$home/data/cache" || exit 1
 mount -t 9p -o \$opts,cache=none etc "\$home/etc" || exit 1
 cd "\$home"
+# Heartbeat for the host: it stops when L1 wedges (lab/README.md).
+( while :; do cut -d' ' -f1 /proc/uptime >/out/heartbeat; sleep 5; done ) </dev/null >/dev/null 2>&1 &
 echo "l1: Karaf starts at \$(cut -d' ' -f1 /proc/uptime) s"
 ${HOTVISOR_JAVA_OPTS+HOTVISOR_JAVA_OPTS=$(printf '%q' "$HOTVISOR_JAVA_OPTS")} JAVA_HOME=/opt/jre \\
     EXTRA_JAVA_OPTS="-Dorg.apache.karaf.management.rmiServerHost=10.0.2.15 -Djava.rmi.server.hostname=127.0.0.1" \\

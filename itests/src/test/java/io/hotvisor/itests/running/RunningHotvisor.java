@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -84,6 +85,8 @@ public final class RunningHotvisor {
 
     /** L1 wedges that {@link #restartIfWedged()} may restart from, per run (lab/run-lab.sh allows as many attempts). */
     private static final int WEDGE_RESTARTS = 2;
+    /** As lab/run-lab.sh's HOTVISOR_LAB_STALL: no heartbeat for this long means L1 stopped. */
+    private static final Duration HEARTBEAT_STALL = Duration.ofSeconds(60);
     private static int wedges;
 
     /**
@@ -118,7 +121,10 @@ public final class RunningHotvisor {
         return true;
     }
 
-    /** Whether this Hotvisor ran in the lab and its L1 ended in a kernel panic that nobody asked for. */
+    /**
+     * Whether this Hotvisor ran in the lab and its L1 wedged: QEMU ended on a kernel panic that
+     * nobody asked for, or L1 stopped: its heartbeat (rewritten every 5 s) is a minute old.
+     */
     private boolean l1Wedged() {
         if (!"lab".equals(where) || stopped) {
             return false;
@@ -127,7 +133,8 @@ public final class RunningHotvisor {
         try {
             long qemu = Long.parseLong(Files.readString(state.resolve("qemu.pid")).trim());
             if (ProcessHandle.of(qemu).map(ProcessHandle::isAlive).orElse(false)) {
-                return false;
+                Instant beat = Files.getLastModifiedTime(state.resolve("out").resolve("heartbeat")).toInstant();
+                return beat.isBefore(Instant.now().minus(HEARTBEAT_STALL));
             }
             String console = Files.readString(state.resolve("l1-console.log"), StandardCharsets.ISO_8859_1);
             return console.contains("soft lockup") || console.contains("Kernel panic");
