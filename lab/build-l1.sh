@@ -5,8 +5,8 @@
 # ELF vmlinux (booted through PVH: no XZ decompression under emulation) and an initramfs holding
 # busybox-static, a jlink-built JRE from the JDK running this build (with the host's glibc and
 # the other shared libraries it needs), ACPICA's iasl and acpiexec (tests check a running VM's
-# tables with them), the kernel modules L1 needs (kvm, kvm_amd, virtio-pci, 9p over virtio,
-# virtio-net) and lab/l1-init.sh as /init. The same kernel package is the L2 guest kernel.
+# tables with them), lab/kvm-pin (see there), the kernel modules L1 needs (kvm, kvm_amd,
+# virtio-pci, 9p over virtio, virtio-net) and lab/l1-init.sh as /init. The same kernel package is the L2 guest kernel.
 #
 # The kernel package comes from scripts/fetch-guest-kernel.sh, the vmlinux and busybox-static
 # from the guest kit (scripts/build-guest-kit.sh); pass the properties files they wrote, or this
@@ -73,7 +73,8 @@ SCRIPTS="$LAB/../scripts"
 readonly CACHE_DIR OUT_PROPERTIES LAB SCRIPTS
 readonly L1_ROOT="$CACHE_DIR/lab/l1"
 
-"$SCRIPTS/ensure-host-deps.sh" xz-utils kmod cpio acpica-tools || die "cannot install xz-utils, kmod, cpio and acpica-tools"
+"$SCRIPTS/ensure-host-deps.sh" xz-utils kmod cpio acpica-tools gcc libc6-dev \
+    || die "cannot install xz-utils, kmod, cpio, acpica-tools, gcc and libc6-dev"
 export PATH="$PATH:/usr/sbin:/sbin"
 for tool in flock xz depmod cpio sha256sum ldd iasl acpiexec; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool not found"
@@ -122,7 +123,7 @@ exec 9>>"$L1_ROOT/.lock"
 flock 9
 
 # --- the initramfs ----------------------------------------------------------------------------
-recipe=$(kit_recipe_hash "$0" "$LAB/l1-init.sh")
+recipe=$(kit_recipe_hash "$0" "$LAB/l1-init.sh" "$LAB/kvm-pin.c")
 with_qemu=""
 if [[ "${HOTVISOR_L1_WITH_QEMU:-}" == 1 ]]; then
     qemu_bin=$(command -v qemu-system-x86_64) || die "HOTVISOR_L1_WITH_QEMU=1 but qemu-system-x86_64 is not installed"
@@ -180,6 +181,8 @@ build_initramfs() {
         done
         cp -L /usr/share/seabios/bios-256k.bin "$stage/opt/qemu/share/seabios/" || die "no SeaBIOS (package seabios)"
     fi
+    mkdir -p "$stage/opt/lab"
+    gcc -O2 -static -o "$stage/opt/lab/kvm-pin" "$LAB/kvm-pin.c" || die "cannot build lab/kvm-pin.c"
     cp "$LAB/l1-init.sh" "$stage/init"
     chmod 755 "$stage/init"
     printf 'root:x:0:0:root:/root:/bin/sh\n' >"$stage/etc/passwd"

@@ -28,6 +28,9 @@ if [ -e /sys/class/net/eth0 ]; then
     echo 1 >/proc/sys/net/ipv4/conf/eth0/route_localnet
 fi
 
+# A vCPU that keeps KVM's apic_sw_disabled key from flipping as VMs come and go (lab/kvm-pin.c).
+[ -c /dev/kvm ] && /opt/lab/kvm-pin </dev/null &
+
 mkdir -p /job /out
 # msize 512 KiB: fewer, larger 9p requests (each costs an emulated virtio round trip).
 opts=trans=virtio,version=9p2000.L,msize=524288

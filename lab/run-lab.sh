@@ -416,7 +416,7 @@ run_l1() { # ATTEMPT
 }
 
 deadline=$(($(date +%s) + timeout))
-# Four: this session saw L1 wedge in 3 of 7 runs of every @KvmTest class (lab/README.md).
+# Four: L1 wedged in 4 of 8 runs of every @KvmTest class before lab/kvm-pin (lab/README.md).
 attempts=${HOTVISOR_LAB_ATTEMPTS:-4}
 result=2
 for ((attempt = 1; attempt <= attempts; attempt++)); do
