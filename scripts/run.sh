@@ -165,8 +165,9 @@ trap 'stop_hotvisor' EXIT
 trap 'exit 130' INT TERM HUP
 if [[ $where == host ]]; then
     # "daemon": bin/karaf execs java, so the PID is Karaf's JVM. Its own session: a Ctrl-C on
-    # this terminal does not reach it.
-    (cd "$HOME_DIR" && exec setsid bin/karaf daemon </dev/null >"$STATE_DIR/console.log" 2>&1) &
+    # this terminal does not reach it. The absolute path names the distribution in the process's
+    # command line before java replaces the script (running_pid checks that).
+    (cd "$HOME_DIR" && exec setsid "$HOME_DIR/bin/karaf" daemon </dev/null >"$STATE_DIR/console.log" 2>&1) &
     echo $! >"$STATE_DIR/pid"
 else
     lab/hotvisor-in-l1.sh "$HOME_DIR" "$STATE_DIR" "$CACHE" || exit $? # 3: the lab cannot start here
