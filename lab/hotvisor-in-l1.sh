@@ -78,8 +78,6 @@ mount -t 9p -o \$opts,cache=none data "\$home/data" || exit 1
 mount -t 9p -o \$opts,cache=loose bundles "\$home/data/cache" || exit 1
 mount -t 9p -o \$opts,cache=none etc "\$home/etc" || exit 1
 cd "\$home"
-# Heartbeat for the host: it stops when L1 wedges (lab/README.md).
-( while :; do cut -d' ' -f1 /proc/uptime >/out/heartbeat; sleep 5; done ) </dev/null >/dev/null 2>&1 &
 echo "l1: Karaf starts at \$(cut -d' ' -f1 /proc/uptime) s"
 ${HOTVISOR_JAVA_OPTS+HOTVISOR_JAVA_OPTS=$(printf '%q' "$HOTVISOR_JAVA_OPTS")} JAVA_HOME=/opt/jre \\
     EXTRA_JAVA_OPTS="-Dorg.apache.karaf.management.rmiServerHost=10.0.2.15 -Djava.rmi.server.hostname=127.0.0.1" \\

@@ -291,8 +291,6 @@ cat >"$job/run.sh" <<EOF
 # kills it before the host's timeout, so that reports and guest consoles still come back.
 cd /tmp
 mkdir -p /tmp/vms /tmp/reports
-# Heartbeat for the host: it stops when L1 wedges (see lab/README.md).
-( while :; do cut -d' ' -f1 /proc/uptime >/out/heartbeat; sleep 5; done ) </dev/null >/dev/null 2>&1 &
 $($compare_qemu && compare_qemu_script)
 echo "l1: java starts at \$(cut -d' ' -f1 /proc/uptime) s"
 java $JVM_OPTS $(test_properties /job/linux.properties /job/images/probe-guest.img /job/files) \\
