@@ -1,13 +1,28 @@
 package io.hotvisor.vmm.acpi;
 
+import static io.hotvisor.vmm.api.acpi.Asl.ONE;
 import static io.hotvisor.vmm.api.acpi.Asl.ZERO;
+import static io.hotvisor.vmm.api.acpi.Asl.and;
+import static io.hotvisor.vmm.api.acpi.Asl.arg;
+import static io.hotvisor.vmm.api.acpi.Asl.createDWordField;
 import static io.hotvisor.vmm.api.acpi.Asl.device;
 import static io.hotvisor.vmm.api.acpi.Asl.eisaId;
+import static io.hotvisor.vmm.api.acpi.Asl.ifElse;
+import static io.hotvisor.vmm.api.acpi.Asl.ifThen;
 import static io.hotvisor.vmm.api.acpi.Asl.integer;
+import static io.hotvisor.vmm.api.acpi.Asl.lEqual;
+import static io.hotvisor.vmm.api.acpi.Asl.lNotEqual;
+import static io.hotvisor.vmm.api.acpi.Asl.local;
+import static io.hotvisor.vmm.api.acpi.Asl.method;
 import static io.hotvisor.vmm.api.acpi.Asl.name;
+import static io.hotvisor.vmm.api.acpi.Asl.or;
+import static io.hotvisor.vmm.api.acpi.Asl.path;
 import static io.hotvisor.vmm.api.acpi.Asl.pkg;
 import static io.hotvisor.vmm.api.acpi.Asl.resourceTemplate;
+import static io.hotvisor.vmm.api.acpi.Asl.returnValue;
 import static io.hotvisor.vmm.api.acpi.Asl.scope;
+import static io.hotvisor.vmm.api.acpi.Asl.store;
+import static io.hotvisor.vmm.api.acpi.Asl.toUuid;
 import static io.hotvisor.vmm.api.acpi.Resources.Cacheability.CACHEABLE;
 import static io.hotvisor.vmm.api.acpi.Resources.Cacheability.NON_CACHEABLE;
 import static io.hotvisor.vmm.api.acpi.Resources.Polarity.ACTIVE_HIGH;
@@ -40,6 +55,17 @@ final class Dsdt {
     private static final int PCI_CONFIG_ADDRESS_PORT = 0xCF8;
     private static final int PCI_CONFIG_PORTS = 8;
     private static final int IO_SPACE_END = 0xFFFF;
+    private static final int PCI_SLOTS = 32;
+    private static final int INTX_PINS = 4;
+    /** _PRT entry address: any function of a slot. */
+    private static final int ALL_FUNCTIONS = 0xFFFF;
+    /** PCI Firmware 3.2 §4.5.1: the _OSC UUID of PCI host bridges. */
+    private static final String PCI_HOST_BRIDGE_OSC = "33DB4D5B-1FF7-401C-9657-7441C03DD766";
+    /** _OSC control bits granted: all but native hotplug (bit 0), which ACPI hotplug does instead. */
+    private static final long OSC_GRANTED_CONTROLS = 0x1E;
+    private static final long OSC_UNRECOGNISED_UUID = 0x04;
+    private static final long OSC_UNRECOGNISED_REVISION = 0x08;
+    private static final long OSC_CAPABILITIES_MASKED = 0x10;
 
     private Dsdt() {
     }
@@ -100,7 +126,41 @@ final class Dsdt {
                         Resources.dwordMemory(PRODUCER, NON_CACHEABLE, true,
                                 bridge.mmio32Window().base(), bridge.mmio32Window().last()),
                         Resources.qwordMemory(PRODUCER, CACHEABLE, true,
-                                bridge.mmio64Window().base(), bridge.mmio64Window().last()))));
+                                bridge.mmio64Window().base(), bridge.mmio64Window().last()))),
+                name("_PRT", interruptRouting()),
+                operatingSystemCapabilities());
+    }
+
+    /** Each slot's INTA#-INTD# to the GSI the bus drives for it; a GSI source (0) means level, active low. */
+    private static Aml interruptRouting() {
+        List<Aml> entries = new ArrayList<>();
+        for (int slot = 0; slot < PCI_SLOTS; slot++) {
+            for (int pin = 0; pin < INTX_PINS; pin++) {
+                entries.add(pkg(integer((long) slot << 16 | ALL_FUNCTIONS), integer(pin), ZERO,
+                        integer(PciHostBridge.intxGsi(slot, pin + 1))));
+            }
+        }
+        return pkg(entries);
+    }
+
+    /**
+     * {@code _OSC} as QEMU's q35 with ACPI hotplug answers it: the OS may take every PCIe feature
+     * it asks for but native hotplug, so Linux's pciehp leaves the slots to acpiphp.
+     */
+    private static Aml operatingSystemCapabilities() {
+        Aml status = path("CDW1");
+        Aml controls = path("CDW3");
+        return method("_OSC", 4, false,
+                createDWordField(arg(3), ZERO, "CDW1"),
+                ifElse(lEqual(arg(0), toUuid(PCI_HOST_BRIDGE_OSC)), List.of(
+                        createDWordField(arg(3), integer(8), "CDW3"),
+                        store(controls, local(0)),
+                        and(local(0), integer(OSC_GRANTED_CONTROLS), local(0)),
+                        ifThen(lNotEqual(arg(1), ONE), or(status, integer(OSC_UNRECOGNISED_REVISION), status)),
+                        ifThen(lNotEqual(controls, local(0)), or(status, integer(OSC_CAPABILITIES_MASKED), status)),
+                        store(local(0), controls)),
+                        List.of(or(status, integer(OSC_UNRECOGNISED_UUID), status))),
+                returnValue(arg(3)));
     }
 
     /** Linux uses MCFG only if its ECAM is reserved by a motherboard resource (or e820); pitfalls item 14. */

@@ -11,6 +11,9 @@ public record PciHostBridge(long ecamBase, int startBus, int endBus, AddressRang
                             AddressRange mmio64Window) {
     private static final int ECAM_BYTES_PER_BUS = 1 << 20;
     private static final long FOUR_GIB = 1L << 32;
+    /** INTx goes to the IOAPIC inputs above the ISA ones, which no other device uses. */
+    public static final int INTX_FIRST_GSI = 16;
+    public static final int INTX_GSIS = 8;
 
     public PciHostBridge {
         if (startBus < 0 || startBus > endBus || endBus > 0xFF) {
@@ -38,5 +41,13 @@ public record PciHostBridge(long ecamBase, int startBus, int endBus, AddressRang
     public AddressRange ecamInUse() {
         return new AddressRange(ecamBase + (long) startBus * ECAM_BYTES_PER_BUS,
                 (long) (endBus - startBus + 1) * ECAM_BYTES_PER_BUS);
+    }
+
+    /**
+     * The GSI that a bus-0 slot's pin (1 = INTA# ... 4 = INTD#) raises: {@code _PRT} says so and
+     * the bus drives it (the usual swizzle, spread over {@link #INTX_GSIS} shared lines).
+     */
+    public static int intxGsi(int slot, int pin) {
+        return INTX_FIRST_GSI + (slot + pin - 1) % INTX_GSIS;
     }
 }

@@ -1,6 +1,7 @@
 package io.hotvisor.vmm.api;
 
 import io.hotvisor.vmm.api.acpi.AcpiTable;
+import io.hotvisor.vmm.api.pci.PciBus;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +47,9 @@ public interface Vm {
 
     /** The vCPUs of the running machine; fails when the VM is not running. */
     VcpuControl cpus();
+
+    /** Bus 0 of the running machine's PCIe host bridge; fails when the VM is not running. */
+    PciBus pci();
 
     /** Per-VM state that capabilities keep across their own updates. */
     StateVault vault();

@@ -38,6 +38,9 @@ public final class Layout {
     /** KVM's identity map page plus its three TSS pages, reserved in e820. */
     public static final long KVM_PRIVATE_END = 0xFFFC_0000L;
     public static final long HIGH_RAM_START = 0x1_0000_0000L;
+    public static final long PCI_MMIO_64_ALIGNMENT = 1L << 30;
+    /** Room for large BARs (VFIO GPUs), small enough for 36 physical address bits with 4 GiB of RAM. */
+    public static final long PCI_MMIO_64_SIZE = 16L << 30;
 
     // I/O ports
     public static final int PORT_I8042_DATA = 0x60;

@@ -1,5 +1,6 @@
 package io.hotvisor.vmm.arch;
 
+import io.hotvisor.vmm.acpi.AddressRange;
 import io.hotvisor.vmm.api.GuestAddress;
 import io.hotvisor.vmm.boot.E820Entry;
 import java.util.ArrayList;
@@ -14,6 +15,13 @@ public record MemoryMap(long ramBytes) {
 
     public long highRamBytes() {
         return ramBytes - lowRamEnd();
+    }
+
+    /** The 64-bit PCI MMIO window: 1 GiB aligned after the RAM above 4 GiB (DESIGN.md §4). */
+    public AddressRange pciMmio64Window() {
+        long base = (Layout.HIGH_RAM_START + highRamBytes() + Layout.PCI_MMIO_64_ALIGNMENT - 1)
+                & -Layout.PCI_MMIO_64_ALIGNMENT;
+        return new AddressRange(base, Layout.PCI_MMIO_64_SIZE);
     }
 
     public List<GuestAddress> ramStarts() {

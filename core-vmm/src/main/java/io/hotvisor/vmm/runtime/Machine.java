@@ -2,6 +2,7 @@ package io.hotvisor.vmm.runtime;
 
 import io.hotvisor.vmm.acpi.AcpiMachine;
 import io.hotvisor.vmm.acpi.AcpiTables;
+import io.hotvisor.vmm.acpi.PciHostBridge;
 import io.hotvisor.vmm.api.AmlContributor;
 import io.hotvisor.vmm.api.BootMarker;
 import io.hotvisor.vmm.api.GuestAddress;
@@ -12,6 +13,7 @@ import io.hotvisor.vmm.api.PioDevice;
 import io.hotvisor.vmm.api.VcpuControl;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.acpi.AcpiTable;
+import io.hotvisor.vmm.api.pci.PciBus;
 import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.arch.BootMsrs;
 import io.hotvisor.vmm.arch.CpuTopology;
@@ -32,6 +34,7 @@ import io.hotvisor.vmm.kvm.VcpuFd;
 import io.hotvisor.vmm.kvm.VmFd;
 import io.hotvisor.vmm.memory.GuestRam;
 import io.hotvisor.vmm.memory.MmapRegion;
+import io.hotvisor.vmm.pci.PciRootBus;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
@@ -52,6 +55,8 @@ final class Machine implements AutoCloseable {
     private final List<MachineCapability> capabilities;
     private final IoBus<PioDevice> pio = new IoBus<>("I/O port bus");
     private final IoBus<MmioDevice> mmio = new IoBus<>("MMIO bus");
+    private final PciHostBridge pciHostBridge;
+    private final PciRootBus pci;
     private final Serial16550 serial;
     private final DebugPort debugPort;
     private final AcpiTables acpiTables;
@@ -89,7 +94,10 @@ final class Machine implements AutoCloseable {
         this.vcpus = new Vcpus(spec.name(), spec.maxVcpus(), vmFd,
                 new CpuTopology(kvm.supportedCpuid(), spec.maxVcpus()), new BootMsrs(kvm.msrIndexList()), pio, mmio,
                 events);
+        this.pciHostBridge = PciHostBridge.bus0(map.pciMmio64Window());
+        PciRootBus createdPci = null;
         try {
+            createdPci = new PciRootBus(pciHostBridge, mmio, pio, this::interruptLine);
             this.serial = new Serial16550(interruptLine(Layout.COM1_GSI), console::output);
             this.debugPort = new DebugPort(() -> System.nanoTime() - startNanos);
             pio.register(Layout.PORT_COM1, 8, serial);
@@ -113,13 +121,14 @@ final class Machine implements AutoCloseable {
                 }
             }
         } catch (RuntimeException e) {
-            close();
+            closeAll(createdPci);
             throw e;
         }
+        this.pci = createdPci;
     }
 
     private AcpiTables buildAcpiTables(Vm vm, Set<Integer> presentCpus, List<AmlContributor> contributors) {
-        AcpiMachine.Builder acpi = AcpiMachine.builder(presentCpus, vm.spec().maxVcpus());
+        AcpiMachine.Builder acpi = AcpiMachine.builder(presentCpus, vm.spec().maxVcpus()).pciHostBridge(pciHostBridge);
         for (MmapRegion region : ram.regions()) {
             acpi.ram(region.start().value(), region.size());
         }
@@ -159,6 +168,10 @@ final class Machine implements AutoCloseable {
         return vcpus;
     }
 
+    PciBus pci() {
+        return pci;
+    }
+
     InterruptLine interruptLine(int gsi) {
         return InterruptLine.of(gsi, asserted -> vmFd.irqLine(gsi, asserted));
     }
@@ -187,10 +200,17 @@ final class Machine implements AutoCloseable {
         return startNanos;
     }
 
-    /** Stops every vCPU thread, then closes vCPU fds, the VM fd and unmaps RAM. */
+    /** Stops every vCPU thread, then takes the devices off the bus, closes vCPU fds, the VM fd and unmaps RAM. */
     @Override
     public void close() {
+        closeAll(pci);
+    }
+
+    private void closeAll(PciRootBus bus) {
         vcpus.close();
+        if (bus != null) {
+            bus.close();
+        }
         vmFd.close();
         ram.close();
     }

@@ -17,6 +17,7 @@ import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.api.VmState;
 import io.hotvisor.vmm.api.acpi.AcpiTable;
+import io.hotvisor.vmm.api.pci.PciBus;
 import io.hotvisor.vmm.boot.KernelImage;
 import io.hotvisor.vmm.kvm.Kvm;
 import java.nio.file.Path;
@@ -257,11 +258,20 @@ public final class VirtualMachine implements Vm, AutoCloseable {
 
     @Override
     public VcpuControl cpus() {
+        return running().vcpus();
+    }
+
+    @Override
+    public PciBus pci() {
+        return running().pci();
+    }
+
+    private Machine running() {
         Machine running = machine;
         if (running == null) {
             throw new VmException(name() + " is not running (state " + state().label() + ")");
         }
-        return running.vcpus();
+        return running;
     }
 
     @Override

@@ -30,6 +30,9 @@ class AcpiTablesAcpicaTest {
     private static final Pattern OBJECT_LINE = Pattern.compile("^\\s*(\\\\\\S+\\.(_STA|_CRS))\\s", Pattern.MULTILINE);
     private static final Pattern EVALUATING_LINE = Pattern.compile("^Evaluating (\\S+)$", Pattern.MULTILINE);
 
+    /** ToUUID("33DB4D5B-1FF7-401C-9657-7441C03DD766"), the PCI host bridge's _OSC UUID, as acpiexec takes a buffer. */
+    private static final String PCI_OSC_UUID = "(5B 4D DB 33 F7 1F 1C 40 96 57 74 41 C0 3D D7 66)";
+
     @TempDir
     Path workDir;
 
@@ -109,6 +112,10 @@ class AcpiTablesAcpicaTest {
 
         List<String> commands = new ArrayList<>(objects.stream().map(object -> "evaluate " + object).toList());
         commands.add("evaluate \\_S5_");
+        if (shape.pci()) {
+            commands.add("evaluate \\_SB.PCI0._PRT");
+            commands.add("execute \\_SB.PCI0._OSC " + PCI_OSC_UUID + " 1 3 (00 00 00 00 1F 00 00 00 1F 00 00 00)");
+        }
         if (shape.hotplugRegion()) {
             commands.add("evaluate \\_SB.CPUS.CSCN");
             commands.add("execute \\_SB.GED._EVT 1");
@@ -116,6 +123,22 @@ class AcpiTablesAcpicaTest {
         String output = acpiexec(files, commands);
 
         assertThat(matches(EVALUATING_LINE, output)).as(output).hasSize(commands.size());
+    }
+
+    /**
+     * Linux asks for every PCIe feature; {@code _OSC} grants all but native hotplug (ACPI hotplug
+     * owns the slots) and says it masked one, and it refuses a UUID that is not the host bridge's.
+     */
+    @Test
+    void pciOscGrantsAllButNativeHotplug() throws IOException {
+        List<Path> files = dumpTables(AcpiTables.build(new Shape(1, 2, false, true).machine()));
+
+        String output = acpiexec(files, List.of(
+                "execute \\_SB.PCI0._OSC " + PCI_OSC_UUID + " 1 3 (00 00 00 00 1F 00 00 00 1F 00 00 00)",
+                "execute \\_SB.PCI0._OSC (00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00) 1 3 (00 00 00 00 00 00 00 00 00 00 00 00)"));
+
+        assertThat(output).contains("10 00 00 00 1F 00 00 00 1E 00 00 00");
+        assertThat(output).contains("04 00 00 00 00 00 00 00 00 00 00 00");
     }
 
     /** The batch form, {@code acpiexec -b "cmd; cmd" tables...}, once: it is slow (below), not different. */

@@ -1,0 +1,21 @@
+package io.hotvisor.vmm.api.pci;
+
+import java.util.List;
+import java.util.OptionalInt;
+
+/**
+ * Bus 0 of a VM's PCIe host bridge (segment 0): 32 slots, slot 0 being the host bridge itself.
+ * Plugging assigns the device's BARs before the guest can see it; the guest may move them later
+ * and the core follows.
+ */
+public interface PciBus {
+    /**
+     * Places {@code device} in {@code slot}, or in the first free slot when none is given. Fails
+     * with a one-line {@link io.hotvisor.vmm.api.VmException} when the slot is taken or out of
+     * range, the bus is full, or a window has no room for a BAR.
+     */
+    PciSlot plug(PciDevice device, OptionalInt slot);
+
+    /** The occupied slots, host bridge included, by slot number. */
+    List<PciSlot> slots();
+}

@@ -1,0 +1,24 @@
+package io.hotvisor.vmm.api.pci;
+
+/**
+ * A PCI function as a device bundle implements it. The core owns its place on the bus: it routes
+ * the guest's configuration accesses to {@link #configuration()}, assigns the declared BARs from
+ * the host bridge's windows, and while the guest has decoding enabled it routes accesses within a
+ * BAR to {@link #readBar}/{@link #writeBar}. Those run on vCPU threads; the guest may send any
+ * offset and size within the BAR, so validate what it writes.
+ */
+public interface PciDevice {
+    PciConfiguration configuration();
+
+    /** The guest reads {@code data.length} bytes (1, 2, 4 or 8) at {@code offset} within BAR {@code bar}. */
+    void readBar(int bar, long offset, byte[] data);
+
+    void writeBar(int bar, long offset, byte[] data);
+
+    /**
+     * The device left the bus (unplugged, or its machine closed): release what it holds, such
+     * as interrupt vectors and backends. Called once.
+     */
+    default void removed() {
+    }
+}
