@@ -242,11 +242,16 @@ static void srat_print(const u8 *t)
 	con_puts(" cpus\r\n");
 }
 
+/* Also remembers segment 0's ECAM from bus 0 for pci.c. */
 static void mcfg_print(const u8 *t)
 {
 	u32 len = r32(t, 4);
 
 	for (u32 o = 44; o + 16 <= len; o += 16) {
+		if (!acpi.ecam_base && !(t[o + 8] | t[o + 9]) && !t[o + 10]) {
+			acpi.ecam_base = r64(t, o);
+			acpi.ecam_end_bus = t[o + 11];
+		}
 		put_hex("acpi: mcfg base ", r64(t, o));
 		put_dec(" buses ", t[o + 10]);
 		put_dec("-", t[o + 11]);

@@ -25,6 +25,8 @@ struct acpi_info {
 	u32 cpu_ids[ACPI_MAX_CPUS];	/* APIC ids of the enabled ones (first 256) */
 	int have_ged;			/* the DSDT holds "ACPI0013" */
 	int have_cpuhp;			/* the DSDT holds "ACPI0010" (CPU hotplug container) */
+	u64 ecam_base;			/* MCFG's first allocation (segment 0); 0: no MCFG */
+	u8 ecam_end_bus;
 };
 
 extern struct acpi_info acpi;

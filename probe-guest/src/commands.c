@@ -5,6 +5,7 @@
 #include "acpi.h"
 #include "smp.h"
 #include "ged.h"
+#include "pci.h"
 
 static void cmd_help(const char *args);
 static void cmd_reboot(const char *args);
@@ -12,6 +13,7 @@ static void cmd_poweroff(const char *args);
 static void cmd_acpi(const char *args);
 static void cmd_cpus(const char *args);
 static void cmd_hotplug(const char *args);
+static void cmd_pci(const char *args);
 
 static const struct command commands[] = {
 	{ "help",	"list the commands",				cmd_help },
@@ -20,6 +22,7 @@ static const struct command commands[] = {
 	{ "acpi",	"walk the ACPI tables again and print them",	cmd_acpi },
 	{ "cpus",	"list the online CPUs (APIC ids)",		cmd_cpus },
 	{ "hotplug",	"CPU hotplug controller: enabled flag of each possible CPU", cmd_hotplug },
+	{ "pci",	"bus 0 through ECAM: ids, class and BAR sizes of each function", cmd_pci },
 };
 
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
@@ -169,4 +172,10 @@ void shell_run(void)
 		}
 		prev = c;
 	}
+}
+
+static void cmd_pci(const char *args)
+{
+	(void)args;
+	pci_list();
 }

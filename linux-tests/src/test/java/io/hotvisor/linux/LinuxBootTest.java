@@ -39,4 +39,17 @@ class LinuxBootTest {
     void seesItsMemory() {
         LinuxAssertions.assertMemory(guest, MEMORY);
     }
+
+    /** The host bridge through MCFG's ECAM, reserved by the PNP0C02 device, with its INTx routes. */
+    @Test
+    void findsThePciHostBridge() {
+        String bridge = "/sys/bus/pci/devices/0000:00:00.0";
+        assertThat(guest.sh("cat " + bridge + "/vendor " + bridge + "/device " + bridge + "/class"))
+                .isEqualTo("0x1b36\n0x0008\n0x060000");
+        String kernelLog = guest.sh("dmesg");
+        assertThat(kernelLog).doesNotContain("No config space access function")
+                .contains("ACPI: PCI Root Bridge [PCI0] (domain 0000 [bus 00])")
+                .containsPattern("MMCONFIG at \\[mem 0xe0000000-0xe00fffff\\] reserved as ACPI motherboard resource")
+                .containsPattern("_OSC: OS now controls \\[[^]]*PCIeCapability");
+    }
 }
