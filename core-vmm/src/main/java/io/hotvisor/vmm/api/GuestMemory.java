@@ -21,6 +21,8 @@ public interface GuestMemory {
 
     byte readByte(GuestAddress address);
 
+    short readShort(GuestAddress address);
+
     int readInt(GuestAddress address);
 
     long readLong(GuestAddress address);

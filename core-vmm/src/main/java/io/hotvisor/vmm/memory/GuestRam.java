@@ -87,6 +87,12 @@ public final class GuestRam implements GuestMemory, AutoCloseable {
     }
 
     @Override
+    public short readShort(GuestAddress address) {
+        MmapRegion region = region(address, 2);
+        return region.pointer().getShort(offset(region, address));
+    }
+
+    @Override
     public int readInt(GuestAddress address) {
         MmapRegion region = region(address, 4);
         return region.pointer().getInt(offset(region, address));
