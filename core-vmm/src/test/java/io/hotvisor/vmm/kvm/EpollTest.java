@@ -4,11 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hotvisor.vmm.testing.OpenFds;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** {@link Epoll} over eventfds on the host; no KVM needed. */
 class EpollTest {
     private static final long BIG_TOKEN = 0x1234_5678_9ABC_DEF0L;
+
+    /** Loads JNA and libc before any test counts fds: loading opens a few of its own. */
+    @BeforeAll
+    static void loadNativeLibraries() {
+        Epoll.create().close();
+    }
 
     @Test
     void reportsTheTokensOfReadableFdsOnly() {

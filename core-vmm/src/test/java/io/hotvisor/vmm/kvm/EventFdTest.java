@@ -7,10 +7,17 @@ import io.hotvisor.vmm.testing.OpenFds;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** {@link EventFd} on the host's eventfd(2); no KVM needed. */
 class EventFdTest {
+    /** Loads JNA and libc before any test counts fds: loading opens a few of its own. */
+    @BeforeAll
+    static void loadNativeLibraries() {
+        EventFd.create().close();
+    }
+
     @Test
     void drainReturnsTheSignalsSinceTheLastDrainAndZeroWhenNonePending() {
         try (EventFd eventFd = EventFd.create()) {
