@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -39,6 +40,10 @@ int main(void) {
     K("SIZEOF_KVM_PIT_CONFIG", sizeof(struct kvm_pit_config));
     K("SIZEOF_KVM_MP_STATE", sizeof(struct kvm_mp_state));
     K("SIZEOF_KVM_IRQFD", sizeof(struct kvm_irqfd));
+    K("SIZEOF_KVM_IRQ_ROUTING", sizeof(struct kvm_irq_routing));
+    K("SIZEOF_KVM_IRQ_ROUTING_ENTRY", sizeof(struct kvm_irq_routing_entry));
+    K("SIZEOF_KVM_IOEVENTFD", sizeof(struct kvm_ioeventfd));
+    K("SIZEOF_KVM_MSI", sizeof(struct kvm_msi));
 
     /* system ioctls */
     K("KVM_GET_API_VERSION", KVM_GET_API_VERSION);
@@ -55,8 +60,11 @@ int main(void) {
     K("KVM_SET_IDENTITY_MAP_ADDR", KVM_SET_IDENTITY_MAP_ADDR);
     K("KVM_CREATE_IRQCHIP", KVM_CREATE_IRQCHIP);
     K("KVM_IRQ_LINE", KVM_IRQ_LINE);
+    K("KVM_SET_GSI_ROUTING", KVM_SET_GSI_ROUTING);
     K("KVM_IRQFD", KVM_IRQFD);
     K("KVM_CREATE_PIT2", KVM_CREATE_PIT2);
+    K("KVM_IOEVENTFD", KVM_IOEVENTFD);
+    K("KVM_SIGNAL_MSI", KVM_SIGNAL_MSI);
 
     /* vCPU ioctls */
     K("KVM_RUN", KVM_RUN);
@@ -80,9 +88,13 @@ int main(void) {
     K("KVM_CAP_EXT_CPUID", KVM_CAP_EXT_CPUID);
     K("KVM_CAP_NR_VCPUS", KVM_CAP_NR_VCPUS);
     K("KVM_CAP_MP_STATE", KVM_CAP_MP_STATE);
+    K("KVM_CAP_IRQ_ROUTING", KVM_CAP_IRQ_ROUTING);
+    K("KVM_CAP_IRQFD", KVM_CAP_IRQFD);
     K("KVM_CAP_PIT2", KVM_CAP_PIT2);
+    K("KVM_CAP_IOEVENTFD", KVM_CAP_IOEVENTFD);
     K("KVM_CAP_SET_IDENTITY_MAP_ADDR", KVM_CAP_SET_IDENTITY_MAP_ADDR);
     K("KVM_CAP_MAX_VCPUS", KVM_CAP_MAX_VCPUS);
+    K("KVM_CAP_SIGNAL_MSI", KVM_CAP_SIGNAL_MSI);
     K("KVM_CAP_IMMEDIATE_EXIT", KVM_CAP_IMMEDIATE_EXIT);
 
     /* struct kvm_run */
@@ -196,6 +208,41 @@ int main(void) {
     K("PIT_CONFIG_FLAGS", OFF(struct kvm_pit_config, flags));
     K("KVM_PIT_SPEAKER_DUMMY", KVM_PIT_SPEAKER_DUMMY);
 
+    /* struct kvm_irq_routing and its entries */
+    K("IRQ_ROUTING_NR", OFF(struct kvm_irq_routing, nr));
+    K("IRQ_ROUTING_ENTRIES", OFF(struct kvm_irq_routing, entries));
+    K("ROUTING_ENTRY_GSI", OFF(struct kvm_irq_routing_entry, gsi));
+    K("ROUTING_ENTRY_TYPE", OFF(struct kvm_irq_routing_entry, type));
+    K("ROUTING_ENTRY_IRQCHIP_IRQCHIP", OFF(struct kvm_irq_routing_entry, u.irqchip.irqchip));
+    K("ROUTING_ENTRY_IRQCHIP_PIN", OFF(struct kvm_irq_routing_entry, u.irqchip.pin));
+    K("ROUTING_ENTRY_MSI_ADDRESS_LO", OFF(struct kvm_irq_routing_entry, u.msi.address_lo));
+    K("ROUTING_ENTRY_MSI_ADDRESS_HI", OFF(struct kvm_irq_routing_entry, u.msi.address_hi));
+    K("ROUTING_ENTRY_MSI_DATA", OFF(struct kvm_irq_routing_entry, u.msi.data));
+    K("KVM_IRQ_ROUTING_IRQCHIP", KVM_IRQ_ROUTING_IRQCHIP);
+    K("KVM_IRQ_ROUTING_MSI", KVM_IRQ_ROUTING_MSI);
+    K("KVM_IRQCHIP_PIC_MASTER", KVM_IRQCHIP_PIC_MASTER);
+    K("KVM_IRQCHIP_PIC_SLAVE", KVM_IRQCHIP_PIC_SLAVE);
+    K("KVM_IRQCHIP_IOAPIC", KVM_IRQCHIP_IOAPIC);
+
+    /* struct kvm_irqfd */
+    K("IRQFD_FD", OFF(struct kvm_irqfd, fd));
+    K("IRQFD_GSI", OFF(struct kvm_irqfd, gsi));
+    K("IRQFD_FLAGS", OFF(struct kvm_irqfd, flags));
+    K("KVM_IRQFD_FLAG_DEASSIGN", KVM_IRQFD_FLAG_DEASSIGN);
+
+    /* struct kvm_ioeventfd */
+    K("IOEVENTFD_ADDR", OFF(struct kvm_ioeventfd, addr));
+    K("IOEVENTFD_LEN", OFF(struct kvm_ioeventfd, len));
+    K("IOEVENTFD_FD", OFF(struct kvm_ioeventfd, fd));
+    K("IOEVENTFD_FLAGS", OFF(struct kvm_ioeventfd, flags));
+    K("KVM_IOEVENTFD_FLAG_PIO", KVM_IOEVENTFD_FLAG_PIO);
+    K("KVM_IOEVENTFD_FLAG_DEASSIGN", KVM_IOEVENTFD_FLAG_DEASSIGN);
+
+    /* struct kvm_msi */
+    K("MSI_ADDRESS_LO", OFF(struct kvm_msi, address_lo));
+    K("MSI_ADDRESS_HI", OFF(struct kvm_msi, address_hi));
+    K("MSI_DATA", OFF(struct kvm_msi, data));
+
     /* mp_state values */
     K("KVM_MP_STATE_RUNNABLE", KVM_MP_STATE_RUNNABLE);
     K("KVM_MP_STATE_UNINITIALIZED", KVM_MP_STATE_UNINITIALIZED);
@@ -215,6 +262,13 @@ int main(void) {
     L("MAP_FAILED", (intptr_t) MAP_FAILED);
     L("EFD_CLOEXEC", EFD_CLOEXEC);
     L("EFD_NONBLOCK", EFD_NONBLOCK);
+    L("EPOLL_CLOEXEC", EPOLL_CLOEXEC);
+    L("EPOLL_CTL_ADD", EPOLL_CTL_ADD);
+    L("EPOLL_CTL_DEL", EPOLL_CTL_DEL);
+    L("EPOLLIN", EPOLLIN);
+    L("SIZEOF_EPOLL_EVENT", sizeof(struct epoll_event));
+    L("EPOLL_EVENT_EVENTS", OFF(struct epoll_event, events));
+    L("EPOLL_EVENT_DATA", OFF(struct epoll_event, data));
     L("SYS_GETTID", SYS_gettid);
     L("SYS_TGKILL", SYS_tgkill);
     return ferror(stdout) ? 1 : 0;

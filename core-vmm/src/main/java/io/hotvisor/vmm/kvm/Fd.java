@@ -2,7 +2,7 @@ package io.hotvisor.vmm.kvm;
 
 import com.sun.jna.LastErrorException;
 
-/** Shared ioctl plumbing for the three KVM fd levels: one owned file descriptor. */
+/** One owned file descriptor: the three KVM fd levels (with their ioctl plumbing) and epoll. */
 abstract class Fd implements AutoCloseable {
     private final String what;
     private volatile int fd;

@@ -45,6 +45,10 @@ public final class KvmAbi {
     public static final int SIZEOF_KVM_PIT_CONFIG = 64;
     public static final int SIZEOF_KVM_MP_STATE = 4;
     public static final int SIZEOF_KVM_IRQFD = 32;
+    public static final int SIZEOF_KVM_IRQ_ROUTING = 8;
+    public static final int SIZEOF_KVM_IRQ_ROUTING_ENTRY = 48;
+    public static final int SIZEOF_KVM_IOEVENTFD = 64;
+    public static final int SIZEOF_KVM_MSI = 32;
 
     // system ioctls
     public static final long KVM_GET_API_VERSION = io(0x00);
@@ -61,8 +65,11 @@ public final class KvmAbi {
     public static final long KVM_SET_IDENTITY_MAP_ADDR = iow(0x48, 8);
     public static final long KVM_CREATE_IRQCHIP = io(0x60);
     public static final long KVM_IRQ_LINE = iow(0x61, SIZEOF_KVM_IRQ_LEVEL);
+    public static final long KVM_SET_GSI_ROUTING = iow(0x6a, SIZEOF_KVM_IRQ_ROUTING);
     public static final long KVM_IRQFD = iow(0x76, SIZEOF_KVM_IRQFD);
     public static final long KVM_CREATE_PIT2 = iow(0x77, SIZEOF_KVM_PIT_CONFIG);
+    public static final long KVM_IOEVENTFD = iow(0x79, SIZEOF_KVM_IOEVENTFD);
+    public static final long KVM_SIGNAL_MSI = iow(0xa5, SIZEOF_KVM_MSI);
 
     // vCPU ioctls
     public static final long KVM_RUN = io(0x80);
@@ -86,9 +93,14 @@ public final class KvmAbi {
     public static final int KVM_CAP_EXT_CPUID = 7;
     public static final int KVM_CAP_NR_VCPUS = 9;
     public static final int KVM_CAP_MP_STATE = 14;
+    /** Answers KVM_MAX_IRQ_ROUTES: the most entries (and the GSI bound) of a routing table. */
+    public static final int KVM_CAP_IRQ_ROUTING = 25;
+    public static final int KVM_CAP_IRQFD = 32;
     public static final int KVM_CAP_PIT2 = 33;
+    public static final int KVM_CAP_IOEVENTFD = 36;
     public static final int KVM_CAP_SET_IDENTITY_MAP_ADDR = 37;
     public static final int KVM_CAP_MAX_VCPUS = 66;
+    public static final int KVM_CAP_SIGNAL_MSI = 77;
     public static final int KVM_CAP_IMMEDIATE_EXIT = 136;
 
     // struct kvm_run
@@ -200,6 +212,41 @@ public final class KvmAbi {
     // struct kvm_pit_config
     public static final int PIT_CONFIG_FLAGS = 0;
     public static final int KVM_PIT_SPEAKER_DUMMY = 1;
+
+    // struct kvm_irq_routing and its entries
+    public static final int IRQ_ROUTING_NR = 0;
+    public static final int IRQ_ROUTING_ENTRIES = 8;
+    public static final int ROUTING_ENTRY_GSI = 0;
+    public static final int ROUTING_ENTRY_TYPE = 4;
+    public static final int ROUTING_ENTRY_IRQCHIP_IRQCHIP = 16;
+    public static final int ROUTING_ENTRY_IRQCHIP_PIN = 20;
+    public static final int ROUTING_ENTRY_MSI_ADDRESS_LO = 16;
+    public static final int ROUTING_ENTRY_MSI_ADDRESS_HI = 20;
+    public static final int ROUTING_ENTRY_MSI_DATA = 24;
+    public static final int KVM_IRQ_ROUTING_IRQCHIP = 1;
+    public static final int KVM_IRQ_ROUTING_MSI = 2;
+    public static final int KVM_IRQCHIP_PIC_MASTER = 0;
+    public static final int KVM_IRQCHIP_PIC_SLAVE = 1;
+    public static final int KVM_IRQCHIP_IOAPIC = 2;
+
+    // struct kvm_irqfd
+    public static final int IRQFD_FD = 0;
+    public static final int IRQFD_GSI = 4;
+    public static final int IRQFD_FLAGS = 8;
+    public static final int KVM_IRQFD_FLAG_DEASSIGN = 1;
+
+    // struct kvm_ioeventfd
+    public static final int IOEVENTFD_ADDR = 8;
+    public static final int IOEVENTFD_LEN = 16;
+    public static final int IOEVENTFD_FD = 20;
+    public static final int IOEVENTFD_FLAGS = 24;
+    public static final int KVM_IOEVENTFD_FLAG_PIO = 2;
+    public static final int KVM_IOEVENTFD_FLAG_DEASSIGN = 4;
+
+    // struct kvm_msi
+    public static final int MSI_ADDRESS_LO = 0;
+    public static final int MSI_ADDRESS_HI = 4;
+    public static final int MSI_DATA = 8;
 
     // mp_state values
     public static final int KVM_MP_STATE_RUNNABLE = 0;

@@ -34,6 +34,15 @@ public final class LibC {
     public static final int EFD_CLOEXEC = 0x80000;
     public static final int EFD_NONBLOCK = 0x800;
 
+    public static final int EPOLL_CLOEXEC = 0x80000;
+    public static final int EPOLL_CTL_ADD = 1;
+    public static final int EPOLL_CTL_DEL = 2;
+    public static final int EPOLLIN = 0x1;
+    /** struct epoll_event is packed on x86-64: the 64-bit data follows the 32-bit events directly. */
+    public static final int SIZEOF_EPOLL_EVENT = 12;
+    public static final int EPOLL_EVENT_EVENTS = 0;
+    public static final int EPOLL_EVENT_DATA = 4;
+
     static final long SYS_GETTID = 186;
     static final long SYS_TGKILL = 234;
 
@@ -53,6 +62,12 @@ public final class LibC {
     public static native long read(int fd, long buf, long count) throws LastErrorException;
 
     public static native long write(int fd, long buf, long count) throws LastErrorException;
+
+    public static native int epoll_create1(int flags) throws LastErrorException;
+
+    public static native int epoll_ctl(int epfd, int op, int fd, long event) throws LastErrorException;
+
+    public static native int epoll_wait(int epfd, long events, int maxevents, int timeout) throws LastErrorException;
 
     public static native int getpid();
 

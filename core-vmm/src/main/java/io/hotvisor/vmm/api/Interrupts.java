@@ -1,0 +1,16 @@
+package io.hotvisor.vmm.api;
+
+/**
+ * The running machine's interrupt routing: MSI vectors with GSIs of their own, and direct MSI
+ * injection. The routing table keeps the IOAPIC and PIC routes of GSIs 0-23 whatever is added.
+ */
+public interface Interrupts {
+    /** A new vector with a free GSI, not yet routed; fails when every MSI GSI is in use. */
+    MsiVector allocateMsi();
+
+    /**
+     * Injects one MSI without a route (KVM_SIGNAL_MSI); false when the guest blocked it (for
+     * example, its destination's local APIC is disabled).
+     */
+    boolean signalMsi(long address, int data);
+}
