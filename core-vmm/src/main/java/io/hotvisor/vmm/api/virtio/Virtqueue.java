@@ -191,7 +191,8 @@ public final class Virtqueue {
             }
             total += length;
             if (length > Integer.MAX_VALUE || total > 0xFFFF_FFFFL) {
-                throw new VirtqueueException("descriptor chain " + head + " is longer than 4 GiB");
+                throw new VirtqueueException("descriptor chain " + head + " is too long: a buffer of " + length
+                        + " bytes (at most 2 GiB each, 4 GiB in all)");
             }
             GuestAddress buffer = GuestAddress.of(address);
             if (!memory.contains(buffer, length)) {
