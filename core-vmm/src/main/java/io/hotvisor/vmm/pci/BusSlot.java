@@ -158,6 +158,7 @@ final class BusSlot implements PciSlot {
                 });
             }
             mapped[index] = target;
+            device.barMapped(index, target);
         } catch (VmException e) {
             // The guest placed the BAR over something else: the BAR stays unreachable until moved.
             LOG.warn("{} BAR {}: not mapped at 0x{}: {}", address, index, Long.toHexString(target), e.getMessage());
@@ -169,6 +170,7 @@ final class BusSlot implements PciSlot {
         if (current != NOT_MAPPED) {
             (bar.kind() == PciBar.Kind.IO ? bus.pio() : bus.mmio()).unregister(current);
             mapped[bar.index()] = NOT_MAPPED;
+            device.barUnmapped(bar.index());
         }
     }
 

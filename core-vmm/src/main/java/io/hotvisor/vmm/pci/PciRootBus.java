@@ -71,6 +71,7 @@ public final class PciRootBus implements PciBus, AutoCloseable {
         long[] addresses = allocateBars(device.configuration().bars());
         BusSlot placed = new BusSlot(this, PciAddress.bus0(slot), device, addresses);
         slots[slot] = placed;
+        device.plugged(placed);
         return placed;
     }
 

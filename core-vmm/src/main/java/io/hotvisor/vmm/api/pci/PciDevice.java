@@ -15,6 +15,21 @@ public interface PciDevice {
 
     void writeBar(int bar, long offset, byte[] data);
 
+    /** The device is on the bus now, at {@code slot} (its INTx line among other things). */
+    default void plugged(PciSlot slot) {
+    }
+
+    /**
+     * The guest enabled decoding of BAR {@code bar} at {@code address} (or moved it there): for
+     * what the device attaches to addresses itself, such as ioeventfds on its notify registers.
+     */
+    default void barMapped(int bar, long address) {
+    }
+
+    /** BAR {@code bar} no longer decodes (decoding off, a move, or unplug). */
+    default void barUnmapped(int bar) {
+    }
+
     /**
      * The device left the bus (unplugged, or its machine closed): release what it holds, such
      * as interrupt vectors and backends. Called once.
