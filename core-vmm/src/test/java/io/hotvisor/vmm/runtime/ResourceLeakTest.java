@@ -64,7 +64,8 @@ class ResourceLeakTest {
         // Daemon threads of reset/shutdown requests end on their own; give them a moment.
         Thread.sleep(100);
         long threads = Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().startsWith("vcpu-") || t.getName().startsWith("vm-"))
+                .filter(t -> t.getName().startsWith("vcpu-") || t.getName().startsWith("vm-")
+                        || t.getName().startsWith("io-"))
                 .count();
         return new Usage(count(Path.of("/proc/self/fd")), threads, ramMappings());
     }
