@@ -51,6 +51,18 @@ public interface Vm {
     /** Bus 0 of the running machine's PCIe host bridge; fails when the VM is not running. */
     PciBus pci();
 
+    /** The running machine's RAM, for device DMA (bounds-checked); fails when the VM is not running. */
+    GuestMemory memory();
+
+    /** The running machine's MSI routing; fails when the VM is not running. */
+    Interrupts interrupts();
+
+    /** The running machine's I/O thread; fails when the VM is not running. */
+    IoLoop ioLoop();
+
+    /** The running machine's ioeventfds; fails when the VM is not running. */
+    IoEvents ioEvents();
+
     /** Per-VM state that capabilities keep across their own updates. */
     StateVault vault();
 

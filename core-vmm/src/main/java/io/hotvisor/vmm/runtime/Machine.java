@@ -6,6 +6,10 @@ import io.hotvisor.vmm.acpi.PciHostBridge;
 import io.hotvisor.vmm.api.AmlContributor;
 import io.hotvisor.vmm.api.BootMarker;
 import io.hotvisor.vmm.api.GuestAddress;
+import io.hotvisor.vmm.api.GuestMemory;
+import io.hotvisor.vmm.api.Interrupts;
+import io.hotvisor.vmm.api.IoEvents;
+import io.hotvisor.vmm.api.IoLoop;
 import io.hotvisor.vmm.api.InterruptLine;
 import io.hotvisor.vmm.api.MachineCapability;
 import io.hotvisor.vmm.api.MmioDevice;
@@ -36,11 +40,15 @@ import io.hotvisor.vmm.memory.GuestRam;
 import io.hotvisor.vmm.memory.MmapRegion;
 import io.hotvisor.vmm.pci.PciRootBus;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One boot of a VM: the KVM VM, its RAM, vCPUs, buses and devices, loaded and ready to run.
@@ -48,6 +56,7 @@ import java.util.TreeSet;
  * every fd, mapping and thread it creates and releases them all on {@link #close()}.
  */
 final class Machine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Machine.class);
     private final VmFd vmFd;
     private final GuestRam ram;
     private final Vcpus vcpus;
@@ -57,6 +66,11 @@ final class Machine implements AutoCloseable {
     private final IoBus<MmioDevice> mmio = new IoBus<>("MMIO bus");
     private final PciHostBridge pciHostBridge;
     private final PciRootBus pci;
+    private final InterruptRouting interrupts;
+    private final IoEventFds ioEvents;
+    private final IoThread ioThread;
+    /** Every fd, mapping and thread this machine created, newest first. */
+    private final Deque<AutoCloseable> owned = new ArrayDeque<>();
     private final Serial16550 serial;
     private final DebugPort debugPort;
     private final AcpiTables acpiTables;
@@ -67,37 +81,28 @@ final class Machine implements AutoCloseable {
             List<AmlContributor> contributors, SerialConsole console, GuestEvents events) {
         VmSpec spec = vm.spec();
         MemoryMap map = new MemoryMap(spec.memory());
-        VmFd createdVm = kvm.createVm();
-        GuestRam createdRam = null;
-        try {
-            createdVm.setTssAddress(Layout.TSS_ADDR);
-            createdVm.setIdentityMapAddress(Layout.IDENTITY_MAP_ADDR);
-            createdVm.createIrqchip();
-            createdVm.createPit2();
-            createdRam = GuestRam.map(map.ramStarts(), map.ramSizes());
-            int slot = 0;
-            for (MmapRegion region : createdRam.regions()) {
-                createdVm.setUserMemoryRegion(slot++, region.start().value(), region.size(), region.hostAddress());
-            }
-        } catch (RuntimeException e) {
-            if (createdRam != null) {
-                createdRam.close();
-            }
-            createdVm.close();
-            throw e;
-        }
-        this.vmFd = createdVm;
-        this.ram = createdRam;
         this.capabilities = capabilities.stream()
                 .sorted(Comparator.comparingInt(MachineCapability::contributionOrder)).toList();
         this.platformRegisters = new PlatformRegisters(mmio);
-        this.vcpus = new Vcpus(spec.name(), spec.maxVcpus(), vmFd,
-                new CpuTopology(kvm.supportedCpuid(), spec.maxVcpus()), new BootMsrs(kvm.msrIndexList()), pio, mmio,
-                events);
         this.pciHostBridge = PciHostBridge.bus0(map.pciMmio64Window());
-        PciRootBus createdPci = null;
         try {
-            createdPci = new PciRootBus(pciHostBridge, mmio, pio, this::interruptLine);
+            this.ram = own(GuestRam.map(map.ramStarts(), map.ramSizes()));
+            this.vmFd = own(kvm.createVm());
+            vmFd.setTssAddress(Layout.TSS_ADDR);
+            vmFd.setIdentityMapAddress(Layout.IDENTITY_MAP_ADDR);
+            vmFd.createIrqchip();
+            vmFd.createPit2();
+            int slot = 0;
+            for (MmapRegion region : ram.regions()) {
+                vmFd.setUserMemoryRegion(slot++, region.start().value(), region.size(), region.hostAddress());
+            }
+            this.interrupts = own(InterruptRouting.of(kvm, vmFd));
+            this.ioEvents = new IoEventFds(vmFd);
+            this.pci = own(new PciRootBus(pciHostBridge, mmio, pio, this::interruptLine));
+            this.ioThread = own(new IoThread(spec.name()));
+            this.vcpus = own(new Vcpus(spec.name(), spec.maxVcpus(), vmFd,
+                    new CpuTopology(kvm.supportedCpuid(), spec.maxVcpus()), new BootMsrs(kvm.msrIndexList()), pio, mmio,
+                    events));
             this.serial = new Serial16550(interruptLine(Layout.COM1_GSI), console::output);
             this.debugPort = new DebugPort(() -> System.nanoTime() - startNanos);
             pio.register(Layout.PORT_COM1, 8, serial);
@@ -120,11 +125,15 @@ final class Machine implements AutoCloseable {
                     entry.enter(vcpu);
                 }
             }
-        } catch (RuntimeException e) {
-            closeAll(createdPci);
+        } catch (RuntimeException | Error e) {
+            close();
             throw e;
         }
-        this.pci = createdPci;
+    }
+
+    private <T extends AutoCloseable> T own(T resource) {
+        owned.push(resource);
+        return resource;
     }
 
     private AcpiTables buildAcpiTables(Vm vm, Set<Integer> presentCpus, List<AmlContributor> contributors) {
@@ -172,6 +181,22 @@ final class Machine implements AutoCloseable {
         return pci;
     }
 
+    GuestMemory memory() {
+        return ram;
+    }
+
+    Interrupts interrupts() {
+        return interrupts;
+    }
+
+    IoLoop ioLoop() {
+        return ioThread;
+    }
+
+    IoEvents ioEvents() {
+        return ioEvents;
+    }
+
     InterruptLine interruptLine(int gsi) {
         return InterruptLine.of(gsi, asserted -> vmFd.irqLine(gsi, asserted));
     }
@@ -200,18 +225,19 @@ final class Machine implements AutoCloseable {
         return startNanos;
     }
 
-    /** Stops every vCPU thread, then takes the devices off the bus, closes vCPU fds, the VM fd and unmaps RAM. */
+    /**
+     * Releases what the machine owns, newest first: vCPU threads stop, then the I/O thread, then
+     * the devices leave the bus, their interrupt routes go, the VM fd closes and RAM is unmapped.
+     */
     @Override
     public void close() {
-        closeAll(pci);
-    }
-
-    private void closeAll(PciRootBus bus) {
-        vcpus.close();
-        if (bus != null) {
-            bus.close();
+        while (!owned.isEmpty()) {
+            AutoCloseable resource = owned.pop();
+            try {
+                resource.close();
+            } catch (Exception e) {
+                LOG.error("closing {} failed; going on with the rest", resource, e);
+            }
         }
-        vmFd.close();
-        ram.close();
     }
 }

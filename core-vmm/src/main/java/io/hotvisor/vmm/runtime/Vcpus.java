@@ -23,7 +23,7 @@ import java.util.function.Consumer;
  * cannot destroy a vCPU, so the fd and its parked thread stay for reuse) and resets a reused one
  * to the INIT/SIPI wait state, never to the boot CPU's state.
  */
-final class Vcpus implements VcpuControl {
+final class Vcpus implements VcpuControl, AutoCloseable {
     private final String vmName;
     private final VmFd vmFd;
     private final CpuTopology topology;
@@ -178,7 +178,8 @@ final class Vcpus implements VcpuControl {
     }
 
     /** Stops every thread and closes every vCPU fd. */
-    synchronized void close() {
+    @Override
+    public synchronized void close() {
         for (VcpuThread thread : threads) {
             if (thread != null) {
                 thread.stop();

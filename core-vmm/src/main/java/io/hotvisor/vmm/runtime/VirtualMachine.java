@@ -2,6 +2,10 @@ package io.hotvisor.vmm.runtime;
 
 import io.hotvisor.vmm.api.AmlContributor;
 import io.hotvisor.vmm.api.GuestAddress;
+import io.hotvisor.vmm.api.GuestMemory;
+import io.hotvisor.vmm.api.Interrupts;
+import io.hotvisor.vmm.api.IoEvents;
+import io.hotvisor.vmm.api.IoLoop;
 import io.hotvisor.vmm.api.InterruptLine;
 import io.hotvisor.vmm.api.MachineAttachment;
 import io.hotvisor.vmm.api.MachineCapability;
@@ -264,6 +268,26 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     @Override
     public PciBus pci() {
         return running().pci();
+    }
+
+    @Override
+    public GuestMemory memory() {
+        return running().memory();
+    }
+
+    @Override
+    public Interrupts interrupts() {
+        return running().interrupts();
+    }
+
+    @Override
+    public IoLoop ioLoop() {
+        return running().ioLoop();
+    }
+
+    @Override
+    public IoEvents ioEvents() {
+        return running().ioEvents();
     }
 
     private Machine running() {
