@@ -2,6 +2,7 @@ package io.hotvisor.vmm.api;
 
 import io.hotvisor.vmm.api.acpi.AcpiTable;
 import io.hotvisor.vmm.api.pci.PciBus;
+import io.hotvisor.vmm.api.virtio.VirtioBus;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +51,9 @@ public interface Vm {
 
     /** Bus 0 of the running machine's PCIe host bridge; fails when the VM is not running. */
     PciBus pci();
+
+    /** Virtio devices on the running machine's PCI bus; fails when the VM is not running. */
+    VirtioBus virtio();
 
     /** The running machine's RAM, for device DMA (bounds-checked); fails when the VM is not running. */
     GuestMemory memory();

@@ -24,6 +24,11 @@ public record VmEvent(String vm, String type, Instant timestamp, Map<String, Obj
     public static final String POWERDOWN = "POWERDOWN";
     public static final String DEVICE_DELETED = "DEVICE_DELETED";
     public static final String ACPI_DEVICE_OST = "ACPI_DEVICE_OST";
+    /**
+     * Hotvisor's own (QEMU has none): a device stopped serving because the guest broke its rules
+     * (a malformed virtqueue chain); {@code message} says which device and what.
+     */
+    public static final String DEVICE_ERROR = "HOTVISOR_DEVICE_ERROR";
 
     public VmEvent {
         // Kept in the order given: QMP clients see the keys as QEMU orders them.

@@ -18,6 +18,7 @@ import io.hotvisor.vmm.api.VcpuControl;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.acpi.AcpiTable;
 import io.hotvisor.vmm.api.pci.PciBus;
+import io.hotvisor.vmm.api.virtio.VirtioBus;
 import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.arch.BootMsrs;
 import io.hotvisor.vmm.arch.CpuTopology;
@@ -39,9 +40,11 @@ import io.hotvisor.vmm.kvm.VmFd;
 import io.hotvisor.vmm.memory.GuestRam;
 import io.hotvisor.vmm.memory.MmapRegion;
 import io.hotvisor.vmm.pci.PciRootBus;
+import io.hotvisor.vmm.virtio.VirtioPciTransport;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.function.Consumer;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -195,6 +198,19 @@ final class Machine implements AutoCloseable {
 
     IoEvents ioEvents() {
         return ioEvents;
+    }
+
+    /** Virtio devices behind the transport; a device the driver breaks reports through {@code errors}. */
+    VirtioBus virtio(Consumer<String> errors) {
+        return (device, slot) -> {
+            VirtioPciTransport transport = new VirtioPciTransport(device, ram, interrupts, ioThread, ioEvents, errors);
+            try {
+                return pci.plug(transport, slot);
+            } catch (RuntimeException e) {
+                transport.removed();
+                throw e;
+            }
+        };
     }
 
     InterruptLine interruptLine(int gsi) {

@@ -22,6 +22,7 @@ import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.api.VmState;
 import io.hotvisor.vmm.api.acpi.AcpiTable;
 import io.hotvisor.vmm.api.pci.PciBus;
+import io.hotvisor.vmm.api.virtio.VirtioBus;
 import io.hotvisor.vmm.boot.KernelImage;
 import io.hotvisor.vmm.kvm.Kvm;
 import java.nio.file.Path;
@@ -268,6 +269,11 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     @Override
     public PciBus pci() {
         return running().pci();
+    }
+
+    @Override
+    public VirtioBus virtio() {
+        return running().virtio(message -> publish(VmEvent.DEVICE_ERROR, Map.of("message", message)));
     }
 
     @Override
