@@ -6,6 +6,7 @@
 #include "smp.h"
 #include "ged.h"
 #include "pci.h"
+#include "virtio_rng.h"
 
 static void cmd_help(const char *args);
 static void cmd_reboot(const char *args);
@@ -14,6 +15,7 @@ static void cmd_acpi(const char *args);
 static void cmd_cpus(const char *args);
 static void cmd_hotplug(const char *args);
 static void cmd_pci(const char *args);
+static void cmd_rng(const char *args);
 
 static const struct command commands[] = {
 	{ "help",	"list the commands",				cmd_help },
@@ -23,6 +25,7 @@ static const struct command commands[] = {
 	{ "cpus",	"list the online CPUs (APIC ids)",		cmd_cpus },
 	{ "hotplug",	"CPU hotplug controller: enabled flag of each possible CPU", cmd_hotplug },
 	{ "pci",	"bus 0 through ECAM: ids, class and BAR sizes of each function", cmd_pci },
+	{ "rng",	"read 16 bytes from the virtio entropy device (queue 0, MSI-X)", cmd_rng },
 };
 
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
@@ -178,4 +181,10 @@ static void cmd_pci(const char *args)
 {
 	(void)args;
 	pci_list();
+}
+
+static void cmd_rng(const char *args)
+{
+	(void)args;
+	virtio_rng_read();
 }

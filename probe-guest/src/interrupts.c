@@ -1,5 +1,6 @@
 /* interrupts.c - IDT, exceptions and interrupt controller setup. */
 #include "interrupts.h"
+#include "virtio_rng.h"
 #include "serial.h"
 
 struct idt_gate {
@@ -46,6 +47,7 @@ void idt_init(void)
 	idt_set_gate(VEC_SERIAL, serial_irq_stub);
 	idt_set_gate(VEC_GED, ged_irq_stub);
 	idt_set_gate(VEC_WAKE, wake_irq_stub);
+	idt_set_gate(VEC_VIRTIO, virtio_irq_stub);
 	idt_set_gate(VEC_SPURIOUS, spurious_stub);
 	idt_load();
 }

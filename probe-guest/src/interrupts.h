@@ -41,6 +41,7 @@ extern char exc_stubs[];			/* 32 stubs, 16 bytes apart */
 void serial_irq_stub(void);
 void ged_irq_stub(void);
 void wake_irq_stub(void);
+void virtio_irq_stub(void);
 void spurious_stub(void);
 
 #endif

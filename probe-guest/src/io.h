@@ -19,6 +19,8 @@ static inline void mmio_write32(u64 addr, u32 v) { *(volatile u32 *)addr = v; }
 static inline u32 mmio_read32(u64 addr) { return *(volatile u32 *)addr; }
 static inline void mmio_write8(u64 addr, u8 v) { *(volatile u8 *)addr = v; }
 static inline u8 mmio_read8(u64 addr) { return *(volatile u8 *)addr; }
+static inline void mmio_write16(u64 addr, u16 v) { *(volatile u16 *)addr = v; }
+static inline u16 mmio_read16(u64 addr) { return *(volatile u16 *)addr; }
 
 static inline u64 rdmsr(u32 msr)
 {

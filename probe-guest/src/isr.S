@@ -86,6 +86,7 @@ exc_common:
 
 	IRQ_STUB serial_irq_stub, serial_irq
 	IRQ_STUB ged_irq_stub, ged_irq
+	IRQ_STUB virtio_irq_stub, virtio_irq
 	IRQ_STUB wake_irq_stub, lapic_eoi	/* VEC_WAKE: the AP's idle loop looks at its stop flag */
 
 	/* Vector 0xFF, the LAPIC spurious vector: no EOI, nothing to do. */

@@ -27,6 +27,27 @@ static void cfg_write(unsigned slot, unsigned fn, unsigned reg, u32 v)
 	mmio_write32(cfg_addr(slot, fn, reg), v);
 }
 
+u32 pci_read32(unsigned slot, unsigned reg)
+{
+	return cfg_read(slot, 0, reg & ~3u);
+}
+
+void pci_write32(unsigned slot, unsigned reg, u32 v)
+{
+	cfg_write(slot, 0, reg & ~3u, v);
+}
+
+int pci_find(u16 vendor, u16 device)
+{
+	if (!acpi.ecam_base)
+		return -1;
+	for (unsigned slot = 0; slot < 32; slot++) {
+		if (cfg_read(slot, 0, 0) == ((u32)device << 16 | vendor))
+			return (int)slot;
+	}
+	return -1;
+}
+
 /* Returns how many BAR registers it used (2 for a 64-bit BAR). */
 static unsigned size_bar(unsigned slot, unsigned fn, unsigned bar)
 {

@@ -8,13 +8,21 @@ import io.hotvisor.vmm.api.pci.PciBar;
 import io.hotvisor.vmm.api.pci.PciConfiguration;
 import io.hotvisor.vmm.api.pci.PciDevice;
 import io.hotvisor.vmm.api.pci.PciSlot;
+import io.hotvisor.vmm.api.virtio.DescriptorChain;
+import io.hotvisor.vmm.api.virtio.VirtioDevice;
+import io.hotvisor.vmm.api.virtio.VirtioQueues;
+import io.hotvisor.vmm.api.virtio.Virtqueue;
 import io.hotvisor.vmm.testing.ConsoleHarness;
 import io.hotvisor.vmm.testing.KvmTest;
 import io.hotvisor.vmm.testing.TestImages;
+import java.util.List;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
-/** The probe guest finds bus 0 through the MCFG's ECAM, as Linux does, and sizes each device's BARs. */
+/**
+ * The probe guest finds bus 0 through the MCFG's ECAM, as Linux does, sizes each device's BARs, and
+ * drives a virtio device through the core's transport.
+ */
 @KvmTest
 class PciProbeTest extends VmManagerFixture {
     /** Ids and BARs only: enumeration never touches a BAR's contents. */
@@ -36,6 +44,81 @@ class PciProbeTest extends VmManagerFixture {
         @Override
         public void writeBar(int bar, long offset, byte[] data) {
         }
+    }
+
+    /** An entropy device whose "randomness" is 0, 1, 2, ...: the test can check every byte. */
+    private static final class CountingEntropy implements VirtioDevice {
+        private VirtioQueues queues;
+        private int next;
+
+        @Override
+        public int deviceType() {
+            return 4;
+        }
+
+        @Override
+        public int pciClass() {
+            return 0x00ff00;
+        }
+
+        @Override
+        public long features() {
+            return 0;
+        }
+
+        @Override
+        public List<Integer> queueMaxSizes() {
+            return List.of(64);
+        }
+
+        @Override
+        public int configSize() {
+            return 0;
+        }
+
+        @Override
+        public void readConfig(int offset, byte[] data) {
+        }
+
+        @Override
+        public void activate(VirtioQueues activated) {
+            queues = activated;
+        }
+
+        @Override
+        public void queueNotified(int index) {
+            Virtqueue queue = queues.queue(index);
+            for (DescriptorChain chain = queue.pop(queues.memory()); chain != null; chain = queue.pop(queues.memory())) {
+                byte[] bytes = new byte[(int) chain.writableBytes()];
+                for (int i = 0; i < bytes.length; i++) {
+                    bytes[i] = (byte) next++;
+                }
+                chain.write(queues.memory(), 0, bytes, 0, bytes.length);
+                queue.addUsed(queues.memory(), chain, bytes.length);
+            }
+            queues.usedBuffers(index);
+        }
+
+        @Override
+        public void reset() {
+            queues = null;
+        }
+    }
+
+    /** The probe's driver: negotiation, queue set-up, a kick through the ioeventfd, the answer by MSI-X. */
+    @Test
+    void aVirtioEntropyDeviceAnswersTheProbeThroughItsQueueWithAnMsixInterrupt() {
+        Vm vm = manager.create(new VmSpec("virtio", TestImages.probeGuest().toString(), null, "console=ttyS0", 1,
+                64L << 20));
+        vm.start();
+        ConsoleHarness console = new ConsoleHarness(vm);
+        console.waitFor("probe> ", BOOT);
+        vm.virtio().plug(new CountingEntropy(), OptionalInt.empty());
+
+        console.sendLine("rng");
+
+        console.waitFor("virtio-rng: 16 bytes by msi-x vector 30: 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f",
+                BOOT);
     }
 
     @Test
