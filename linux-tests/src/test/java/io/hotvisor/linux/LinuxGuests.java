@@ -2,6 +2,8 @@ package io.hotvisor.linux;
 
 import io.hotvisor.cpuhotplug.CpuHotplugService;
 import io.hotvisor.cpuhotplug.HotplugMachine;
+import io.hotvisor.virtio.VirtioBlkDriver;
+import io.hotvisor.virtio.VirtioRngDriver;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmEvent;
 import io.hotvisor.vmm.api.VmSpec;
@@ -46,18 +48,35 @@ public final class LinuxGuests implements ParameterResolver, TestExecutionExcept
         Guests(String owner) {
             dataDir = LinuxKit.get().dataDir().resolve(owner);
             machine = new HotplugMachine(dataDir);
+            machine.devices.addDriver(new VirtioBlkDriver());
+            machine.devices.addDriver(new VirtioRngDriver());
+        }
+
+        /** Where a test class keeps its files (disk images, logs). */
+        public Path dataDir() {
+            return dataDir;
         }
 
         /** Boots the guest kit's kernel and initramfs and waits for its shell. */
         public LinuxGuest boot(String name, int vcpus, int maxVcpus, long memoryBytes) {
-            return boot(name, LinuxKit.get().kernel(), vcpus, maxVcpus, memoryBytes);
+            return boot(name, LinuxKit.get().kernel(), vcpus, maxVcpus, memoryBytes, Map.of());
+        }
+
+        /** Boots the kit with VM options, such as boot-time devices ({@code device.N}). */
+        public LinuxGuest boot(String name, int vcpus, long memoryBytes, Map<String, String> options) {
+            return boot(name, LinuxKit.get().kernel(), vcpus, vcpus, memoryBytes, options);
         }
 
         /** Boots {@code kernel} (vmlinux or bzImage) with the kit's initramfs and waits for its shell. */
         public LinuxGuest boot(String name, Path kernel, int vcpus, int maxVcpus, long memoryBytes) {
+            return boot(name, kernel, vcpus, maxVcpus, memoryBytes, Map.of());
+        }
+
+        private LinuxGuest boot(String name, Path kernel, int vcpus, int maxVcpus, long memoryBytes,
+                                Map<String, String> options) {
             LinuxKit kit = LinuxKit.get();
             Vm vm = machine.manager.create(new VmSpec(name, kernel.toString(), kit.initrd().toString(),
-                    kit.cmdline(), vcpus, maxVcpus, memoryBytes, Map.of()));
+                    kit.cmdline(), vcpus, maxVcpus, memoryBytes, options));
             GuestConsole console = GuestConsole.attach(vm).prompt(kit.prompt());
             consoles.add(console);
             long start = System.nanoTime();

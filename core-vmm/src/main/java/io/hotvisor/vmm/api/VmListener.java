@@ -13,4 +13,11 @@ public interface VmListener {
 
     default void event(VmEvent event) {
     }
+
+    /**
+     * The machine of a start or reset is built and no vCPU has run yet: the moment to plug
+     * boot-time devices, so the guest finds them as it enumerates. Throwing fails the start.
+     */
+    default void machineBuilt(Vm vm) {
+    }
 }

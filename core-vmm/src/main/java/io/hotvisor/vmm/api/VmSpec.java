@@ -1,6 +1,9 @@
 package io.hotvisor.vmm.api;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -14,7 +17,9 @@ import java.util.regex.Pattern;
  * @param vcpus     vCPUs at boot
  * @param maxVcpus  vCPUs the machine can have (more than {@code vcpus} needs CPU hotplug)
  * @param memory    guest RAM in bytes
- * @param options   settings for capabilities, by key (e.g. {@code qmp.tcp}); never null
+ * @param options   settings for capabilities, by key (e.g. {@code qmp.tcp}); never null. Boot-time
+ *                  devices are options too: {@code device.N} holds a {@link DeviceSpec} in
+ *                  {@code -device} form, plugged in the order of N at every start
  */
 public record VmSpec(String name, String kernel, String initrd, String cmdline, int vcpus, int maxVcpus, long memory,
                      Map<String, String> options) {
@@ -22,6 +27,8 @@ public record VmSpec(String name, String kernel, String initrd, String cmdline, 
     public static final long MAX_MEMORY = 1L << 40;
     public static final int MAX_VCPUS = 255;
     public static final String DEFAULT_CMDLINE = "console=ttyS0";
+    /** Option key prefix of boot-time devices: {@code device.0}, {@code device.1}, ... */
+    public static final String DEVICE_OPTION = "device.";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
 
     public VmSpec {
@@ -37,6 +44,29 @@ public record VmSpec(String name, String kernel, String initrd, String cmdline, 
     /** The capabilities a VM of this shape needs besides the core. */
     public java.util.Set<String> requiredCapabilities() {
         return maxVcpus > vcpus ? java.util.Set.of("cpu-hotplug", "acpi-ged") : java.util.Set.of();
+    }
+
+    /** The boot-time devices, in the order of their {@code device.N} keys; one without an id is named {@code DRIVERN}. */
+    public List<DeviceSpec> bootDevices() {
+        Map<Integer, String> byIndex = new TreeMap<>();
+        options.forEach((key, value) -> {
+            if (key.startsWith(DEVICE_OPTION)) {
+                String index = key.substring(DEVICE_OPTION.length());
+                try {
+                    byIndex.put(Integer.parseUnsignedInt(index), value);
+                } catch (NumberFormatException e) {
+                    throw new VmException(name + ": option " + key + ": the part after '" + DEVICE_OPTION
+                            + "' must be a number");
+                }
+            }
+        });
+        List<DeviceSpec> devices = new ArrayList<>();
+        byIndex.forEach((index, text) -> {
+            DeviceSpec device = DeviceSpec.parse(text);
+            devices.add(device.id() != null ? device
+                    : new DeviceSpec(device.driver(), device.driver() + index, device.properties()));
+        });
+        return devices;
     }
 
     /** Checks what can be checked without touching files; throws with a one-line message. */
@@ -64,6 +94,10 @@ public record VmSpec(String name, String kernel, String initrd, String cmdline, 
         }
         if (memory % 4096 != 0) {
             throw new VmException(name + ": memory must be a multiple of 4K");
+        }
+        List<String> ids = bootDevices().stream().map(DeviceSpec::id).toList();
+        if (ids.stream().distinct().count() != ids.size()) {
+            throw new VmException(name + ": two boot devices have the same id (" + ids + ")");
         }
         return this;
     }

@@ -6,6 +6,7 @@ import io.hotvisor.vmm.api.VmManager;
 import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.api.VmException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -51,6 +52,18 @@ public class VmCreate implements Action {
             multiValued = true)
     List<String> options;
 
+    @Option(name = "--device", description = "a boot-time device as QEMU's -device writes it, e.g."
+            + " virtio-rng-pci,id=rng0 (repeatable)", multiValued = true)
+    List<String> devices;
+
+    @Option(name = "--disk", description = "a virtio-blk disk on a raw image: FILE[,readonly] (repeatable)",
+            multiValued = true)
+    @Completion(FileCompleter.class)
+    List<String> disks;
+
+    @Option(name = "--rng", description = "a virtio-rng entropy device fed from the host's /dev/urandom")
+    boolean rng;
+
     @Option(name = "--memory", description = "guest RAM, e.g. 512M or 2G")
     String memory = "512M";
 
@@ -63,8 +76,20 @@ public class VmCreate implements Action {
         if (kernel == null) {
             throw new VmException("no kernel given: use --kernel FILE");
         }
+        Map<String, String> allOptions = keyValues(options);
+        List<String> bootDevices = new ArrayList<>();
+        for (String disk : disks == null ? List.<String>of() : disks) {
+            bootDevices.add(diskDevice(disk, bootDevices.size()));
+        }
+        if (rng) {
+            bootDevices.add("virtio-rng-pci,id=rng0");
+        }
+        bootDevices.addAll(devices == null ? List.of() : devices);
+        for (int index = 0; index < bootDevices.size(); index++) {
+            allOptions.put(VmSpec.DEVICE_OPTION + index, bootDevices.get(index));
+        }
         VmSpec spec = new VmSpec(name, absolute(kernel), initrd == null ? null : absolute(initrd), cmdline, vcpus,
-                maxVcpus == 0 ? vcpus : maxVcpus, MemorySize.parse(memory), keyValues(options));
+                maxVcpus == 0 ? vcpus : maxVcpus, MemorySize.parse(memory), allOptions);
         Vm vm = manager.create(spec);
         if (start) {
             vm.start();
@@ -83,6 +108,18 @@ public class VmCreate implements Action {
             map.put(pair.substring(0, equals), pair.substring(equals + 1));
         }
         return map;
+    }
+
+    /** {@code FILE[,readonly]} as a virtio-blk-pci device named disk0, disk1, ... */
+    private static String diskDevice(String disk, int index) {
+        String file = disk;
+        boolean readonly = false;
+        if (disk.endsWith(",readonly")) {
+            file = disk.substring(0, disk.length() - ",readonly".length());
+            readonly = true;
+        }
+        return "virtio-blk-pci,id=disk" + index + ",file=" + absolute(file).replace(",", ",,")
+                + (readonly ? ",readonly=on" : "");
     }
 
     private static String absolute(String file) {

@@ -4,6 +4,7 @@ import io.hotvisor.vmm.api.CapabilityMissingException;
 import io.hotvisor.vmm.api.DeviceDriver;
 import io.hotvisor.vmm.api.DeviceManager;
 import io.hotvisor.vmm.api.DeviceNotFoundException;
+import io.hotvisor.vmm.api.DeviceSpec;
 import io.hotvisor.vmm.api.PluggedDevice;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmEvent;
@@ -13,9 +14,11 @@ import io.hotvisor.vmm.api.VmState;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -36,9 +39,10 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
             Map.entry("pc-dimm", "mem-hotplug"),
             Map.entry("virtio-mem-pci", "mem-hotplug"),
             Map.entry("virtio-balloon-pci", "mem-hotplug"),
-            Map.entry("virtio-net-pci", "pci-hotplug"),
-            Map.entry("virtio-blk-pci", "pci-hotplug"),
-            Map.entry("virtio-rng-pci", "pci-hotplug"),
+            Map.entry("virtio-net-pci", "virtio"),
+            Map.entry("virtio-blk-pci", "virtio"),
+            Map.entry("virtio-rng-pci", "virtio"),
+            Map.entry("virtio-serial-pci", "virtio"),
             Map.entry("vfio-pci", "pci-hotplug"),
             Map.entry("qemu-xhci", "usb"),
             Map.entry("usb-kbd", "usb"),
@@ -48,6 +52,8 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
     private final Map<String, DeviceDriver> drivers = new ConcurrentHashMap<>();
     /** VM name → its devices by id, in the order they were added. */
     private final Map<String, Map<String, PluggedDevice>> devices = new HashMap<>();
+    /** VM name → the ids of its boot-time devices, which every start and reset plugs again. */
+    private final Map<String, Set<String>> bootDevices = new HashMap<>();
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     public void addDriver(DeviceDriver driver) {
@@ -103,6 +109,29 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
         return device;
     }
 
+    /** Plugs the spec's boot-time devices into the machine just built (a start or a reset). */
+    @Override
+    public void machineBuilt(Vm vm) {
+        List<DeviceSpec> boot = vm.spec().bootDevices();
+        synchronized (this) {
+            Map<String, PluggedDevice> ofVm = devices.computeIfAbsent(vm.name(), name -> new LinkedHashMap<>());
+            boot.forEach(device -> ofVm.remove(device.id()));
+            bootDevices.put(vm.name(), new HashSet<>());
+        }
+        for (DeviceSpec device : boot) {
+            try {
+                driver(device.driver()).plug(vm, device.id(), device.properties());
+            } catch (VmException e) {
+                throw new VmException("boot device " + device.id() + " (" + device.driver() + "): " + e.getMessage(), e);
+            }
+            synchronized (this) {
+                devices.computeIfAbsent(vm.name(), name -> new LinkedHashMap<>())
+                        .put(device.id(), new PluggedDevice(device.id(), device.driver(), device.properties(), false));
+                bootDevices.get(vm.name()).add(device.id());
+            }
+        }
+    }
+
     @Override
     public void remove(Vm vm, String id) {
         PluggedDevice device;
@@ -143,6 +172,7 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
     public synchronized void stateChanged(Vm vm, VmState from, VmState to) {
         if (!to.isActive()) {
             devices.remove(vm.name());
+            bootDevices.remove(vm.name());
         }
     }
 
@@ -153,9 +183,10 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
         if (!VmEvent.RESET.equals(event.type()) || ofVm == null) {
             return;
         }
+        Set<String> boot = bootDevices.getOrDefault(event.vm(), Set.of());
         ofVm.values().removeIf(device -> {
             DeviceDriver driver = drivers.get(device.driver());
-            return driver == null || !driver.devicesSurviveReset();
+            return !boot.contains(device.id()) && (driver == null || !driver.devicesSurviveReset());
         });
         ofVm.replaceAll((id, device) -> new PluggedDevice(id, device.driver(), device.properties(), false));
     }
@@ -163,5 +194,6 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
     @Override
     public synchronized void destroyed(Vm vm) {
         devices.remove(vm.name());
+        bootDevices.remove(vm.name());
     }
 }

@@ -140,6 +140,11 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
         public void event(VmEvent event) {
             listeners.forEach(l -> l.event(event));
         }
+
+        @Override
+        public void machineBuilt(VirtualMachine vm) {
+            listeners.forEach(l -> l.machineBuilt(vm));
+        }
     };
 
     @Override

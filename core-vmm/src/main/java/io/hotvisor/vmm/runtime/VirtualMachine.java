@@ -51,6 +51,9 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         void stateChanged(VirtualMachine vm, VmState from, VmState to);
 
         void event(VmEvent event);
+
+        /** See {@link io.hotvisor.vmm.api.VmListener#machineBuilt}. */
+        void machineBuilt(VirtualMachine vm);
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(VirtualMachine.class);
@@ -143,6 +146,12 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         failure = null;
         console.connectInput(booted::receiveConsoleInput);
         booted.capabilities().forEach(this::attach);
+        try {
+            observer.machineBuilt(this);
+        } catch (RuntimeException e) {
+            fail("start failed: " + e.getMessage());
+            throw e instanceof VmException ? e : new VmException(name() + ": start failed: " + e.getMessage(), e);
+        }
         booted.start();
         setState(VmState.RUNNING);
     }

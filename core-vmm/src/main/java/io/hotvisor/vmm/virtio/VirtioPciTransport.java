@@ -1,5 +1,6 @@
 package io.hotvisor.vmm.virtio;
 
+import io.hotvisor.vmm.api.EventNotifier;
 import io.hotvisor.vmm.api.GuestAddress;
 import io.hotvisor.vmm.api.GuestMemory;
 import io.hotvisor.vmm.api.Interrupts;
@@ -92,7 +93,8 @@ public final class VirtioPciTransport implements PciDevice {
     private int configGeneration;
     private int queueSelect;
     private int isr;
-    private boolean active;
+    /** The queues handed to the device at DRIVER_OK; null while it is not active. */
+    private Queues activation;
     private boolean closed;
 
     public VirtioPciTransport(VirtioDevice device, GuestMemory memory, Interrupts interrupts, IoLoop ioLoop,
@@ -345,16 +347,16 @@ public final class VirtioPciTransport implements PciDevice {
         boolean starting = (accepted & STATUS_DRIVER_OK) != 0 && (status & STATUS_DRIVER_OK) == 0;
         status = accepted | (status & STATUS_NEEDS_RESET);
         if (starting && (status & STATUS_NEEDS_RESET) == 0) {
-            active = true;
-            device.activate(new Queues());
+            activation = new Queues();
+            device.activate(activation);
         }
     }
 
     private void reset() {
-        if (active) {
+        if (activation != null) {
             device.reset();
         }
-        active = false;
+        activation = null;
         for (Virtqueue queue : queues) {
             queue.reset();
         }
@@ -373,12 +375,12 @@ public final class VirtioPciTransport implements PciDevice {
 
     /** On the I/O thread: the driver kicked a queue. */
     private synchronized void kicked(int queue) {
-        if (!active || (status & STATUS_NEEDS_RESET) != 0 || !queues[queue].ready()) {
+        if (activation == null || (status & STATUS_NEEDS_RESET) != 0 || !queues[queue].ready()) {
             return;
         }
         try {
             device.queueNotified(queue);
-        } catch (VirtqueueException e) {
+        } catch (RuntimeException e) {
             fail(e);
         }
     }
@@ -392,14 +394,19 @@ public final class VirtioPciTransport implements PciDevice {
         }
     }
 
-    private void fail(VirtqueueException error) {
-        String message = this + ": " + error.getMessage() + "; the device needs a reset";
-        LOG.warn(message);
+    /**
+     * The driver broke a queue's rules ({@link VirtqueueException}) or the backend failed (any
+     * other exception): this device stops until the driver resets it; nothing else is affected.
+     */
+    private void fail(RuntimeException error) {
+        String message = this + ": " + (error instanceof VirtqueueException ? error.getMessage() : error.toString())
+                + "; the device needs a reset";
+        LOG.warn(message, error instanceof VirtqueueException ? null : error);
         boolean first = (status & STATUS_NEEDS_RESET) == 0;
         status |= STATUS_NEEDS_RESET;
-        if (active) {
+        if (activation != null) {
             device.reset();
-            active = false;
+            activation = null;
         }
         if (first) {
             configGeneration++;
@@ -459,7 +466,7 @@ public final class VirtioPciTransport implements PciDevice {
         @Override
         public void usedBuffers(int index) {
             synchronized (VirtioPciTransport.this) {
-                if (active && queues[index].needsInterrupt(memory)) {
+                if (activation == this && queues[index].needsInterrupt(memory)) {
                     interrupt(queueVectors[index], ISR_QUEUE);
                 }
             }
@@ -480,9 +487,36 @@ public final class VirtioPciTransport implements PciDevice {
             }
         }
 
+        /**
+         * The I/O thread, with the transport's lock around each task and handler, and nothing run
+         * once the device was reset since: a backend's late completion cannot race a reset.
+         */
         @Override
         public IoLoop ioLoop() {
-            return ioLoop;
+            return new IoLoop() {
+                @Override
+                public Registration watch(EventNotifier notifier, Runnable handler) {
+                    return ioLoop.watch(notifier, () -> whileActive(handler));
+                }
+
+                @Override
+                public void execute(Runnable task) {
+                    ioLoop.execute(() -> whileActive(task));
+                }
+            };
+        }
+
+        private void whileActive(Runnable work) {
+            synchronized (VirtioPciTransport.this) {
+                if (activation != this || (status & STATUS_NEEDS_RESET) != 0) {
+                    return;
+                }
+                try {
+                    work.run();
+                } catch (RuntimeException e) {
+                    VirtioPciTransport.this.fail(e);
+                }
+            }
         }
     }
 }

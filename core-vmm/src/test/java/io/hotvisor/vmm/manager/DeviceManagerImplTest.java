@@ -10,6 +10,7 @@ import io.hotvisor.vmm.api.PluggedDevice;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmEvent;
 import io.hotvisor.vmm.api.VmException;
+import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.api.VmState;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
@@ -134,9 +135,35 @@ class DeviceManagerImplTest {
         assertThat(manager.list(vm)).isEmpty();
     }
 
-    /** Only what the device manager touches: name, state and publish; anything else fails. */
+    @Test
+    void bootDevicesArePluggedAtEveryBuildAndKeptAcrossAReset() {
+        manager.addDriver(rng);
+        fake.spec = new VmSpec("fake", "/k", null, "", 1, 1, 64L << 20,
+                Map.of("device.1", "virtio-rng-pci,max-bytes=64", "device.0", "virtio-rng-pci,id=first"));
+
+        manager.machineBuilt(vm);
+        manager.event(VmEvent.of("fake", VmEvent.RESET, Map.of()));
+        manager.machineBuilt(vm);
+
+        assertThat(calls).containsExactly("plug first", "plug virtio-rng-pci1", "plug first", "plug virtio-rng-pci1");
+        assertThat(manager.list(vm)).containsExactly(
+                new PluggedDevice("first", "virtio-rng-pci", Map.of(), false),
+                new PluggedDevice("virtio-rng-pci1", "virtio-rng-pci", Map.of("max-bytes", "64"), false));
+    }
+
+    @Test
+    void aBootDeviceThatCannotBePluggedFailsTheBuildNamingIt() {
+        manager.addDriver(rng);
+        fake.spec = new VmSpec("fake", "/k", null, "", 1, 1, 64L << 20, Map.of("device.0", "virtio-rng-pci,id=r,bogus=1"));
+
+        assertThatThrownBy(() -> manager.machineBuilt(vm))
+                .hasMessage("boot device r (virtio-rng-pci): Property 'bogus' not found");
+    }
+
+    /** Only what the device manager touches: name, state, spec and publish; anything else fails. */
     private static final class FakeVm implements InvocationHandler {
         VmState state = VmState.RUNNING;
+        VmSpec spec;
         final List<VmEvent> events = new ArrayList<>();
         final Vm proxy = (Vm) Proxy.newProxyInstance(Vm.class.getClassLoader(), new Class<?>[] {Vm.class}, this);
 
@@ -148,6 +175,8 @@ class DeviceManagerImplTest {
                     return "fake";
                 case "state":
                     return state;
+                case "spec":
+                    return spec;
                 case "publish":
                     events.add(VmEvent.of("fake", (String) args[0], (Map<String, Object>) args[1]));
                     return null;

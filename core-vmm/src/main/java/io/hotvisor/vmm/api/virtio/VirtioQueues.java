@@ -25,6 +25,9 @@ public interface VirtioQueues {
      */
     void fail(VirtqueueException error);
 
-    /** The VM's I/O thread, for a backend that completes work later. */
+    /**
+     * The VM's I/O thread, for a backend that completes work later: each task runs under the
+     * transport's lock, and not at all once the device was reset or failed since.
+     */
     IoLoop ioLoop();
 }

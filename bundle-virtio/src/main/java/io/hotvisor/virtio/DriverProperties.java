@@ -1,0 +1,74 @@
+package io.hotvisor.virtio;
+
+import io.hotvisor.vmm.api.VmException;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Set;
+
+/** Reading {@code device_add} properties as clients send them (strings, numbers, booleans), with QEMU's errors. */
+final class DriverProperties {
+    private final String driver;
+    private final Map<String, Object> values;
+
+    DriverProperties(String driver, Map<String, Object> values, Set<String> known) {
+        for (String key : values.keySet()) {
+            if (!known.contains(key)) {
+                throw new VmException("Property '" + driver + "." + key + "' not found");
+            }
+        }
+        this.driver = driver;
+        this.values = values;
+    }
+
+    String string(String key, String fallback) {
+        Object value = values.get(key);
+        return value == null ? fallback : value.toString();
+    }
+
+    String required(String key) {
+        String value = string(key, null);
+        if (value == null || value.isBlank()) {
+            throw new VmException(driver + ": property " + key + " is required");
+        }
+        return value;
+    }
+
+    /** QEMU's booleans: on/off, true/false, yes/no. */
+    boolean flag(String key) {
+        String value = string(key, "off").toLowerCase(java.util.Locale.ROOT);
+        return switch (value) {
+            case "on", "true", "yes" -> true;
+            case "off", "false", "no" -> false;
+            default -> throw new VmException(driver + ": property " + key + " must be on or off, not '" + value + "'");
+        };
+    }
+
+    long number(String key, long fallback) {
+        String value = string(key, null);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Long.decode(value.trim());
+        } catch (NumberFormatException e) {
+            throw new VmException(driver + ": property " + key + " must be a number, not '" + value + "'");
+        }
+    }
+
+    /** {@code addr=SLOT[.FUNCTION]} in hex, as QEMU writes it (function 0 only). */
+    OptionalInt slot() {
+        String addr = string("addr", null);
+        if (addr == null) {
+            return OptionalInt.empty();
+        }
+        String slot = addr.trim().toLowerCase(java.util.Locale.ROOT);
+        if (slot.endsWith(".0")) {
+            slot = slot.substring(0, slot.length() - 2);
+        }
+        try {
+            return OptionalInt.of(Integer.parseInt(slot.startsWith("0x") ? slot.substring(2) : slot, 16));
+        } catch (NumberFormatException e) {
+            throw new VmException(driver + ": addr '" + addr + "' is not a slot number (hex, function 0)");
+        }
+    }
+}

@@ -1,0 +1,230 @@
+package io.hotvisor.virtio;
+
+import io.hotvisor.vmm.api.GuestMemory;
+import io.hotvisor.vmm.api.virtio.DescriptorChain;
+import io.hotvisor.vmm.api.virtio.VirtioDevice;
+import io.hotvisor.vmm.api.virtio.VirtioQueues;
+import io.hotvisor.vmm.api.virtio.Virtqueue;
+import io.hotvisor.vmm.api.virtio.VirtqueueException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The block device (virtio 1.2 §5.2) on a raw image: read, write, flush, get-id (the serial),
+ * discard and write-zeroes, one queue. Requests run on the I/O thread. A request outside the
+ * disk or a failing host file answers {@code VIRTIO_BLK_S_IOERR} to that request only; a request
+ * that is not shaped as the spec says (no header, no status byte) is the driver breaking the
+ * rules, which marks the device as needing a reset.
+ */
+final class VirtioBlk implements VirtioDevice {
+    static final int TYPE = 2;
+    static final int SECTOR = 512;
+    static final int QUEUE_SIZE = 256;
+    static final int SERIAL_BYTES = 20;
+
+    static final long F_SEG_MAX = 1L << 2;
+    static final long F_RO = 1L << 5;
+    static final long F_BLK_SIZE = 1L << 6;
+    static final long F_FLUSH = 1L << 9;
+    static final long F_DISCARD = 1L << 13;
+    static final long F_WRITE_ZEROES = 1L << 14;
+
+    static final int T_IN = 0;
+    static final int T_OUT = 1;
+    static final int T_FLUSH = 4;
+    static final int T_GET_ID = 8;
+    static final int T_DISCARD = 11;
+    static final int T_WRITE_ZEROES = 13;
+    static final int S_OK = 0;
+    static final int S_IOERR = 1;
+    static final int S_UNSUPP = 2;
+
+    static final int HEADER = 16;
+    static final int RANGE = 16;
+    static final int CONFIG_SIZE = 60;
+    /** At most this many sectors per discard or write-zeroes range (32 MiB). */
+    static final int MAX_RANGE_SECTORS = 1 << 16;
+
+    private final FileChannel file;
+    private final boolean readonly;
+    private final long sectors;
+    private final byte[] serial;
+    private final byte[] config;
+    private VirtioQueues queues;
+
+    VirtioBlk(FileChannel file, boolean readonly, String serial) throws IOException {
+        this.file = file;
+        this.readonly = readonly;
+        this.sectors = file.size() / SECTOR;
+        this.serial = Arrays.copyOf(serial.getBytes(StandardCharsets.US_ASCII), SERIAL_BYTES);
+        ByteBuffer layout = ByteBuffer.allocate(CONFIG_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        layout.putLong(0, sectors);
+        layout.putInt(12, QUEUE_SIZE - 2); // seg_max: the header and status take two descriptors
+        layout.putInt(20, SECTOR); // blk_size
+        layout.putShort(34, (short) 1); // num_queues
+        layout.putInt(36, MAX_RANGE_SECTORS); // max_discard_sectors
+        layout.putInt(40, 1); // max_discard_seg
+        layout.putInt(44, 1); // discard_sector_alignment
+        layout.putInt(48, MAX_RANGE_SECTORS); // max_write_zeroes_sectors
+        layout.putInt(52, 1); // max_write_zeroes_seg
+        this.config = layout.array();
+    }
+
+    @Override
+    public int deviceType() {
+        return TYPE;
+    }
+
+    @Override
+    public int pciClass() {
+        return 0x010000;
+    }
+
+    @Override
+    public long features() {
+        return F_SEG_MAX | F_BLK_SIZE | F_FLUSH | (readonly ? F_RO : F_DISCARD | F_WRITE_ZEROES);
+    }
+
+    @Override
+    public List<Integer> queueMaxSizes() {
+        return List.of(QUEUE_SIZE);
+    }
+
+    @Override
+    public int configSize() {
+        return CONFIG_SIZE;
+    }
+
+    @Override
+    public void readConfig(int offset, byte[] data) {
+        System.arraycopy(config, offset, data, 0, data.length);
+    }
+
+    @Override
+    public void activate(VirtioQueues activated) {
+        queues = activated;
+    }
+
+    @Override
+    public void queueNotified(int index) {
+        Virtqueue queue = queues.queue(index);
+        GuestMemory memory = queues.memory();
+        boolean answered = false;
+        for (DescriptorChain chain = queue.pop(memory); chain != null; chain = queue.pop(memory)) {
+            int written = serve(memory, chain);
+            queue.addUsed(memory, chain, written);
+            answered = true;
+        }
+        if (answered) {
+            queues.usedBuffers(index);
+        }
+    }
+
+    /** Carries out one request; returns the bytes written into it, the status byte included. */
+    private int serve(GuestMemory memory, DescriptorChain chain) {
+        long writable = chain.writableBytes();
+        if (chain.readableBytes() < HEADER || writable < 1) {
+            throw new VirtqueueException("virtio-blk request " + chain.head()
+                    + " has no 16-byte header or no status byte");
+        }
+        byte[] readable = chain.read(memory);
+        ByteBuffer header = ByteBuffer.wrap(readable, 0, HEADER).order(ByteOrder.LITTLE_ENDIAN);
+        int type = header.getInt(0);
+        long sector = header.getLong(8);
+        long dataIn = writable - 1;
+        int status;
+        int written = 1;
+        try {
+            switch (type) {
+                case T_IN -> {
+                    status = inside(sector, dataIn) ? S_OK : S_IOERR;
+                    if (status == S_OK) {
+                        byte[] data = readFile(sector * SECTOR, (int) dataIn);
+                        chain.write(memory, 0, data, 0, data.length);
+                        written += data.length;
+                    }
+                }
+                case T_OUT -> {
+                    int length = readable.length - HEADER;
+                    status = readonly || !inside(sector, length) ? S_IOERR : S_OK;
+                    if (status == S_OK) {
+                        writeFile(sector * SECTOR, ByteBuffer.wrap(readable, HEADER, length));
+                    }
+                }
+                case T_FLUSH -> {
+                    file.force(false);
+                    status = S_OK;
+                }
+                case T_GET_ID -> {
+                    int length = (int) Math.min(dataIn, SERIAL_BYTES);
+                    chain.write(memory, 0, serial, 0, length);
+                    written += length;
+                    status = S_OK;
+                }
+                case T_DISCARD, T_WRITE_ZEROES -> status = readonly ? S_IOERR : ranges(type, readable);
+                default -> status = S_UNSUPP;
+            }
+        } catch (IOException e) {
+            status = S_IOERR;
+        }
+        chain.write(memory, dataIn, new byte[] {(byte) status}, 0, 1);
+        return written;
+    }
+
+    /** Discard (nothing to do: the data may stay) or write zeroes, for each 16-byte range after the header. */
+    private int ranges(int type, byte[] readable) throws IOException {
+        ByteBuffer segments = ByteBuffer.wrap(readable).order(ByteOrder.LITTLE_ENDIAN);
+        for (int at = HEADER; at + RANGE <= readable.length; at += RANGE) {
+            long sector = segments.getLong(at);
+            long count = Integer.toUnsignedLong(segments.getInt(at + 8));
+            if (count > MAX_RANGE_SECTORS || !inside(sector, count * SECTOR)) {
+                return S_IOERR;
+            }
+            if (type == T_WRITE_ZEROES && count > 0) {
+                writeFile(sector * SECTOR, ByteBuffer.allocate((int) (count * SECTOR)));
+            }
+        }
+        return S_OK;
+    }
+
+    private boolean inside(long sector, long bytes) {
+        return sector >= 0 && sector <= sectors && bytes <= (sectors - sector) * SECTOR;
+    }
+
+    private byte[] readFile(long position, int length) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(length);
+        while (buffer.hasRemaining()) {
+            if (file.read(buffer, position + buffer.position()) < 0) {
+                break; // past the end of a file whose size is not a sector multiple: zeros
+            }
+        }
+        return buffer.array();
+    }
+
+    private void writeFile(long position, ByteBuffer data) throws IOException {
+        long at = position;
+        while (data.hasRemaining()) {
+            at += file.write(data, at);
+        }
+    }
+
+    @Override
+    public void reset() {
+        queues = null;
+    }
+
+    @Override
+    public void close() {
+        try {
+            file.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

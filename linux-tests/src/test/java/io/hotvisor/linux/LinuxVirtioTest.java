@@ -1,0 +1,84 @@
+package io.hotvisor.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.hotvisor.vmm.testing.KvmTest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Stock Linux drives the boot-time virtio devices through its own virtio_pci, virtio_blk and virtio_rng. */
+@KvmTest
+@ExtendWith(LinuxGuests.class)
+@Order(30)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class LinuxVirtioTest {
+    private static final long MIB = 1 << 20;
+    private static final int DATA_MIB = 64;
+    private Path disk;
+    private LinuxGuest guest;
+
+    @BeforeAll
+    void boot(LinuxGuests.Guests guests) throws IOException {
+        disk = guests.dataDir().resolve("disk.raw");
+        Files.createDirectories(disk.getParent());
+        try (RandomAccessFile image = new RandomAccessFile(disk.toFile(), "rw")) {
+            image.setLength(96 * MIB);
+        }
+        guest = guests.boot("virtio", 1, 512 * MIB, Map.of(
+                "device.0", "virtio-blk-pci,id=disk0,serial=hv-disk0,file=" + disk,
+                "device.1", "virtio-rng-pci,id=rng0"));
+    }
+
+    @Test
+    void eachDeviceIsOnBusZeroWithItsIdsAndDriver() {
+        String devices = guest.sh("for d in /sys/bus/pci/devices/*; do echo $(cat $d/vendor $d/device $d/class)"
+                + " $(basename $(readlink $d/driver 2>/dev/null) 2>/dev/null); done");
+        assertThat(devices).contains("0x1af4 0x1042 0x010000 virtio-pci", "0x1af4 0x1044 0x00ff00 virtio-pci");
+    }
+
+    @Test
+    void sixtyFourMibWrittenToTheDiskReadBackTheSameAndLandInTheHostFile() throws Exception {
+        assertThat(guest.sh("cat /sys/block/vda/size /sys/block/vda/serial")).isEqualTo((96 * MIB / 512) + "\nhv-disk0");
+        guest.sh("dd if=/dev/urandom of=/tmp/data bs=1M count=" + DATA_MIB + " 2>/dev/null");
+        guest.sh("dd if=/tmp/data of=/dev/vda bs=1M 2>/dev/null && sync && echo 3 > /proc/sys/vm/drop_caches");
+        String written = guest.sh("md5sum < /tmp/data").split(" ")[0];
+        String readBack = guest.sh("rm /tmp/data; dd if=/dev/vda bs=1M count=" + DATA_MIB + " 2>/dev/null | md5sum")
+                .split(" ")[0];
+
+        assertThat(readBack).isEqualTo(written);
+        assertThat(md5OfHostFile(DATA_MIB * MIB)).isEqualTo(written);
+    }
+
+    @Test
+    void hwrngGivesBytesFromTheVirtioEntropyDevice() {
+        assertThat(guest.sh("cat /sys/class/misc/hw_random/rng_current")).startsWith("virtio_rng");
+        String bytes = guest.sh("dd if=/dev/hwrng bs=32 count=1 2>/dev/null | od -An -tx1 | tr -d ' \\n'");
+        assertThat(bytes).matches("[0-9a-f]{64}").isNotEqualTo("0".repeat(64));
+    }
+
+    private String md5OfHostFile(long length) throws IOException, NoSuchAlgorithmException {
+        MessageDigest md5 = MessageDigest.getInstance("MD5");
+        try (InputStream in = Files.newInputStream(disk)) {
+            byte[] buffer = new byte[1 << 16];
+            long left = length;
+            while (left > 0) {
+                int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+                md5.update(buffer, 0, n);
+                left -= n;
+            }
+        }
+        return HexFormat.of().formatHex(md5.digest());
+    }
+}
