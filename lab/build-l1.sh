@@ -50,6 +50,7 @@ readonly L1_MODULES=(
     virtio_blk crc16 mbcache jbd2 crc32c_generic ext4
     irqbypass kvm ccp kvm_amd
     failover net_failover virtio_net
+    tun
 )
 
 source "$(dirname "$0")/../scripts/lib/kit.sh"

@@ -6,7 +6,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
+#include <net/if.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -262,6 +264,21 @@ int main(void) {
     L("MAP_FAILED", (intptr_t) MAP_FAILED);
     L("EFD_CLOEXEC", EFD_CLOEXEC);
     L("EFD_NONBLOCK", EFD_NONBLOCK);
+    L("O_NONBLOCK", O_NONBLOCK);
+    L("EPERM", EPERM);
+    L("EBUSY", EBUSY);
+    L("TUNSETIFF", TUNSETIFF);
+    L("TUNSETVNETHDRSZ", TUNSETVNETHDRSZ);
+    L("TUNSETOFFLOAD", TUNSETOFFLOAD);
+    L("IFF_TAP", IFF_TAP);
+    L("IFF_NO_PI", IFF_NO_PI);
+    L("IFF_VNET_HDR", IFF_VNET_HDR);
+    L("IFNAMSIZ", IFNAMSIZ);
+    L("SIZEOF_IFREQ", sizeof(struct ifreq));
+    L("IFREQ_FLAGS", OFF(struct ifreq, ifr_flags));
+    L("TUN_F_CSUM", TUN_F_CSUM);
+    L("TUN_F_TSO4", TUN_F_TSO4);
+    L("TUN_F_TSO6", TUN_F_TSO6);
     L("EPOLL_CLOEXEC", EPOLL_CLOEXEC);
     L("EPOLL_CTL_ADD", EPOLL_CTL_ADD);
     L("EPOLL_CTL_DEL", EPOLL_CTL_DEL);

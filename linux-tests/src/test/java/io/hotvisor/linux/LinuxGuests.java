@@ -3,11 +3,13 @@ package io.hotvisor.linux;
 import io.hotvisor.cpuhotplug.CpuHotplugService;
 import io.hotvisor.cpuhotplug.HotplugMachine;
 import io.hotvisor.virtio.VirtioBlkDriver;
+import io.hotvisor.virtio.VirtioNetDriver;
 import io.hotvisor.virtio.VirtioRngDriver;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmEvent;
 import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.manager.DeviceManagerImpl;
+import io.hotvisor.vmm.manager.HostNetworkService;
 import io.hotvisor.vmm.manager.VmManagerImpl;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -50,6 +52,7 @@ public final class LinuxGuests implements ParameterResolver, TestExecutionExcept
             machine = new HotplugMachine(dataDir);
             machine.devices.addDriver(new VirtioBlkDriver());
             machine.devices.addDriver(new VirtioRngDriver());
+            machine.devices.addDriver(new VirtioNetDriver(new HostNetworkService()));
         }
 
         /** Where a test class keeps its files (disk images, logs). */

@@ -26,6 +26,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class LinuxVirtioTest {
     private static final long MIB = 1 << 20;
     private static final int DATA_MIB = 64;
+    /** The TAP the VMM creates (the tests run as root in L1, or wherever CAP_NET_ADMIN is at hand). */
+    private static final String TAP = "hvtap0";
+    private static final String GUEST_MAC = "52:54:00:12:34:56";
+    private static final String HOST_IP = "192.168.77.1";
+    private static final String GUEST_IP = "192.168.77.2";
     private Path disk;
     private LinuxGuest guest;
 
@@ -38,14 +43,16 @@ class LinuxVirtioTest {
         }
         guest = guests.boot("virtio", 1, 512 * MIB, Map.of(
                 "device.0", "virtio-blk-pci,id=disk0,serial=hv-disk0,file=" + disk,
-                "device.1", "virtio-rng-pci,id=rng0"));
+                "device.1", "virtio-rng-pci,id=rng0",
+                "device.2", "virtio-net-pci,id=net0,tap=" + TAP + ",mac=" + GUEST_MAC));
     }
 
     @Test
     void eachDeviceIsOnBusZeroWithItsIdsAndDriver() {
         String devices = guest.sh("for d in /sys/bus/pci/devices/*; do echo $(cat $d/vendor $d/device $d/class)"
                 + " $(basename $(readlink $d/driver 2>/dev/null) 2>/dev/null); done");
-        assertThat(devices).contains("0x1af4 0x1042 0x010000 virtio-pci", "0x1af4 0x1044 0x00ff00 virtio-pci");
+        assertThat(devices).contains("0x1af4 0x1042 0x010000 virtio-pci", "0x1af4 0x1044 0x00ff00 virtio-pci",
+                "0x1af4 0x1041 0x020000 virtio-pci");
     }
 
     @Test
@@ -66,6 +73,26 @@ class LinuxVirtioTest {
         assertThat(guest.sh("cat /sys/class/misc/hw_random/rng_current")).startsWith("virtio_rng");
         String bytes = guest.sh("dd if=/dev/hwrng bs=32 count=1 2>/dev/null | od -An -tx1 | tr -d ' \\n'");
         assertThat(bytes).matches("[0-9a-f]{64}").isNotEqualTo("0".repeat(64));
+    }
+
+    /** Ping from the VMM's side of the TAP to the guest, and back. */
+    @Test
+    void theNicOnItsTapAnswersPingFromTheHostAndReachesIt() throws Exception {
+        host("ip", "addr", "add", HOST_IP + "/24", "dev", TAP);
+        host("ip", "link", "set", TAP, "up");
+        assertThat(guest.sh("cat /sys/class/net/eth0/address")).isEqualTo(GUEST_MAC);
+        guest.sh("ip addr add " + GUEST_IP + "/24 dev eth0 && ip link set eth0 up");
+
+        assertThat(host("ping", "-c", "3", "-W", "10", GUEST_IP)).contains("3 packets transmitted, 3 packets received");
+        assertThat(guest.sh("ping -c 3 -W 10 " + HOST_IP)).contains("3 packets transmitted, 3 packets received");
+    }
+
+    /** Runs a command on the machine that runs the VMM (L1 in the lab); it must succeed. */
+    private static String host(String... command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        assertThat(process.waitFor()).as("%s: %s", String.join(" ", command), output).isZero();
+        return output;
     }
 
     private String md5OfHostFile(long length) throws IOException, NoSuchAlgorithmException {

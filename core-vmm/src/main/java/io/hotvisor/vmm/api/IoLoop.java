@@ -12,6 +12,13 @@ public interface IoLoop {
      */
     Registration watch(EventNotifier notifier, Runnable handler);
 
+    /**
+     * Runs {@code handler} on the I/O thread whenever {@code source} has data to read (a TAP, a
+     * socket): level-triggered, so the handler reads until the source is empty, or closes the
+     * registration while it cannot take more (it watches again when it can).
+     */
+    Registration watchReadable(Pollable source, Runnable handler);
+
     /** Runs {@code task} on the I/O thread soon; fails once the thread is closing. */
     void execute(Runnable task);
 }

@@ -12,7 +12,7 @@ abstract class Fd implements AutoCloseable {
         this.fd = fd;
     }
 
-    final int fd() {
+    public final int fd() {
         int current = fd;
         if (current < 0) {
             throw new KvmException(what + " is closed");

@@ -2,6 +2,7 @@ package io.hotvisor.vmm.runtime;
 
 import io.hotvisor.vmm.api.EventNotifier;
 import io.hotvisor.vmm.api.IoLoop;
+import io.hotvisor.vmm.api.Pollable;
 import io.hotvisor.vmm.api.Registration;
 import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.kvm.Epoll;
@@ -64,10 +65,22 @@ final class IoThread implements IoLoop, AutoCloseable {
     }
 
     @Override
-    public synchronized Registration watch(EventNotifier notifier, Runnable handler) {
+    public Registration watch(EventNotifier notifier, Runnable handler) {
+        return add(notifier, () -> {
+            notifier.drain();
+            handler.run();
+        });
+    }
+
+    @Override
+    public Registration watchReadable(Pollable source, Runnable handler) {
+        return add(source, handler);
+    }
+
+    private synchronized Registration add(Pollable source, Runnable handler) {
         requireOpen();
         long token = nextToken++;
-        Watch watch = new Watch(token, notifier, handler);
+        Watch watch = new Watch(token, source, handler);
         watches.put(token, watch);
         try {
             epoll.add(watch.fd, token);
@@ -158,14 +171,13 @@ final class IoThread implements IoLoop, AutoCloseable {
             return; // unregistered while its event was pending
         }
         try {
-            watch.notifier.drain();
             watch.handler.run();
         } catch (RuntimeException e) {
-            LOG.error("{}: the handler of {} failed; it is no longer watched", name(), watch.notifier, e);
+            LOG.error("{}: the handler of {} failed; it is no longer watched", name(), watch.source, e);
             try {
                 watch.close();
             } catch (RuntimeException removal) {
-                LOG.warn("{}: cannot stop watching {}", name(), watch.notifier, removal);
+                LOG.warn("{}: cannot stop watching {}", name(), watch.source, removal);
             }
         }
     }
@@ -178,17 +190,17 @@ final class IoThread implements IoLoop, AutoCloseable {
         }
     }
 
-    /** One watched notifier; closing it takes the notifier out of the epoll set. */
+    /** One watched source; closing it takes the source out of the epoll set. */
     private final class Watch implements Registration {
         private final long token;
         private final int fd;
-        private final EventNotifier notifier;
+        private final Pollable source;
         private final Runnable handler;
 
-        Watch(long token, EventNotifier notifier, Runnable handler) {
+        Watch(long token, Pollable source, Runnable handler) {
             this.token = token;
-            this.fd = notifier.fd();
-            this.notifier = notifier;
+            this.fd = source.fd();
+            this.source = source;
             this.handler = handler;
         }
 

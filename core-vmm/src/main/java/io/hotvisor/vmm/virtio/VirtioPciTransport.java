@@ -6,6 +6,7 @@ import io.hotvisor.vmm.api.GuestMemory;
 import io.hotvisor.vmm.api.Interrupts;
 import io.hotvisor.vmm.api.IoEvents;
 import io.hotvisor.vmm.api.IoLoop;
+import io.hotvisor.vmm.api.Pollable;
 import io.hotvisor.vmm.api.Registration;
 import io.hotvisor.vmm.api.pci.MsixCapability;
 import io.hotvisor.vmm.api.pci.PciBar;
@@ -497,6 +498,11 @@ public final class VirtioPciTransport implements PciDevice {
                 @Override
                 public Registration watch(EventNotifier notifier, Runnable handler) {
                     return ioLoop.watch(notifier, () -> whileActive(handler));
+                }
+
+                @Override
+                public Registration watchReadable(Pollable source, Runnable handler) {
+                    return ioLoop.watchReadable(source, () -> whileActive(handler));
                 }
 
                 @Override

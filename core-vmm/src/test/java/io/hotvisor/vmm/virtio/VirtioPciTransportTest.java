@@ -7,6 +7,7 @@ import io.hotvisor.vmm.api.GuestAddress;
 import io.hotvisor.vmm.api.Interrupts;
 import io.hotvisor.vmm.api.IoEvents;
 import io.hotvisor.vmm.api.IoLoop;
+import io.hotvisor.vmm.api.Pollable;
 import io.hotvisor.vmm.api.MsiVector;
 import io.hotvisor.vmm.api.Registration;
 import io.hotvisor.vmm.api.pci.PciConfiguration;
@@ -138,6 +139,11 @@ class VirtioPciTransportTest {
         public Registration watch(EventNotifier notifier, Runnable handler) {
             watched.put(notifier, handler);
             return () -> watched.remove(notifier);
+        }
+
+        @Override
+        public Registration watchReadable(Pollable source, Runnable handler) {
+            throw new UnsupportedOperationException();
         }
 
         @Override

@@ -126,6 +126,11 @@ public final class Virtqueue {
         signalledUsed = 0;
     }
 
+    /** Whether the driver has made a chain available that {@link #pop} has not taken yet. */
+    public boolean hasAvailable(GuestMemory memory) {
+        return ready && memory.readShort(driverArea.plus(2)) != nextAvail;
+    }
+
     /** The next chain the driver made available, or null when there is none. */
     public DescriptorChain pop(GuestMemory memory) {
         if (!ready) {
