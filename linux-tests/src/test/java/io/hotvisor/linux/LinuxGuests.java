@@ -5,6 +5,7 @@ import io.hotvisor.cpuhotplug.HotplugMachine;
 import io.hotvisor.virtio.VirtioBlkDriver;
 import io.hotvisor.virtio.VirtioNetDriver;
 import io.hotvisor.virtio.VirtioRngDriver;
+import io.hotvisor.virtio.VirtioSerialDriver;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmEvent;
 import io.hotvisor.vmm.api.VmSpec;
@@ -53,6 +54,7 @@ public final class LinuxGuests implements ParameterResolver, TestExecutionExcept
             machine.devices.addDriver(new VirtioBlkDriver());
             machine.devices.addDriver(new VirtioRngDriver());
             machine.devices.addDriver(new VirtioNetDriver(new HostNetworkService()));
+            machine.devices.addDriver(new VirtioSerialDriver());
         }
 
         /** Where a test class keeps its files (disk images, logs). */

@@ -43,6 +43,9 @@ public interface Vm {
 
     VmConsole console();
 
+    /** The VM's own directory ({@code DATA/hotvisor/NAME}) for its files and sockets. */
+    java.nio.file.Path dataDirectory();
+
     /** The ACPI tables of the running machine, RSDP first; empty when it is not running. */
     List<AcpiTable> acpiTables();
 

@@ -68,6 +68,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     /** Slot type/slot → the last _OST report (per boot). */
     private final Map<String, Map<String, Object>> ospmStatus = new ConcurrentSkipListMap<>();
     private final SerialConsole console;
+    private final Path dataDirectory;
     private final Observer observer;
     private VmState state = VmState.CREATED;
     /** Volatile: vCPU threads (in capability handlers) read it without taking this VM's lock. */
@@ -90,6 +91,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         this.amlContributors = amlContributors;
         this.capabilities = capabilities;
         this.observer = observer;
+        this.dataDirectory = dataDirectory;
         this.console = new SerialConsole(dataDirectory.resolve("console.log"));
     }
 
@@ -207,6 +209,11 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     @Override
     public VmConsole console() {
         return console;
+    }
+
+    @Override
+    public Path dataDirectory() {
+        return dataDirectory;
     }
 
     @Override
