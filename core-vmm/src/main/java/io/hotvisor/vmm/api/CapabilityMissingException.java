@@ -6,8 +6,18 @@ public class CapabilityMissingException extends VmException {
     private final String capability;
 
     public CapabilityMissingException(String capability) {
-        super("capability " + capability + " is not installed (feature hotvisor-" + capability + ")");
+        this("capability " + capability + " is not installed (feature hotvisor-" + capability + ")", capability);
+    }
+
+    private CapabilityMissingException(String message, String capability) {
+        super(message);
         this.capability = capability;
+    }
+
+    /** {@code what} (e.g. "device model 'virtio-blk-pci'") comes with {@code feature}, which is not installed. */
+    public static CapabilityMissingException ofFeature(String what, String feature) {
+        return new CapabilityMissingException(what + " needs feature " + feature + ", which is not installed"
+                + " (feature:install " + feature + ")", feature);
     }
 
     public String capability() {

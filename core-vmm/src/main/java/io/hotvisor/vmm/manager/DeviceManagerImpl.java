@@ -33,23 +33,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  */
 @Component(service = {DeviceManager.class, VmListener.class})
 public final class DeviceManagerImpl implements DeviceManager, VmListener {
-    /** Models of capabilities that may not be installed, for an error that says what to install. */
-    static final Map<String, String> CAPABILITY_OF_MODEL = Map.ofEntries(
-            Map.entry("host-x86_64-cpu", "cpu-hotplug"),
-            Map.entry("pc-dimm", "mem-hotplug"),
-            Map.entry("virtio-mem-pci", "mem-hotplug"),
-            Map.entry("virtio-balloon-pci", "mem-hotplug"),
-            Map.entry("virtio-net-pci", "virtio"),
-            Map.entry("virtio-blk-pci", "virtio"),
-            Map.entry("virtio-rng-pci", "virtio"),
-            Map.entry("virtio-serial-pci", "virtio"),
-            Map.entry("vfio-pci", "pci-hotplug"),
-            Map.entry("qemu-xhci", "usb"),
-            Map.entry("usb-kbd", "usb"),
-            Map.entry("usb-tablet", "usb"),
-            Map.entry("usb-storage", "usb"));
-
     private final Map<String, DeviceDriver> drivers = new ConcurrentHashMap<>();
+    private volatile DeviceCatalog catalog;
     /** VM name → its devices by id, in the order they were added. */
     private final Map<String, Map<String, PluggedDevice>> devices = new HashMap<>();
     /** VM name → the ids of its boot-time devices, which every start and reset plugs again. */
@@ -64,6 +49,18 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
         drivers.remove(driver.name(), driver);
     }
 
+    /** Where the models of absent bundles are found, for errors that say what to install. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    public void setCatalog(DeviceCatalog catalog) {
+        this.catalog = catalog;
+    }
+
+    public void unsetCatalog(DeviceCatalog gone) {
+        if (catalog == gone) {
+            catalog = null;
+        }
+    }
+
     @Override
     public List<DeviceDriver> drivers() {
         List<DeviceDriver> all = new ArrayList<>(drivers.values());
@@ -76,9 +73,10 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
         if (driver != null) {
             return driver;
         }
-        String capability = CAPABILITY_OF_MODEL.get(name);
-        if (capability != null) {
-            throw new CapabilityMissingException(capability);
+        DeviceCatalog known = catalog;
+        String feature = known == null ? null : known.featureProviding(name).orElse(null);
+        if (feature != null) {
+            throw CapabilityMissingException.ofFeature("device model '" + name + "'", feature);
         }
         throw new VmException("'" + name + "' is not a valid device model name");
     }

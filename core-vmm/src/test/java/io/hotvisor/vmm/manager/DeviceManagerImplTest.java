@@ -18,6 +18,7 @@ import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class DeviceManagerImplTest {
@@ -93,8 +94,12 @@ class DeviceManagerImplTest {
         assertThatThrownBy(() -> manager.add(vm, "no-such-driver", "x", Map.of()))
                 .hasMessage("'no-such-driver' is not a valid device model name");
         assertThatThrownBy(() -> manager.add(vm, "host-x86_64-cpu", "c1", Map.of()))
+                .hasMessage("'host-x86_64-cpu' is not a valid device model name");
+        manager.setCatalog(model -> model.equals("host-x86_64-cpu") ? Optional.of("hotvisor-cpu-hotplug") : Optional.empty());
+        assertThatThrownBy(() -> manager.add(vm, "host-x86_64-cpu", "c1", Map.of()))
                 .isInstanceOf(CapabilityMissingException.class)
-                .hasMessageStartingWith("capability cpu-hotplug is not installed");
+                .hasMessage("device model 'host-x86_64-cpu' needs feature hotvisor-cpu-hotplug, which is not installed"
+                        + " (feature:install hotvisor-cpu-hotplug)");
         manager.addDriver(rng);
         manager.add(vm, "virtio-rng-pci", "r1", Map.of());
         assertThatThrownBy(() -> manager.add(vm, "virtio-rng-pci", "r1", Map.of())).hasMessage("Duplicate device ID 'r1'");
