@@ -22,6 +22,8 @@ public final class AcpiGed implements MachineCapability, GedEvents {
     public static final String NAME = "acpi-ged";
     /** The GED's interrupt: IOAPIC pin 5, edge, active high (not 0, 2, 4 or 8: PIT, cascade, COM1, RTC). */
     public static final int GSI = 5;
+    /** DESIGN.md §4: the GED's register page is the first of the platform area. */
+    static final long REGISTER_PAGE_OFFSET = 0x0000;
     private static final String VAULT_KEY = NAME;
     private static final int STATE_VERSION = 1;
     private static final Gson GSON = new Gson();
@@ -45,7 +47,7 @@ public final class AcpiGed implements MachineCapability, GedEvents {
     @Override
     public void contribute(Vm vm, MachineContribution contribution) {
         List<MachineContribution.GedEvent> events = contribution.gedEvents();
-        contribution.dsdt(List.of(GedAml.gedDevice(contribution.registerPage(NAME), GSI, events)));
+        contribution.dsdt(List.of(GedAml.gedDevice(contribution.registerPage(NAME, REGISTER_PAGE_OFFSET), GSI, events)));
     }
 
     @Override

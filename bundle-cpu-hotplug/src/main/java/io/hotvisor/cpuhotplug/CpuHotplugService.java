@@ -28,6 +28,9 @@ import org.slf4j.LoggerFactory;
  */
 @Component(service = {MachineCapability.class, CpuHotplug.class, CpuHotplugService.class})
 public final class CpuHotplugService implements MachineCapability, CpuHotplug {
+    /** DESIGN.md §4: the CPU controller's register page follows the GED's. */
+    static final long REGISTER_PAGE_OFFSET = 0x1000;
+
     private static final Logger LOG = LoggerFactory.getLogger(CpuHotplugService.class);
     private static final Gson GSON = new Gson();
 
@@ -53,7 +56,7 @@ public final class CpuHotplugService implements MachineCapability, CpuHotplug {
     @Override
     public void contribute(Vm vm, MachineContribution contribution) {
         if (serves(vm)) {
-            contribution.dsdt(CpuAml.build(contribution.registerPage(CAPABILITY), vm.spec().maxVcpus()));
+            contribution.dsdt(CpuAml.build(contribution.registerPage(CAPABILITY, REGISTER_PAGE_OFFSET), vm.spec().maxVcpus()));
             contribution.gedEvent(GedEvents.CPU, CpuAml.SCAN_METHOD);
         }
     }

@@ -5,8 +5,14 @@ import java.util.List;
 
 /** What a capability adds to a machine while it is built. */
 public interface MachineContribution {
-    /** The guest physical address of this capability's 4 KiB register page (DESIGN.md §4). */
+    /** The guest physical address of this capability's 4 KiB register page, given from +0x10000 on. */
     GuestAddress registerPage(String capability);
+
+    /**
+     * The guest physical address of this capability's 4 KiB register page at {@code offset} in
+     * the platform area, where DESIGN.md §4 places it (GED +0x0000, CPU +0x1000, ...).
+     */
+    GuestAddress registerPage(String capability, long offset);
 
     void dsdt(List<? extends Aml> aml);
 

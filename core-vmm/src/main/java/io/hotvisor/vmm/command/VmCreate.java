@@ -64,6 +64,14 @@ public class VmCreate implements Action {
     @Option(name = "--rng", description = "a virtio-rng entropy device fed from the host's /dev/urandom")
     boolean rng;
 
+    @Option(name = "--net", description = "a virtio-net card on a host TAP: tap=NAME[,mac=52:54:00:..] (repeatable)",
+            multiValued = true)
+    List<String> nets;
+
+    @Option(name = "--serial-port", description = "a named virtio serial port on DATA/hotvisor/VM/NAME.sock"
+            + " (repeatable; e.g. org.qemu.guest_agent.0)", multiValued = true)
+    List<String> serialPorts;
+
     @Option(name = "--memory", description = "guest RAM, e.g. 512M or 2G")
     String memory = "512M";
 
@@ -83,6 +91,13 @@ public class VmCreate implements Action {
         }
         if (rng) {
             bootDevices.add("virtio-rng-pci,id=rng0");
+        }
+        List<String> cards = nets == null ? List.of() : nets;
+        for (int index = 0; index < cards.size(); index++) {
+            bootDevices.add("virtio-net-pci,id=net" + index + "," + cards.get(index));
+        }
+        if (serialPorts != null && !serialPorts.isEmpty()) {
+            bootDevices.add("virtio-serial-pci,id=serial0,ports=" + String.join(":", serialPorts));
         }
         bootDevices.addAll(devices == null ? List.of() : devices);
         for (int index = 0; index < bootDevices.size(); index++) {

@@ -24,6 +24,11 @@ final class Contribution implements MachineContribution {
     }
 
     @Override
+    public GuestAddress registerPage(String capability, long offset) {
+        return registers.page(capability, offset);
+    }
+
+    @Override
     public void dsdt(List<? extends Aml> aml) {
         dsdt.addAll(aml);
     }

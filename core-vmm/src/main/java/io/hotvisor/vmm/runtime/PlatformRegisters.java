@@ -9,17 +9,12 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The platform register area (DESIGN.md §4): one page per capability, the well-known ones at
- * fixed offsets, further ones from +0x10000 in the order they ask.
+ * The platform register area (DESIGN.md §4): one page per capability, at the offset the
+ * capability brings from the layout, or for others from +0x10000 in the order they ask.
  */
 final class PlatformRegisters {
     static final long PAGE = 0x1000;
     static final long FIRST_DYNAMIC_OFFSET = 0x10000;
-    private static final Map<String, Long> FIXED_OFFSETS = Map.of(
-            "acpi-ged", 0x0000L,
-            "cpu-hotplug", 0x1000L,
-            "mem-hotplug", 0x2000L,
-            "pci-hotplug", 0x3000L);
 
     private final IoBus<MmioDevice> mmio;
     private final Map<String, GuestAddress> addresses = new LinkedHashMap<>();
@@ -30,24 +25,40 @@ final class PlatformRegisters {
         this.mmio = mmio;
     }
 
-    /** The page of a capability, mapped on first request. */
+    /** The page of a capability without a place in DESIGN.md §4, mapped on first request from +0x10000 on. */
     synchronized GuestAddress page(String capability) {
         GuestAddress address = addresses.get(capability);
-        if (address == null) {
-            Long fixed = FIXED_OFFSETS.get(capability);
-            long offset = fixed != null ? fixed : nextDynamicOffset;
-            if (fixed == null) {
-                nextDynamicOffset += PAGE;
-            }
-            if (offset + PAGE > Layout.PLATFORM_DEVICES_SIZE) {
-                throw new IllegalStateException("platform register area is full");
-            }
-            address = GuestAddress.of(Layout.PLATFORM_DEVICES_START + offset);
-            RegisterPage page = new RegisterPage(capability);
-            mmio.register(address.value(), PAGE, page);
-            addresses.put(capability, address);
-            pages.put(capability, page);
+        if (address != null) {
+            return address;
         }
+        if (nextDynamicOffset + PAGE > Layout.PLATFORM_DEVICES_SIZE) {
+            throw new IllegalStateException("platform register area is full");
+        }
+        address = map(capability, nextDynamicOffset);
+        nextDynamicOffset += PAGE;
+        return address;
+    }
+
+    /** The page of a capability at the offset DESIGN.md §4 gives it (below +0x10000), mapped on first request. */
+    synchronized GuestAddress page(String capability, long offset) {
+        GuestAddress address = addresses.get(capability);
+        if (address != null) {
+            return address;
+        }
+        if (offset < 0 || offset % PAGE != 0 || offset >= FIRST_DYNAMIC_OFFSET) {
+            throw new IllegalArgumentException(String.format(
+                    "%s: register page offset 0x%x must be page aligned and below 0x%x", capability, offset,
+                    FIRST_DYNAMIC_OFFSET));
+        }
+        return map(capability, offset);
+    }
+
+    private GuestAddress map(String capability, long offset) {
+        GuestAddress address = GuestAddress.of(Layout.PLATFORM_DEVICES_START + offset);
+        RegisterPage page = new RegisterPage(capability);
+        mmio.register(address.value(), PAGE, page); // fails when another capability holds that offset
+        addresses.put(capability, address);
+        pages.put(capability, page);
         return address;
     }
 
