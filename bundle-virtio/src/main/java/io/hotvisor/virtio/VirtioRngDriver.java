@@ -9,10 +9,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Deactivate;
 
 /** {@code virtio-rng-pci}: entropy for the guest's {@code /dev/hwrng} from the host's {@code /dev/urandom}. */
 @Component(service = DeviceDriver.class)
@@ -30,12 +30,22 @@ public final class VirtioRngDriver implements DeviceDriver {
         PROPERTIES.put("addr", "PCI slot, in hex (default: the first free one)");
     }
 
-    /** Wakes devices whose budget ran out when their next period starts. */
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "virtio-rng-timer");
-        thread.setDaemon(true);
-        return thread;
-    });
+    /**
+     * Wakes devices whose budget ran out when their next period starts. Its thread ends when idle,
+     * so it needs no shutdown: devices of running VMs keep using it across an update of this bundle.
+     */
+    private final ScheduledExecutorService timer = idleEndingTimer();
+
+    private static ScheduledExecutorService idleEndingTimer() {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = new Thread(runnable, "virtio-rng-timer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        executor.setKeepAliveTime(10, TimeUnit.SECONDS);
+        executor.allowCoreThreadTimeOut(true);
+        return executor;
+    }
 
     @Override
     public String name() {
@@ -78,10 +88,5 @@ public final class VirtioRngDriver implements DeviceDriver {
     @Override
     public void unplug(Vm vm, String id) {
         throw PciUnplug.notSupported(NAME);
-    }
-
-    @Deactivate
-    void deactivate() {
-        timer.shutdownNow();
     }
 }
