@@ -5,15 +5,18 @@ import io.hotvisor.vmm.api.VmEvent;
 import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.api.VmState;
+import io.hotvisor.vmm.api.pci.PciBus;
 import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
-/** A VM without KVM (a dynamic proxy, so that the Vm interface may grow): state and events only. */
+/** A VM without KVM (a dynamic proxy, so that the Vm interface may grow): state, events and a PCI bus a test sets. */
 public final class FakeVm {
     public volatile VmState state = VmState.RUNNING;
+    /** What {@code pci()} answers; null: the machine has no bus, as when it is not running. */
+    public volatile PciBus pci;
     public final List<VmEvent> events = new CopyOnWriteArrayList<>();
     public final VmSpec spec;
     public final Vm vm;
@@ -55,6 +58,11 @@ public final class FakeVm {
                     return null;
                 case "cpus":
                     throw new VmException(name + " has no vCPUs in this test");
+                case "pci":
+                    if (pci == null) {
+                        throw new VmException(name + " is not running (state " + state.label() + ")");
+                    }
+                    return pci;
                 case "publish":
                     @SuppressWarnings("unchecked")
                     Map<String, Object> data = (Map<String, Object>) args[1];

@@ -136,10 +136,31 @@ class QmpSessionTest {
                 + "\"size\":1073741824}}")).contains("mem-hotplug");
         assertThat(send("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"cpu_set 1 online\"}}"))
                 .isEqualTo("{\"return\": \"Error: not supported: CPU hotplug (capability cpu-hotplug) is not installed\\r\\n\"}");
-        assertThat(send("{\"execute\":\"query-pci\"}")).isEqualTo("{\"error\": {\"class\": \"GenericError\", "
-                + "\"desc\": \"not supported: PCI (capability pci-hotplug) is not installed\"}}");
         assertThat(send("{\"execute\":\"query-balloon\"}")).isEqualTo(
                 "{\"error\": {\"class\": \"DeviceNotActive\", \"desc\": \"No balloon device has been activated\"}}");
+    }
+
+    @Test
+    void queryPciAndInfoPciDescribeTheVmsBus() {
+        negotiate();
+        fake.pci = FakePciBus.sample();
+
+        assertThat(send("{\"execute\":\"query-pci\"}")).startsWith("{\"return\": [{\"bus\": 0, \"devices\": [")
+                .contains("\"qdev_id\": \"disk0\", \"irq\": 19, \"slot\": 3");
+        assertThat(send("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"info pci\"}}"))
+                .startsWith("{\"return\": \"  Bus  0, device   0, function 0:\\r\\n    Host bridge: PCI device 1b36:0008")
+                .contains("      id \\\"disk0\\\"\\r\\n");
+    }
+
+    @Test
+    void queryPciOfAVmThatIsNotRunningSaysSo() {
+        negotiate();
+        fake.state = VmState.STOPPED;
+
+        assertThat(send("{\"execute\":\"query-pci\"}")).isEqualTo(
+                "{\"error\": {\"class\": \"GenericError\", \"desc\": \"unit is not running (state stopped)\"}}");
+        assertThat(send("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"info pci\"}}"))
+                .isEqualTo("{\"return\": \"Error: unit is not running (state stopped)\\r\\n\"}");
     }
 
     @Test

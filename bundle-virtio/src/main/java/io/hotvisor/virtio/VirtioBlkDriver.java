@@ -52,7 +52,7 @@ public final class VirtioBlkDriver implements DeviceDriver {
         }
         VirtioBlk device = open(file, readonly, serial);
         try {
-            vm.virtio().plug(device, properties.slot());
+            vm.virtio().plug(id, device, properties.slot());
         } catch (RuntimeException e) {
             device.close();
             throw e;

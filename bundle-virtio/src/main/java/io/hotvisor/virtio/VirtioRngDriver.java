@@ -78,7 +78,7 @@ public final class VirtioRngDriver implements DeviceDriver {
         }
         VirtioRng device = new VirtioRng(source, maxBytes, period, timer, System::nanoTime);
         try {
-            vm.virtio().plug(device, properties.slot());
+            vm.virtio().plug(id, device, properties.slot());
         } catch (RuntimeException e) {
             device.close();
             throw e;

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Devices and the objects behind them: {@code device_add}/{@code device_del} through the core's
  * {@link DeviceManager} (so a driver any bundle registers works at once), {@code object-add}/
  * {@code object-del} and the memory and balloon queries, which answer for capabilities not
- * installed yet.
+ * installed yet, and {@code query-pci} from the VM's PCI bus.
  */
 public final class DeviceCommands {
     /** Model names older clients use, and the model Hotvisor has for them. */
@@ -50,10 +50,9 @@ public final class DeviceCommands {
             args.done();
             return Values.object("base-memory", context.vm().spec().memory());
         });
-        // QEMU always has a PCI host bridge; this machine gets one with the PCI capability.
         registry.register("query-pci", (context, args) -> {
             args.done();
-            throw QmpError.notSupported("PCI", "pci-hotplug");
+            return PciFunction.toQmp(PciFunction.of(context.vm().pci()));
         });
         registry.register("query-balloon", (context, args) -> {
             args.done();

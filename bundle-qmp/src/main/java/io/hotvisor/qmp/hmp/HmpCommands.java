@@ -6,6 +6,7 @@ import io.hotvisor.qmp.command.CommandContext;
 import io.hotvisor.qmp.command.CommandRegistry;
 import io.hotvisor.qmp.command.CpuView;
 import io.hotvisor.qmp.command.HmpSupport;
+import io.hotvisor.qmp.command.PciFunction;
 import io.hotvisor.qmp.command.QmpCommand;
 import io.hotvisor.qmp.command.StatusCommands;
 import io.hotvisor.qmp.command.VmErrors;
@@ -14,6 +15,7 @@ import io.hotvisor.vmm.api.DeviceDriver;
 import io.hotvisor.vmm.api.DeviceManager;
 import io.hotvisor.vmm.api.PluggedDevice;
 import io.hotvisor.vmm.api.VmState;
+import io.hotvisor.vmm.api.pci.PciAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,8 +32,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class HmpCommands {
     static final String CRLF = "\r\n";
-    private static final Set<String> PCI_MODELS = Set.of("virtio-net-pci", "virtio-blk-pci", "virtio-rng-pci",
-            "vfio-pci", "qemu-xhci", "virtio-mem-pci", "virtio-balloon-pci");
     private static final Set<String> USB_MODELS = Set.of("usb-kbd", "usb-tablet", "usb-mouse", "usb-storage");
     private static final Set<String> MEMORY_MODELS = Set.of("pc-dimm", "virtio-mem-pci");
     private static final Map<String, String> USB_NAMES = Map.of("tablet", "usb-tablet", "keyboard", "usb-kbd",
@@ -124,7 +124,7 @@ public final class HmpCommands {
             case "status" -> infoStatus(context.vm().state());
             case "cpus" -> infoCpus(CpuView.of(context.vm(), context.services()));
             case "hotpluggable-cpus" -> infoHotpluggableCpus(CpuView.of(context.vm(), context.services()));
-            case "pci" -> infoPci(context);
+            case "pci" -> infoPci(PciFunction.of(context.vm().pci()));
             case "usb" -> infoUsb(context);
             case "memory-devices" -> infoMemoryDevices(context);
             case "version" -> {
@@ -195,17 +195,34 @@ public final class HmpCommands {
         return found;
     }
 
-    private static String infoPci(CommandContext context) {
-        DeviceManager devices = context.services().requireDeviceManager();
-        List<PluggedDevice> plugged = devicesOf(context, PCI_MODELS);
-        if (plugged.isEmpty() && !capabilityPresent(devices, PCI_MODELS)) {
-            return "PCI hotplug not supported: capability pci-hotplug is not installed" + CRLF;
-        }
+    /** QEMU's hmp_info_pci: per function its class, ids, interrupt, BARs and device id. */
+    static String infoPci(List<PciFunction> functions) {
         StringBuilder out = new StringBuilder();
-        for (PluggedDevice device : plugged) {
-            out.append("  Bus  0, device ").append(device.driver()).append(':').append(CRLF)
-                    .append("    id \"").append(device.id()).append('"')
-                    .append(device.unplugging() ? " (removal pending)" : "").append(CRLF);
+        for (PciFunction function : functions) {
+            PciAddress address = function.address();
+            out.append(String.format("  Bus %2d, device %3d, function %d:", address.bus(), address.slot(),
+                    address.function())).append(CRLF);
+            // QEMU prints an unnamed class in decimal, zero-padded.
+            out.append("    ").append(function.classDescription().orElse(String.format("Class %04d", function.classCode())))
+                    .append(String.format(": PCI device %04x:%04x", function.vendorId(), function.deviceId())).append(CRLF);
+            out.append(String.format("      PCI subsystem %04x:%04x", function.subsystemVendorId(), function.subsystemId()))
+                    .append(CRLF);
+            if (function.interruptPin() != 0) {
+                out.append(String.format("      IRQ %d, pin %c", function.interruptLine(),
+                        (char) ('A' + function.interruptPin() - 1))).append(CRLF);
+            }
+            for (PciFunction.Region region : function.regions()) {
+                long last = region.address() + region.bar().size() - 1;
+                out.append("      BAR").append(region.bar().index()).append(": ");
+                if (region.io()) {
+                    out.append(String.format("I/O at 0x%04x [0x%04x].", region.address(), last));
+                } else {
+                    out.append(String.format("%d bit%s memory at 0x%08x [0x%08x].", region.memory64() ? 64 : 32,
+                            region.bar().prefetchable() ? " prefetchable" : "", region.address(), last));
+                }
+                out.append(CRLF);
+            }
+            out.append("      id \"").append(function.qdevId()).append('"').append(CRLF);
         }
         return out.toString();
     }

@@ -19,6 +19,15 @@ public interface Vm {
     /** Time since the guest was last started; zero when it is not running or paused. */
     Duration uptime();
 
+    /**
+     * The vCPUs plugged now (CPU hotplug changes them); the boot count, {@code spec().vcpus()},
+     * while the machine is down.
+     */
+    int currentVcpus();
+
+    /** Guest RAM in bytes now; the boot size, {@code spec().memory()}, while the machine is down. */
+    long currentMemory();
+
     /** Why the VM is in state {@link VmState#FAILED}. */
     Optional<String> failure();
 

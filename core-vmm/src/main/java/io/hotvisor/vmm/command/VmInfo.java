@@ -7,7 +7,8 @@ import java.util.List;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
-@Command(scope = "vm", name = "info", description = "Shows a VM's definition and state as 'key: value' lines")
+@Command(scope = "vm", name = "info", description = "Shows a VM's definition and state as 'key: value' lines;"
+        + " vcpus and memory are the current sizes, boot-vcpus and boot-memory the spec's")
 @Service
 public class VmInfo extends VmAction {
     @Override
@@ -15,9 +16,11 @@ public class VmInfo extends VmAction {
         line("name", vm.name());
         line("state", vm.state().label());
         vm.failure().ifPresent(why -> line("failure", why));
-        line("vcpus", vm.spec().vcpus());
+        line("vcpus", vm.currentVcpus());
+        line("boot-vcpus", vm.spec().vcpus());
         line("max-vcpus", vm.spec().maxVcpus());
-        line("memory", MemorySize.format(vm.spec().memory()) + " (" + vm.spec().memory() + " bytes)");
+        line("memory", memory(vm.currentMemory()));
+        line("boot-memory", memory(vm.spec().memory()));
         line("kernel", vm.spec().kernel());
         line("initrd", vm.spec().initrd() == null ? "-" : vm.spec().initrd());
         line("cmdline", vm.spec().cmdline());
@@ -29,6 +32,10 @@ public class VmInfo extends VmAction {
             line("first-boot-marker", String.format("0x%02x after %.3f ms", first.value(), first.nanosSinceStart() / 1e6));
         }
         return null;
+    }
+
+    private static String memory(long bytes) {
+        return MemorySize.format(bytes) + " (" + bytes + " bytes)";
     }
 
     private static void line(String key, Object value) {

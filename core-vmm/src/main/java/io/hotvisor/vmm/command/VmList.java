@@ -8,7 +8,7 @@ import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
-@Command(scope = "vm", name = "list", description = "Lists the VMs: name, state, vCPUs, memory, uptime")
+@Command(scope = "vm", name = "list", description = "Lists the VMs: name, state, current vCPUs and memory, uptime")
 @Service
 public class VmList implements Action {
     static final String FORMAT = "%-20s %-9s %5s %8s %10s%n";
@@ -20,8 +20,8 @@ public class VmList implements Action {
     public Object execute() {
         System.out.printf(FORMAT, "NAME", "STATE", "VCPUS", "MEMORY", "UPTIME");
         for (Vm vm : manager.list()) {
-            System.out.printf(FORMAT, vm.name(), vm.state().label(), vm.spec().vcpus(),
-                    MemorySize.format(vm.spec().memory()), vm.uptime().toSeconds() + "s");
+            System.out.printf(FORMAT, vm.name(), vm.state().label(), vm.currentVcpus(),
+                    MemorySize.format(vm.currentMemory()), vm.uptime().toSeconds() + "s");
         }
         return null;
     }

@@ -10,8 +10,10 @@ public interface VirtualMachineMBean {
 
     String getState();
 
+    /** The vCPUs plugged now (the boot count while the VM is down). */
     int getVcpus();
 
+    /** Guest RAM now (the boot size while the VM is down). */
     long getMemoryBytes();
 
     long getUptimeSeconds();

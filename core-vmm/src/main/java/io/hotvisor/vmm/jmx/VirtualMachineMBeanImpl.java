@@ -23,12 +23,12 @@ final class VirtualMachineMBeanImpl implements VirtualMachineMBean {
 
     @Override
     public int getVcpus() {
-        return vm.spec().vcpus();
+        return vm.currentVcpus();
     }
 
     @Override
     public long getMemoryBytes() {
-        return vm.spec().memory();
+        return vm.currentMemory();
     }
 
     @Override

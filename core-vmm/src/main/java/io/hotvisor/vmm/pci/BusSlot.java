@@ -11,6 +11,7 @@ import io.hotvisor.vmm.api.pci.PciConfiguration;
 import io.hotvisor.vmm.api.pci.PciDevice;
 import io.hotvisor.vmm.api.pci.PciSlot;
 import java.util.Arrays;
+import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,6 +71,14 @@ final class BusSlot implements PciSlot {
     @Override
     public InterruptLine intx() {
         return intx;
+    }
+
+    @Override
+    public OptionalLong mappedAddress(int bar) {
+        synchronized (bus) {
+            long address = mapped[bar];
+            return address == NOT_MAPPED ? OptionalLong.empty() : OptionalLong.of(address);
+        }
     }
 
     long allocatedAddress(int bar) {

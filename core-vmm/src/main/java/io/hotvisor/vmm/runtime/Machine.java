@@ -202,8 +202,9 @@ final class Machine implements AutoCloseable {
 
     /** Virtio devices behind the transport; a device the driver breaks reports through {@code errors}. */
     VirtioBus virtio(Consumer<String> errors) {
-        return (device, slot) -> {
-            VirtioPciTransport transport = new VirtioPciTransport(device, ram, interrupts, ioThread, ioEvents, errors);
+        return (pluggedDeviceId, device, slot) -> {
+            VirtioPciTransport transport = new VirtioPciTransport(pluggedDeviceId, device, ram, interrupts, ioThread,
+                    ioEvents, errors);
             try {
                 return pci.plug(transport, slot);
             } catch (RuntimeException e) {

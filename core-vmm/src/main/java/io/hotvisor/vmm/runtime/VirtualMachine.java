@@ -116,6 +116,19 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     }
 
     @Override
+    public int currentVcpus() {
+        Machine running = machine;
+        return running == null ? spec.vcpus()
+                : (int) running.vcpus().list().stream().filter(VcpuInfo::plugged).count();
+    }
+
+    @Override
+    public long currentMemory() {
+        Machine running = machine;
+        return running == null ? spec.memory() : running.memory().size();
+    }
+
+    @Override
     public synchronized Optional<String> failure() {
         return Optional.ofNullable(failure);
     }

@@ -20,6 +20,8 @@ import io.hotvisor.vmm.api.virtio.VirtqueueException;
 import io.hotvisor.vmm.kvm.EventFd;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,6 +74,7 @@ public final class VirtioPciTransport implements PciDevice {
     static final int ISR_QUEUE = 1;
     static final int ISR_CONFIG = 2;
 
+    private final String pluggedDeviceId;
     private final VirtioDevice device;
     private final GuestMemory memory;
     private final IoLoop ioLoop;
@@ -98,13 +101,14 @@ public final class VirtioPciTransport implements PciDevice {
     private Queues activation;
     private boolean closed;
 
-    public VirtioPciTransport(VirtioDevice device, GuestMemory memory, Interrupts interrupts, IoLoop ioLoop,
-                              IoEvents ioEvents, Consumer<String> errors) {
+    public VirtioPciTransport(String pluggedDeviceId, VirtioDevice device, GuestMemory memory, Interrupts interrupts,
+                              IoLoop ioLoop, IoEvents ioEvents, Consumer<String> errors) {
         List<Integer> sizes = device.queueMaxSizes();
         if (sizes.isEmpty() || device.configSize() > DEVICE_SIZE) {
             throw new IllegalArgumentException("a virtio device needs 1 or more queues and at most " + DEVICE_SIZE
                     + " bytes of configuration");
         }
+        this.pluggedDeviceId = Objects.requireNonNull(pluggedDeviceId, "pluggedDeviceId");
         this.device = device;
         this.memory = memory;
         this.ioLoop = ioLoop;
@@ -156,6 +160,11 @@ public final class VirtioPciTransport implements PciDevice {
     @Override
     public PciConfiguration configuration() {
         return configuration;
+    }
+
+    @Override
+    public Optional<String> pluggedDeviceId() {
+        return Optional.of(pluggedDeviceId);
     }
 
     @Override
@@ -444,7 +453,8 @@ public final class VirtioPciTransport implements PciDevice {
 
     @Override
     public String toString() {
-        return "virtio device type " + device.deviceType() + (slot == null ? "" : " at " + slot.address());
+        return "virtio device " + pluggedDeviceId + " (type " + device.deviceType() + ")"
+                + (slot == null ? "" : " at " + slot.address());
     }
 
     /** The view an activated device works with; interrupts and failures go through the transport's lock. */

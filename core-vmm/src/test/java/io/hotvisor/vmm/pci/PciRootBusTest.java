@@ -118,8 +118,12 @@ class PciRootBusTest {
         assertThat(bar1).isBetween(PciRootBus.IO_WINDOW_START, 0xFFFFL);
         assertThat(bar2).isGreaterThanOrEqualTo(1L << 34);
         assertThat(mmio.find(bar0)).as("decoding off").isNull();
+        assertThat(slot.mappedAddress(0)).isEmpty();
 
         ecamWrite(number, PciConfiguration.COMMAND, PciConfiguration.COMMAND_MEMORY | PciConfiguration.COMMAND_IO, 2);
+        assertThat(slot.mappedAddress(0)).hasValue(bar0);
+        assertThat(slot.mappedAddress(1)).hasValue(bar1);
+        assertThat(slot.mappedAddress(2)).hasValue(bar2);
         mmioRead(bar0 + 8);
         mmioRead(bar2 + 0x3FF8);
         pioRead(bar1 + 4);
@@ -128,6 +132,7 @@ class PciRootBusTest {
         ecamWrite(number, PciConfiguration.COMMAND, 0, 2);
         assertThat(mmio.find(bar0)).isNull();
         assertThat(pio.find(bar1)).isNull();
+        assertThat(slot.mappedAddress(0)).isEmpty();
     }
 
     @Test

@@ -113,7 +113,7 @@ class PciProbeTest extends VmManagerFixture {
         vm.start();
         ConsoleHarness console = new ConsoleHarness(vm);
         console.waitFor("probe> ", BOOT);
-        vm.virtio().plug(new CountingEntropy(), OptionalInt.empty());
+        vm.virtio().plug("rng0", new CountingEntropy(), OptionalInt.empty());
 
         console.sendLine("rng");
 

@@ -166,8 +166,8 @@ class VirtioPciTransportTest {
     };
 
     private final PatternDevice device = new PatternDevice();
-    private final VirtioPciTransport transport = new VirtioPciTransport(device, memory, interrupts, ioLoop, ioEvents,
-            errors::add);
+    private final VirtioPciTransport transport = new VirtioPciTransport("dev0", device, memory, interrupts, ioLoop,
+            ioEvents, errors::add);
 
     @AfterEach
     void remove() {
@@ -181,6 +181,7 @@ class VirtioPciTransportTest {
         assertThat(config.getShort(PciConfiguration.VENDOR_ID)).isEqualTo(0x1af4);
         assertThat(config.getShort(PciConfiguration.DEVICE_ID)).isEqualTo(0x1044);
         assertThat(config.getByte(PciConfiguration.REVISION_ID)).isEqualTo(1);
+        assertThat(transport.pluggedDeviceId()).as("the device manager's id, for query-pci").hasValue("dev0");
         List<Integer> types = new ArrayList<>();
         for (int at = config.getByte(PciConfiguration.CAPABILITIES_POINTER); at != 0; at = config.getByte(at + 1)) {
             types.add(config.getByte(at) == 0x09 ? config.getByte(at + 3) : 0x100 + config.getByte(at));

@@ -1,5 +1,7 @@
 package io.hotvisor.vmm.api.pci;
 
+import java.util.Optional;
+
 /**
  * A PCI function as a device bundle implements it. The core owns its place on the bus: it routes
  * the guest's configuration accesses to {@link #configuration()}, assigns the declared BARs from
@@ -9,6 +11,15 @@ package io.hotvisor.vmm.api.pci;
  */
 public interface PciDevice {
     PciConfiguration configuration();
+
+    /**
+     * The id of the {@link io.hotvisor.vmm.api.PluggedDevice} this function belongs to, so that
+     * frontends can name what sits in a slot (QMP's {@code qdev_id}); empty for the machine's own
+     * functions, such as the host bridge.
+     */
+    default Optional<String> pluggedDeviceId() {
+        return Optional.empty();
+    }
 
     /** The guest reads {@code data.length} bytes (1, 2, 4 or 8) at {@code offset} within BAR {@code bar}. */
     void readBar(int bar, long offset, byte[] data);

@@ -1,6 +1,7 @@
 package io.hotvisor.vmm.api.pci;
 
 import io.hotvisor.vmm.api.InterruptLine;
+import java.util.OptionalLong;
 
 /** A device's place on a VM's PCI bus, as {@link PciBus#plug} hands it out. */
 public interface PciSlot extends AutoCloseable {
@@ -14,6 +15,12 @@ public interface PciSlot extends AutoCloseable {
      * while the guest has INTx disabled in the command register the line stays low.
      */
     InterruptLine intx();
+
+    /**
+     * Where BAR {@code bar} decodes now; empty while the guest has decoding off or the BAR holds
+     * no usable address (what QEMU's {@code query-pci} reports as address -1).
+     */
+    OptionalLong mappedAddress(int bar);
 
     /** Takes the device off the bus: its BARs are unmapped and freed, the slot is free again. */
     @Override

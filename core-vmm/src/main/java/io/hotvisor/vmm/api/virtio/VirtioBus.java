@@ -5,6 +5,10 @@ import java.util.OptionalInt;
 
 /** Puts virtio devices on a running VM's PCI bus behind the core's virtio-pci transport ({@code Vm.virtio()}). */
 public interface VirtioBus {
-    /** Plugs {@code device} into {@code slot}, or the first free one; closing the slot removes it. */
-    PciSlot plug(VirtioDevice device, OptionalInt slot);
+    /**
+     * Plugs {@code device} into {@code slot}, or the first free one; closing the slot removes it.
+     * {@code pluggedDeviceId} is the device manager's id of the device, which the PCI function
+     * reports as its {@link io.hotvisor.vmm.api.pci.PciDevice#pluggedDeviceId()}.
+     */
+    PciSlot plug(String pluggedDeviceId, VirtioDevice device, OptionalInt slot);
 }
