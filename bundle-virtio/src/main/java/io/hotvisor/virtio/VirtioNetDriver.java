@@ -56,7 +56,7 @@ public final class VirtioNetDriver implements DeviceDriver {
         Tap tap = network.openTap(tapName, VirtioNet.HEADER);
         VirtioNet device = new VirtioNet(tap, mac);
         try {
-            vm.virtio().plug(device, properties.slot());
+            vm.virtio().plug(id, device, properties.slot());
         } catch (RuntimeException e) {
             device.close();
             throw e;

@@ -68,7 +68,7 @@ public final class VirtioSerialDriver implements DeviceDriver {
                         new UnixSocketEnd(directory.resolve(portNames.get(i) + ".sock"))));
             }
             VirtioSerial device = new VirtioSerial(ports);
-            vm.virtio().plug(device, properties.slot());
+            vm.virtio().plug(id, device, properties.slot());
         } catch (RuntimeException e) {
             ports.forEach(port -> port.end.close());
             throw e;
