@@ -71,12 +71,12 @@ class EpollTest {
 
     @Test
     void closeReleasesItsFdOnceAndLaterUseFails() {
-        long before = OpenFds.count();
+        long before = OpenFds.anonymous();
         Epoll epoll = Epoll.create();
-        assertThat(OpenFds.count()).isEqualTo(before + 1);
+        assertThat(OpenFds.anonymous()).isEqualTo(before + 1);
         epoll.close();
         epoll.close();
-        assertThat(OpenFds.count()).isEqualTo(before);
+        assertThat(OpenFds.anonymous()).isEqualTo(before);
         assertThatThrownBy(() -> epoll.poll(new long[1], 0)).isInstanceOf(KvmException.class)
                 .hasMessage("epoll is closed");
     }

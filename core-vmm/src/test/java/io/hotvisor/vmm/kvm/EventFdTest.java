@@ -67,12 +67,12 @@ class EventFdTest {
 
     @Test
     void closeReleasesTheFdOnceAndLaterUseFails() {
-        long before = OpenFds.count();
+        long before = OpenFds.anonymous();
         EventFd eventFd = EventFd.create();
-        assertThat(OpenFds.count()).isEqualTo(before + 1);
+        assertThat(OpenFds.anonymous()).isEqualTo(before + 1);
         eventFd.close();
         eventFd.close();
-        assertThat(OpenFds.count()).isEqualTo(before);
+        assertThat(OpenFds.anonymous()).isEqualTo(before);
         assertThatThrownBy(eventFd::signal).isInstanceOf(KvmException.class).hasMessage("eventfd is closed");
         assertThatThrownBy(eventFd::drain).isInstanceOf(KvmException.class).hasMessage("eventfd is closed");
     }

@@ -139,10 +139,10 @@ class InterruptRoutingTest {
 
     @Test
     void closingAVectorTwiceDeassignsAndFreesOnceAndLaterUseFails() {
-        long fdsBefore = OpenFds.count();
+        long fdsBefore = OpenFds.anonymous();
         MsiVector vector = routing.allocateMsi();
         vector.route(APIC_ADDRESS, 0x41);
-        assertThat(OpenFds.count()).isEqualTo(fdsBefore + 1);
+        assertThat(OpenFds.anonymous()).isEqualTo(fdsBefore + 1);
 
         vector.close();
         vector.close();
@@ -151,14 +151,14 @@ class InterruptRoutingTest {
         assertThat(irqchip.deassigned).isEqualTo(1);
         assertThat(irqchip.pushed).hasSize(2);
         assertThat(routing.table()).isEqualTo(InterruptRouting.KVM_DEFAULT_ROUTES);
-        assertThat(OpenFds.count()).isEqualTo(fdsBefore);
+        assertThat(OpenFds.anonymous()).isEqualTo(fdsBefore);
         assertThatThrownBy(vector::trigger).isInstanceOf(VmException.class).hasMessage("MSI vector on GSI 24 is closed");
         assertThatThrownBy(() -> vector.route(APIC_ADDRESS, 0x41)).isInstanceOf(VmException.class);
     }
 
     @Test
     void closingTheRoutingClosesEveryEventFdWithoutPushingAndRefusesNewVectors() {
-        long fdsBefore = OpenFds.count();
+        long fdsBefore = OpenFds.anonymous();
         MsiVector routed = routing.allocateMsi();
         routed.route(APIC_ADDRESS, 0x41);
         routing.allocateMsi();
@@ -168,7 +168,7 @@ class InterruptRoutingTest {
         routing.close();
         routed.close();
 
-        assertThat(OpenFds.count()).isEqualTo(fdsBefore);
+        assertThat(OpenFds.anonymous()).isEqualTo(fdsBefore);
         assertThat(irqchip.pushed).hasSize(pushes);
         assertThatThrownBy(routing::allocateMsi).isInstanceOf(VmException.class);
     }
@@ -194,7 +194,7 @@ class InterruptRoutingTest {
 
     @Test
     void threadsAllocatingRoutingAndClosingConcurrentlyLeaveTheDefaultTable() throws Exception {
-        long fdsBefore = OpenFds.count();
+        long fdsBefore = OpenFds.anonymous();
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
             List<Future<?>> done = new ArrayList<>();
@@ -218,7 +218,7 @@ class InterruptRoutingTest {
         assertThat(routing.table()).isEqualTo(InterruptRouting.KVM_DEFAULT_ROUTES);
         assertThat(irqchip.irqfds).isEmpty();
         assertThat(irqchip.pushed).allMatch(table -> table.containsAll(InterruptRouting.KVM_DEFAULT_ROUTES));
-        assertThat(OpenFds.count()).isEqualTo(fdsBefore);
+        assertThat(OpenFds.anonymous()).isEqualTo(fdsBefore);
     }
 
     private static List<GsiRoute> msiRoutesOf(List<GsiRoute> table) {

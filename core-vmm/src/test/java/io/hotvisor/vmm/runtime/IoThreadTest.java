@@ -105,9 +105,9 @@ class IoThreadTest {
 
     @Test
     void closeRunsTheTasksAlreadyAcceptedThenJoinsTheThreadAndClosesItsFds() throws Exception {
-        long fdsBefore = OpenFds.count();
+        long fdsBefore = OpenFds.anonymous();
         IoThread other = new IoThread("closing");
-        assertThat(OpenFds.count()).as("its epoll and wake-up eventfd").isEqualTo(fdsBefore + 2);
+        assertThat(OpenFds.anonymous()).as("its epoll and wake-up eventfd").isEqualTo(fdsBefore + 2);
         List<String> ran = new CopyOnWriteArrayList<>();
         other.execute(() -> {
             sleep(100);
@@ -120,7 +120,7 @@ class IoThreadTest {
 
         assertThat(ran).containsExactly("slow", "last");
         assertThat(threadsNamed("io-closing")).isZero();
-        assertThat(OpenFds.count()).isEqualTo(fdsBefore);
+        assertThat(OpenFds.anonymous()).isEqualTo(fdsBefore);
         assertThatThrownBy(() -> other.execute(() -> { })).isInstanceOf(VmException.class)
                 .hasMessage("io-closing is closed");
         assertThatThrownBy(() -> other.watch(notifier, () -> { })).isInstanceOf(VmException.class);
@@ -128,7 +128,7 @@ class IoThreadTest {
 
     @Test
     void closedFromItsOwnHandlerTheThreadEndsAndClosesItsFds() throws Exception {
-        long fdsBefore = OpenFds.count();
+        long fdsBefore = OpenFds.anonymous();
         IoThread other = new IoThread("self-closing");
         other.execute(other::close);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
@@ -136,7 +136,7 @@ class IoThreadTest {
             Thread.sleep(10);
         }
         assertThat(threadsNamed("io-self-closing")).isZero();
-        assertThat(OpenFds.count()).isEqualTo(fdsBefore);
+        assertThat(OpenFds.anonymous()).isEqualTo(fdsBefore);
     }
 
     /** Returns once the I/O thread has run everything it had before this call. */
