@@ -269,16 +269,12 @@ int main(void) {
     L("EBUSY", EBUSY);
     L("TUNSETIFF", TUNSETIFF);
     L("TUNSETVNETHDRSZ", TUNSETVNETHDRSZ);
-    L("TUNSETOFFLOAD", TUNSETOFFLOAD);
     L("IFF_TAP", IFF_TAP);
     L("IFF_NO_PI", IFF_NO_PI);
     L("IFF_VNET_HDR", IFF_VNET_HDR);
     L("IFNAMSIZ", IFNAMSIZ);
     L("SIZEOF_IFREQ", sizeof(struct ifreq));
     L("IFREQ_FLAGS", OFF(struct ifreq, ifr_flags));
-    L("TUN_F_CSUM", TUN_F_CSUM);
-    L("TUN_F_TSO4", TUN_F_TSO4);
-    L("TUN_F_TSO6", TUN_F_TSO6);
     L("EPOLL_CLOEXEC", EPOLL_CLOEXEC);
     L("EPOLL_CTL_ADD", EPOLL_CTL_ADD);
     L("EPOLL_CTL_DEL", EPOLL_CTL_DEL);

@@ -81,10 +81,7 @@ final class UnixSocketEnd implements SerialPortEnd {
                     readable.selectedKeys().clear();
                     buffer.clear();
                     count = connection.read(buffer);
-                    Consumer<byte[]> sink = fromHost;
-                    if (sink != null && count > 0) {
-                        sink.accept(Arrays.copyOf(buffer.array(), count));
-                    }
+                    deliver(fromHost, count > 0 ? Arrays.copyOf(buffer.array(), count) : null);
                 }
             } catch (IOException e) {
                 if (server.isOpen()) {
@@ -100,9 +97,18 @@ final class UnixSocketEnd implements SerialPortEnd {
     }
 
     private void opened(boolean open) {
-        Consumer<Boolean> sink = openChanged;
-        if (sink != null) {
-            sink.accept(open);
+        deliver(openChanged, open);
+    }
+
+    /** Hands something to the device; a device gone meanwhile (reset, VM stopped) costs only that item. */
+    private <T> void deliver(Consumer<T> sink, T item) {
+        if (sink == null || item == null) {
+            return;
+        }
+        try {
+            sink.accept(item);
+        } catch (RuntimeException e) {
+            LOG.debug("{}: dropped, the device is not taking input: {}", path, e.toString());
         }
     }
 

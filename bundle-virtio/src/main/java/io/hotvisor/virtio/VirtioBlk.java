@@ -48,6 +48,8 @@ final class VirtioBlk implements VirtioDevice {
     static final int HEADER = 16;
     static final int RANGE = 16;
     static final int CONFIG_SIZE = 60;
+    /** Data moves between the file and guest memory this much at a time. */
+    static final int CHUNK = 128 * 1024;
     /** At most this many sectors per discard or write-zeroes range (32 MiB). */
     static final int MAX_RANGE_SECTORS = 1 << 16;
 
@@ -56,6 +58,7 @@ final class VirtioBlk implements VirtioDevice {
     private final long sectors;
     private final byte[] serial;
     private final byte[] config;
+    private final byte[] scratch = new byte[CHUNK];
     private VirtioQueues queues;
 
     VirtioBlk(FileChannel file, boolean readonly, String serial) throws IOException {
@@ -126,35 +129,44 @@ final class VirtioBlk implements VirtioDevice {
         }
     }
 
-    /** Carries out one request; returns the bytes written into it, the status byte included. */
+    /**
+     * Carries out one request; returns the bytes written into it, the status byte included. Data
+     * moves through one scratch buffer, a piece at a time, however long the guest made the chain.
+     */
     private int serve(GuestMemory memory, DescriptorChain chain) {
         long writable = chain.writableBytes();
         if (chain.readableBytes() < HEADER || writable < 1) {
             throw new VirtqueueException("virtio-blk request " + chain.head()
                     + " has no 16-byte header or no status byte");
         }
-        byte[] readable = chain.read(memory);
-        ByteBuffer header = ByteBuffer.wrap(readable, 0, HEADER).order(ByteOrder.LITTLE_ENDIAN);
+        byte[] head = new byte[HEADER];
+        chain.read(memory, 0, head, 0, HEADER);
+        ByteBuffer header = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN);
         int type = header.getInt(0);
         long sector = header.getLong(8);
         long dataIn = writable - 1;
+        long dataOut = chain.readableBytes() - HEADER;
         int status;
-        int written = 1;
+        long written = 1;
         try {
             switch (type) {
                 case T_IN -> {
                     status = inside(sector, dataIn) ? S_OK : S_IOERR;
                     if (status == S_OK) {
-                        byte[] data = readFile(sector * SECTOR, (int) dataIn);
-                        chain.write(memory, 0, data, 0, data.length);
-                        written += data.length;
+                        for (long done = 0; done < dataIn; done += CHUNK) {
+                            int length = (int) Math.min(CHUNK, dataIn - done);
+                            readFile(sector * SECTOR + done, length);
+                            chain.write(memory, done, scratch, 0, length);
+                        }
+                        written += dataIn;
                     }
                 }
                 case T_OUT -> {
-                    int length = readable.length - HEADER;
-                    status = readonly || !inside(sector, length) ? S_IOERR : S_OK;
-                    if (status == S_OK) {
-                        writeFile(sector * SECTOR, ByteBuffer.wrap(readable, HEADER, length));
+                    status = readonly || !inside(sector, dataOut) ? S_IOERR : S_OK;
+                    for (long done = 0; status == S_OK && done < dataOut; done += CHUNK) {
+                        int length = (int) Math.min(CHUNK, dataOut - done);
+                        chain.read(memory, HEADER + done, scratch, 0, length);
+                        writeFile(sector * SECTOR + done, ByteBuffer.wrap(scratch, 0, length));
                     }
                 }
                 case T_FLUSH -> {
@@ -167,27 +179,36 @@ final class VirtioBlk implements VirtioDevice {
                     written += length;
                     status = S_OK;
                 }
-                case T_DISCARD, T_WRITE_ZEROES -> status = readonly ? S_IOERR : ranges(type, readable);
+                case T_DISCARD, T_WRITE_ZEROES -> status = readonly ? S_IOERR : range(type, memory, chain, dataOut);
                 default -> status = S_UNSUPP;
             }
         } catch (IOException e) {
             status = S_IOERR;
         }
         chain.write(memory, dataIn, new byte[] {(byte) status}, 0, 1);
-        return written;
+        return (int) written;
     }
 
-    /** Discard (nothing to do: the data may stay) or write zeroes, for each 16-byte range after the header. */
-    private int ranges(int type, byte[] readable) throws IOException {
-        ByteBuffer segments = ByteBuffer.wrap(readable).order(ByteOrder.LITTLE_ENDIAN);
-        for (int at = HEADER; at + RANGE <= readable.length; at += RANGE) {
-            long sector = segments.getLong(at);
-            long count = Integer.toUnsignedLong(segments.getInt(at + 8));
-            if (count > MAX_RANGE_SECTORS || !inside(sector, count * SECTOR)) {
-                return S_IOERR;
-            }
-            if (type == T_WRITE_ZEROES && count > 0) {
-                writeFile(sector * SECTOR, ByteBuffer.allocate((int) (count * SECTOR)));
+    /**
+     * Discard (nothing to do: the data may stay) or write zeroes, for the one 16-byte range after
+     * the header that max_discard_seg and max_write_zeroes_seg allow.
+     */
+    private int range(int type, GuestMemory memory, DescriptorChain chain, long dataOut) throws IOException {
+        if (dataOut != RANGE) {
+            return S_IOERR;
+        }
+        byte[] bytes = new byte[RANGE];
+        chain.read(memory, HEADER, bytes, 0, RANGE);
+        ByteBuffer segment = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        long sector = segment.getLong(0);
+        long count = Integer.toUnsignedLong(segment.getInt(8));
+        if (count > MAX_RANGE_SECTORS || !inside(sector, count * SECTOR)) {
+            return S_IOERR;
+        }
+        if (type == T_WRITE_ZEROES) {
+            Arrays.fill(scratch, (byte) 0);
+            for (long done = 0; done < count * SECTOR; done += CHUNK) {
+                writeFile(sector * SECTOR + done, ByteBuffer.wrap(scratch, 0, (int) Math.min(CHUNK, count * SECTOR - done)));
             }
         }
         return S_OK;
@@ -197,14 +218,15 @@ final class VirtioBlk implements VirtioDevice {
         return sector >= 0 && sector <= sectors && bytes <= (sectors - sector) * SECTOR;
     }
 
-    private byte[] readFile(long position, int length) throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocate(length);
+    /** Fills the first {@code length} bytes of the scratch buffer from the file (zeros past its end). */
+    private void readFile(long position, int length) throws IOException {
+        ByteBuffer buffer = ByteBuffer.wrap(scratch, 0, length);
         while (buffer.hasRemaining()) {
             if (file.read(buffer, position + buffer.position()) < 0) {
-                break; // past the end of a file whose size is not a sector multiple: zeros
+                Arrays.fill(scratch, buffer.position(), length, (byte) 0);
+                break;
             }
         }
-        return buffer.array();
     }
 
     private void writeFile(long position, ByteBuffer data) throws IOException {

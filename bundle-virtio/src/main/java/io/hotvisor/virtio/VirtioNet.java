@@ -10,6 +10,7 @@ import io.hotvisor.vmm.api.virtio.Virtqueue;
 import io.hotvisor.vmm.api.virtio.VirtqueueException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -40,7 +41,6 @@ final class VirtioNet implements VirtioDevice {
     private final ByteBuffer transmitBuffer = ByteBuffer.allocateDirect(MAX_FRAME);
     private VirtioQueues queues;
     private Registration tapWatch;
-    private long dropped;
 
     VirtioNet(Tap tap, byte[] mac) {
         this.tap = tap;
@@ -131,8 +131,7 @@ final class VirtioNet implements VirtioDevice {
         while (offset < frame.length) {
             DescriptorChain chain = queue.pop(memory);
             if (chain == null) {
-                dropped++;
-                break;
+                break; // out of buffers mid-frame: the guest gets it truncated and drops it
             }
             if (chains.isEmpty() && chain.writableBytes() < HEADER) {
                 throw new VirtqueueException("virtio-net receive buffer " + chain.head() + " cannot hold the "
@@ -166,13 +165,13 @@ final class VirtioNet implements VirtioDevice {
                         + HEADER + "-byte header");
             }
             if (chain.readableBytes() <= MAX_FRAME) {
+                byte[] frame = chain.read(memory);
+                // No checksum or segmentation offload was offered: the host kernel gets a plain header,
+                // not whatever flags and GSO fields the guest wrote.
+                Arrays.fill(frame, 0, NUM_BUFFERS, (byte) 0);
                 transmitBuffer.clear();
-                transmitBuffer.put(chain.read(memory)).flip();
-                if (!tap.write(transmitBuffer)) {
-                    dropped++;
-                }
-            } else {
-                dropped++;
+                transmitBuffer.put(frame).flip();
+                tap.write(transmitBuffer); // false: the host's queue is full and dropped it, as a wire would
             }
             queue.addUsed(memory, chain, 0);
             answered = true;
@@ -180,11 +179,6 @@ final class VirtioNet implements VirtioDevice {
         if (answered) {
             queues.usedBuffers(TX);
         }
-    }
-
-    /** Frames lost because the guest had no room or the host queue was full. */
-    long dropped() {
-        return dropped;
     }
 
     @Override

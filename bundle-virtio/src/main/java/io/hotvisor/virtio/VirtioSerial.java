@@ -7,7 +7,9 @@ import io.hotvisor.vmm.api.virtio.VirtioQueues;
 import io.hotvisor.vmm.api.virtio.Virtqueue;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import io.hotvisor.vmm.api.virtio.VirtqueueException;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -34,6 +36,8 @@ final class VirtioSerial implements VirtioDevice {
     static final int PORT_OPEN = 6;
     static final int PORT_NAME = 7;
     static final int CONTROL_SIZE = 8;
+    /** Control messages kept while the driver posts no receive buffers: a handful per port is all a handshake needs. */
+    static final int MAX_CONTROL_PENDING = 64;
     /** Host bytes kept per port while the guest has no buffer for them. */
     static final int MAX_PENDING = 1 << 20;
 
@@ -61,6 +65,7 @@ final class VirtioSerial implements VirtioDevice {
     private final int maxPorts;
     private final byte[] config = new byte[CONFIG_SIZE];
     private final Deque<byte[]> control = new ArrayDeque<>();
+    private final byte[] transmitScratch = new byte[4096];
     private VirtioQueues queues;
 
     /** {@code ports} in id order; id 0 is the console when present (name null). */
@@ -112,8 +117,9 @@ final class VirtioSerial implements VirtioDevice {
     public void activate(VirtioQueues activated) {
         queues = activated;
         for (Port port : ports) {
-            port.end.start(bytes -> queues.ioLoop().execute(() -> fromHost(port, bytes)),
-                    open -> queues.ioLoop().execute(() -> hostOpen(port, open)));
+            // The socket threads hold on to this activation's loop: after a reset its tasks do not run.
+            port.end.start(bytes -> activated.ioLoop().execute(() -> fromHost(port, bytes)),
+                    open -> activated.ioLoop().execute(() -> hostOpen(port, open)));
         }
     }
 
@@ -138,11 +144,12 @@ final class VirtioSerial implements VirtioDevice {
         Virtqueue queue = queues.queue(CONTROL_TX);
         GuestMemory memory = queues.memory();
         for (DescriptorChain chain = queue.pop(memory); chain != null; chain = queue.pop(memory)) {
-            byte[] message = chain.read(memory);
             queue.addUsed(memory, chain, 0);
-            if (message.length < CONTROL_SIZE) {
+            if (chain.readableBytes() < CONTROL_SIZE) {
                 continue; // too short to mean anything: ignored, as Linux's own device side does
             }
+            byte[] message = new byte[CONTROL_SIZE];
+            chain.read(memory, 0, message, 0, CONTROL_SIZE);
             ByteBuffer fields = ByteBuffer.wrap(message).order(ByteOrder.LITTLE_ENDIAN);
             int id = fields.getInt(0);
             int event = Short.toUnsignedInt(fields.getShort(4));
@@ -180,6 +187,10 @@ final class VirtioSerial implements VirtioDevice {
     }
 
     private void sendControl(int id, int event, int value, byte[] extra) {
+        if (control.size() >= MAX_CONTROL_PENDING) {
+            throw new VirtqueueException("virtio-serial: " + control.size() + " control messages wait for receive"
+                    + " buffers the driver does not give");
+        }
         int length = CONTROL_SIZE + (extra == null ? 0 : extra.length);
         ByteBuffer message = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
         message.putInt(id).putShort((short) event).putShort((short) value);
@@ -213,7 +224,11 @@ final class VirtioSerial implements VirtioDevice {
         Virtqueue queue = queues.queue(transmitQueue(port.id));
         GuestMemory memory = queues.memory();
         for (DescriptorChain chain = queue.pop(memory); chain != null; chain = queue.pop(memory)) {
-            port.end.send(chain.read(memory));
+            for (long done = 0; done < chain.readableBytes(); done += transmitScratch.length) {
+                int length = (int) Math.min(transmitScratch.length, chain.readableBytes() - done);
+                chain.read(memory, done, transmitScratch, 0, length);
+                port.end.send(Arrays.copyOf(transmitScratch, length));
+            }
             queue.addUsed(memory, chain, 0);
         }
         queues.usedBuffers(transmitQueue(port.id));
@@ -250,7 +265,7 @@ final class VirtioSerial implements VirtioDevice {
             queue.addUsed(memory, chain, length);
             port.pendingBytes -= bytes.length;
             if (length < bytes.length) {
-                byte[] rest = java.util.Arrays.copyOfRange(bytes, length, bytes.length);
+                byte[] rest = Arrays.copyOfRange(bytes, length, bytes.length);
                 port.toGuest.addFirst(rest);
                 port.pendingBytes += rest.length;
             }

@@ -61,7 +61,7 @@ final class Dsdt {
     private static final int ALL_FUNCTIONS = 0xFFFF;
     /** PCI Firmware 3.2 §4.5.1: the _OSC UUID of PCI host bridges. */
     private static final String PCI_HOST_BRIDGE_OSC = "33DB4D5B-1FF7-401C-9657-7441C03DD766";
-    /** _OSC control bits granted: all but native hotplug (bit 0), which ACPI hotplug does instead. */
+    /** _OSC control bits granted: all but native hotplug (bit 0), which the ACPI PCI hotplug to come will own. */
     private static final long OSC_GRANTED_CONTROLS = 0x1E;
     private static final long OSC_UNRECOGNISED_UUID = 0x04;
     private static final long OSC_UNRECOGNISED_REVISION = 0x08;

@@ -93,11 +93,6 @@ public final class TapFd extends Fd implements Tap {
         }
     }
 
-    @Override
-    public void offload(int flags) {
-        ioctlOrExplain("TUNSETOFFLOAD", LibC.TUNSETOFFLOAD, flags);
-    }
-
     private static long address(ByteBuffer buffer) {
         if (!buffer.isDirect()) {
             throw new IllegalArgumentException("TAP I/O needs a direct buffer");

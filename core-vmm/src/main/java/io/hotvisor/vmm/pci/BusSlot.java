@@ -34,7 +34,7 @@ final class BusSlot implements PciSlot {
     private final long[] mapped = new long[PciBar.COUNT];
     private final InterruptLine intx;
     private boolean intxRequested;
-    private boolean closed;
+    private volatile boolean closed;
 
     BusSlot(PciRootBus bus, PciAddress address, PciDevice device, long[] allocated) {
         this.bus = bus;
@@ -85,15 +85,18 @@ final class BusSlot implements PciSlot {
         return allocated[bar];
     }
 
-    private void requestIntx(boolean asserted) {
-        synchronized (bus) {
-            intxRequested = asserted;
-            device.configuration().interruptStatus(asserted);
-            applyIntx();
-        }
+    /**
+     * The device drives its line, holding its own lock maybe (the virtio transport does): so only
+     * this slot's monitor and then the bus's leaf INTx lock are taken here, never the bus lock,
+     * which is held while the bus calls into devices (barMapped).
+     */
+    private synchronized void requestIntx(boolean asserted) {
+        intxRequested = asserted;
+        device.configuration().interruptStatus(asserted);
+        applyIntx();
     }
 
-    private void applyIntx() {
+    private synchronized void applyIntx() {
         boolean disabled = device.configuration().commandSet(PciConfiguration.COMMAND_INTX_DISABLE);
         if (!closed) {
             bus.intx(intx.gsi(), address.slot(), intxRequested && !disabled);

@@ -69,9 +69,20 @@ public final class PciRootBus implements PciBus, AutoCloseable {
             throw new VmException("PCI slot " + slot + " (" + PciAddress.bus0(slot) + ") is already in use");
         }
         long[] addresses = allocateBars(device.configuration().bars());
-        BusSlot placed = new BusSlot(this, PciAddress.bus0(slot), device, addresses);
+        BusSlot placed;
+        try {
+            placed = new BusSlot(this, PciAddress.bus0(slot), device, addresses);
+        } catch (RuntimeException e) {
+            device.configuration().bars().forEach(bar -> window(bar).free(addresses[bar.index()]));
+            throw e;
+        }
         slots[slot] = placed;
-        device.plugged(placed);
+        try {
+            device.plugged(placed);
+        } catch (RuntimeException e) {
+            remove(placed);
+            throw e;
+        }
         return placed;
     }
 
@@ -152,14 +163,16 @@ public final class PciRootBus implements PciBus, AutoCloseable {
         }
     }
 
-    /** Drives a shared INTx line: high while any slot on it asserts. */
-    synchronized void intx(int gsi, int slot, boolean asserted) {
-        int index = gsi - PciHostBridge.INTX_FIRST_GSI;
-        int before = intxAsserters[index];
-        int after = asserted ? before | 1 << slot : before & ~(1 << slot);
-        intxAsserters[index] = after;
-        if ((before == 0) != (after == 0)) {
-            gsiLines.apply(gsi).set(after != 0);
+    /** Drives a shared INTx line: high while any slot on it asserts. A leaf lock: it calls nothing that locks. */
+    void intx(int gsi, int slot, boolean asserted) {
+        synchronized (intxAsserters) {
+            int index = gsi - PciHostBridge.INTX_FIRST_GSI;
+            int before = intxAsserters[index];
+            int after = asserted ? before | 1 << slot : before & ~(1 << slot);
+            intxAsserters[index] = after;
+            if ((before == 0) != (after == 0)) {
+                gsiLines.apply(gsi).set(after != 0);
+            }
         }
     }
 

@@ -73,6 +73,7 @@ public final class VirtioPciTransport implements PciDevice {
     static final int NO_VECTOR = 0xFFFF;
     static final int ISR_QUEUE = 1;
     static final int ISR_CONFIG = 2;
+    private static final long REPORT_INTERVAL_NANOS = 1_000_000_000L;
 
     private final String pluggedDeviceId;
     private final VirtioDevice device;
@@ -100,6 +101,7 @@ public final class VirtioPciTransport implements PciDevice {
     /** The queues handed to the device at DRIVER_OK; null while it is not active. */
     private Queues activation;
     private boolean closed;
+    private long lastReportNanos = System.nanoTime() - REPORT_INTERVAL_NANOS;
 
     public VirtioPciTransport(String pluggedDeviceId, VirtioDevice device, GuestMemory memory, Interrupts interrupts,
                               IoLoop ioLoop, IoEvents ioEvents, Consumer<String> errors) {
@@ -241,9 +243,9 @@ public final class VirtioPciTransport implements PciDevice {
     private void readCommon(int offset, byte[] data) {
         long value = switch (offset) {
             case 0x00 -> deviceFeatureSelect;
-            case 0x04 -> deviceFeatureSelect < 2 ? offeredFeatures >>> (32 * deviceFeatureSelect) & 0xFFFF_FFFFL : 0;
+            case 0x04 -> Integer.compareUnsigned(deviceFeatureSelect, 2) < 0 ? offeredFeatures >>> (32 * deviceFeatureSelect) & 0xFFFF_FFFFL : 0;
             case 0x08 -> driverFeatureSelect;
-            case 0x0C -> driverFeatureSelect < 2 ? driverFeatures >>> (32 * driverFeatureSelect) & 0xFFFF_FFFFL : 0;
+            case 0x0C -> Integer.compareUnsigned(driverFeatureSelect, 2) < 0 ? driverFeatures >>> (32 * driverFeatureSelect) & 0xFFFF_FFFFL : 0;
             case 0x10 -> configVector;
             case 0x12 -> queues.length;
             case 0x14 -> status;
@@ -278,7 +280,7 @@ public final class VirtioPciTransport implements PciDevice {
             case 0x00 -> deviceFeatureSelect = (int) value;
             case 0x08 -> driverFeatureSelect = (int) value;
             case 0x0C -> {
-                if ((status & STATUS_FEATURES_OK) == 0 && driverFeatureSelect < 2) {
+                if ((status & STATUS_FEATURES_OK) == 0 && Integer.compareUnsigned(driverFeatureSelect, 2) < 0) {
                     int shift = 32 * driverFeatureSelect;
                     driverFeatures = driverFeatures & ~(0xFFFF_FFFFL << shift) | (value & 0xFFFF_FFFFL) << shift;
                 }
@@ -343,20 +345,25 @@ public final class VirtioPciTransport implements PciDevice {
         }
     }
 
+    /**
+     * Status bits only accumulate (virtio 1.2 §2.1.2: the driver never clears one; 0 resets), so a
+     * device is activated once per reset, and only after FEATURES_OK held.
+     */
     private void writeStatus(int value) {
         if (value == 0) {
             reset();
             return;
         }
-        int accepted = value;
+        int accepted = value | status;
         if ((value & STATUS_FEATURES_OK) != 0 && (status & STATUS_FEATURES_OK) == 0
                 && ((driverFeatures & ~offeredFeatures) != 0 || (driverFeatures & F_VERSION_1) == 0)) {
             // The driver asked for something we did not offer, or for legacy: FEATURES_OK does not stick.
             accepted &= ~STATUS_FEATURES_OK;
         }
-        boolean starting = (accepted & STATUS_DRIVER_OK) != 0 && (status & STATUS_DRIVER_OK) == 0;
-        status = accepted | (status & STATUS_NEEDS_RESET);
-        if (starting && (status & STATUS_NEEDS_RESET) == 0) {
+        boolean starting = (accepted & STATUS_DRIVER_OK) != 0 && (status & STATUS_DRIVER_OK) == 0
+                && (accepted & STATUS_FEATURES_OK) != 0;
+        status = accepted;
+        if (starting && activation == null && (status & STATUS_NEEDS_RESET) == 0) {
             activation = new Queues();
             device.activate(activation);
         }
@@ -411,9 +418,10 @@ public final class VirtioPciTransport implements PciDevice {
     private void fail(RuntimeException error) {
         String message = this + ": " + (error instanceof VirtqueueException ? error.getMessage() : error.toString())
                 + "; the device needs a reset";
-        LOG.warn(message, error instanceof VirtqueueException ? null : error);
         boolean first = (status & STATUS_NEEDS_RESET) == 0;
         status |= STATUS_NEEDS_RESET;
+        long now = System.nanoTime();
+        boolean report = first && now - lastReportNanos >= REPORT_INTERVAL_NANOS;
         if (activation != null) {
             device.reset();
             activation = null;
@@ -421,6 +429,11 @@ public final class VirtioPciTransport implements PciDevice {
         if (first) {
             configGeneration++;
             interrupt(configVector, ISR_CONFIG);
+        }
+        if (report) {
+            // A guest that breaks and resets the device in a loop gets one report a second, not a flood.
+            lastReportNanos = now;
+            LOG.warn(message, error instanceof VirtqueueException ? null : error);
             errors.accept(message);
         }
     }

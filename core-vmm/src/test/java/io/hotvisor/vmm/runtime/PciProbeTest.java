@@ -1,8 +1,10 @@
 package io.hotvisor.vmm.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.api.VmListener;
 import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.api.pci.PciBar;
 import io.hotvisor.vmm.api.pci.PciConfiguration;
@@ -108,12 +110,19 @@ class PciProbeTest extends VmManagerFixture {
     /** The probe's driver: negotiation, queue set-up, a kick through the ioeventfd, the answer by MSI-X. */
     @Test
     void aVirtioEntropyDeviceAnswersTheProbeThroughItsQueueWithAnMsixInterrupt() {
+        manager.addListener(new VmListener() {
+            @Override
+            public void machineBuilt(Vm built) {
+                built.virtio().plug("rng0", new CountingEntropy(), OptionalInt.empty());
+            }
+        });
         Vm vm = manager.create(new VmSpec("virtio", TestImages.probeGuest().toString(), null, "console=ttyS0", 1,
                 64L << 20));
         vm.start();
         ConsoleHarness console = new ConsoleHarness(vm);
         console.waitFor("probe> ", BOOT);
-        vm.virtio().plug("rng0", new CountingEntropy(), OptionalInt.empty());
+        assertThatThrownBy(() -> vm.virtio().plug("late", new CountingEntropy(), OptionalInt.empty()))
+                .hasMessageContaining("not supported: late: adding a PCI device to a running guest needs ACPI PCI hotplug");
 
         console.sendLine("rng");
 

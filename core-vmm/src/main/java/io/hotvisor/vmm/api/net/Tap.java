@@ -17,9 +17,6 @@ public interface Tap extends Pollable, AutoCloseable {
     /** Writes the frame between position and limit; false when the host dropped it (its queue is full). */
     boolean write(ByteBuffer buffer);
 
-    /** Lets the host hand over frames with checksum or segmentation work left ({@code TUN_F_*} bits). */
-    void offload(int flags);
-
     @Override
     void close();
 }

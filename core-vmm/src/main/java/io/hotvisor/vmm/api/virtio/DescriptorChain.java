@@ -27,19 +27,45 @@ public record DescriptorChain(int head, List<Buffer> readable, List<Buffer> writ
         return writable.stream().mapToLong(Buffer::length).sum();
     }
 
-    /** Every readable byte, in order. */
+    /** The most {@link #read(GuestMemory)} copies at once; larger chains are read piece by piece. */
+    public static final int MAX_COPY = 1 << 20;
+
+    /**
+     * Every readable byte, in order, for chains up to {@link #MAX_COPY} bytes (a network frame, a
+     * control message); a larger one is refused, so a guest cannot make the host allocate at will.
+     */
     public byte[] read(GuestMemory memory) {
         long total = readableBytes();
-        if (total > Integer.MAX_VALUE - 8) {
-            throw new VirtqueueException("descriptor chain " + head + ": " + total + " readable bytes is too much to copy");
+        if (total > MAX_COPY) {
+            throw new VirtqueueException("descriptor chain " + head + ": " + total + " readable bytes, more than the "
+                    + MAX_COPY + " this device takes in one request");
         }
         byte[] data = new byte[(int) total];
-        int at = 0;
-        for (Buffer buffer : readable) {
-            memory.read(buffer.address(), data, at, buffer.length());
-            at += buffer.length();
-        }
+        read(memory, 0, data, 0, data.length);
         return data;
+    }
+
+    /** Copies {@code length} readable bytes from {@code offset} into the chain onwards into {@code data}. */
+    public void read(GuestMemory memory, long offset, byte[] data, int from, int length) {
+        if (offset < 0 || offset + length > readableBytes()) {
+            throw new VirtqueueException(String.format("descriptor chain %d: reading %d bytes at %d exceeds its %d readable bytes",
+                    head, length, offset, readableBytes()));
+        }
+        long skip = offset;
+        int copied = 0;
+        for (Buffer buffer : readable) {
+            if (copied == length) {
+                break;
+            }
+            if (skip >= buffer.length()) {
+                skip -= buffer.length();
+                continue;
+            }
+            int chunk = (int) Math.min(buffer.length() - skip, length - copied);
+            memory.read(buffer.address().plus(skip), data, from + copied, chunk);
+            copied += chunk;
+            skip = 0;
+        }
     }
 
     /**

@@ -101,9 +101,10 @@ public final class Virtqueue {
         check(memory, "device area", deviceArea, RING_HEADER + (long) USED_ELEMENT_SIZE * size + 2, 4);
         this.eventIndex = eventIndex;
         this.indirectDescriptors = indirectDescriptors;
-        nextAvail = memory.readShort(driverArea.plus(2));
-        nextUsed = memory.readShort(deviceArea.plus(2));
-        signalledUsed = nextUsed;
+        // Both indexes start at 0 after a reset (§2.7.13): the device does not take them from the driver.
+        nextAvail = 0;
+        nextUsed = 0;
+        signalledUsed = 0;
         ready = true;
     }
 
@@ -135,6 +136,11 @@ public final class Virtqueue {
     public DescriptorChain pop(GuestMemory memory) {
         if (!ready) {
             return null;
+        }
+        if (eventIndex) {
+            // Our avail_event store must be visible before we read the index (the driver reads
+            // avail_event after writing the index): else a kick can be lost (vhost's smp_mb here).
+            VarHandle.fullFence();
         }
         short availIndex = memory.readShort(driverArea.plus(2));
         int waiting = Short.toUnsignedInt((short) (availIndex - nextAvail));
