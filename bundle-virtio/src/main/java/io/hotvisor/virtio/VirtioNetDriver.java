@@ -5,8 +5,8 @@ import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.api.net.HostNetwork;
 import io.hotvisor.vmm.api.net.Tap;
+import io.hotvisor.vmm.api.virtio.VirtioDevice;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32;
 import org.osgi.service.component.annotations.Activate;
@@ -15,52 +15,25 @@ import org.osgi.service.component.annotations.Reference;
 
 /** {@code virtio-net-pci} on a host TAP interface ({@code tap=NAME}, created when missing and allowed). */
 @Component(service = DeviceDriver.class)
-public final class VirtioNetDriver implements DeviceDriver {
+public final class VirtioNetDriver extends VirtioDriver {
     static final String NAME = "virtio-net-pci";
-    private static final Map<String, String> PROPERTIES = new LinkedHashMap<>();
-
-    static {
-        PROPERTIES.put("tap", "the host TAP interface (required; QEMU's -netdev tap,ifname=)");
-        PROPERTIES.put("mac", "the MAC address, e.g. 52:54:00:12:34:56 (default: derived from the VM and id)");
-        PROPERTIES.put("addr", "PCI slot, in hex (default: the first free one)");
-    }
-
     private final HostNetwork network;
 
     @Activate
     public VirtioNetDriver(@Reference HostNetwork network) {
+        super(NAME, "virtio network card on a host TAP (tap=, mac=)", Map.of(
+                "tap", "the host TAP interface (required; QEMU's -netdev tap,ifname=)",
+                "mac", "the MAC address, e.g. 52:54:00:12:34:56 (default: derived from the VM and id)"));
         this.network = network;
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String description() {
-        return "virtio network card on a host TAP (tap=, mac=)";
-    }
-
-    @Override
-    public Map<String, String> properties() {
-        return Map.copyOf(PROPERTIES);
-    }
-
-    @Override
-    public void plug(Vm vm, String id, Map<String, Object> values) {
-        DriverProperties properties = new DriverProperties(NAME, values, PROPERTIES.keySet());
+    VirtioDevice create(Vm vm, String id, DriverProperties properties) {
         String tapName = properties.required("tap");
         String macText = properties.string("mac", null);
         byte[] mac = macText == null ? defaultMac(vm.name(), id) : parseMac(macText);
         Tap tap = network.openTap(tapName, VirtioNet.HEADER);
-        VirtioNet device = new VirtioNet(tap, mac);
-        try {
-            vm.virtio().plug(id, device, properties.slot());
-        } catch (RuntimeException e) {
-            device.close();
-            throw e;
-        }
+        return new VirtioNet(tap, mac);
     }
 
     /** QEMU's locally administered 52:54:00 prefix, the rest from the VM and device names. */
@@ -91,10 +64,5 @@ public final class VirtioNetDriver implements DeviceDriver {
             throw new VmException(NAME + ": mac '" + text + "' is a multicast address");
         }
         return mac;
-    }
-
-    @Override
-    public void unplug(Vm vm, String id) {
-        throw PciUnplug.notSupported(NAME);
     }
 }

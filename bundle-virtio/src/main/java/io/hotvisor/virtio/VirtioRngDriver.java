@@ -3,11 +3,11 @@ package io.hotvisor.virtio;
 import io.hotvisor.vmm.api.DeviceDriver;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmException;
+import io.hotvisor.vmm.api.virtio.VirtioDevice;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -16,19 +16,12 @@ import org.osgi.service.component.annotations.Component;
 
 /** {@code virtio-rng-pci}: entropy for the guest's {@code /dev/hwrng} from the host's {@code /dev/urandom}. */
 @Component(service = DeviceDriver.class)
-public final class VirtioRngDriver implements DeviceDriver {
+public final class VirtioRngDriver extends VirtioDriver {
     static final String NAME = "virtio-rng-pci";
     /** Unlike QEMU (unlimited), a budget by default: 1 MiB per second, plenty for a guest's pool. */
     static final long DEFAULT_MAX_BYTES = 1 << 20;
     static final long DEFAULT_PERIOD_MILLIS = 1000;
     private static final Path SOURCE = Path.of("/dev/urandom");
-    private static final Map<String, String> PROPERTIES = new LinkedHashMap<>();
-
-    static {
-        PROPERTIES.put("max-bytes", "bytes the guest may take per period (default " + DEFAULT_MAX_BYTES + ")");
-        PROPERTIES.put("period", "the period in milliseconds (default " + DEFAULT_PERIOD_MILLIS + ")");
-        PROPERTIES.put("addr", "PCI slot, in hex (default: the first free one)");
-    }
 
     /**
      * Wakes devices whose budget ran out when their next period starts. Its thread ends when idle,
@@ -47,24 +40,14 @@ public final class VirtioRngDriver implements DeviceDriver {
         return executor;
     }
 
-    @Override
-    public String name() {
-        return NAME;
+    public VirtioRngDriver() {
+        super(NAME, "virtio entropy source (host /dev/urandom, rate-limited)", Map.of(
+                "max-bytes", "bytes the guest may take per period (default " + DEFAULT_MAX_BYTES + ")",
+                "period", "the period in milliseconds (default " + DEFAULT_PERIOD_MILLIS + ")"));
     }
 
     @Override
-    public String description() {
-        return "virtio entropy source (host /dev/urandom, rate-limited)";
-    }
-
-    @Override
-    public Map<String, String> properties() {
-        return Map.copyOf(PROPERTIES);
-    }
-
-    @Override
-    public void plug(Vm vm, String id, Map<String, Object> values) {
-        DriverProperties properties = new DriverProperties(NAME, values, PROPERTIES.keySet());
+    VirtioDevice create(Vm vm, String id, DriverProperties properties) {
         long maxBytes = properties.number("max-bytes", DEFAULT_MAX_BYTES);
         long period = properties.number("period", DEFAULT_PERIOD_MILLIS);
         if (maxBytes <= 0 || period <= 0) {
@@ -76,17 +59,6 @@ public final class VirtioRngDriver implements DeviceDriver {
         } catch (IOException e) {
             throw new VmException(NAME + ": cannot open " + SOURCE + ": " + e.getMessage(), e);
         }
-        VirtioRng device = new VirtioRng(source, maxBytes, period, timer, System::nanoTime);
-        try {
-            vm.virtio().plug(id, device, properties.slot());
-        } catch (RuntimeException e) {
-            device.close();
-            throw e;
-        }
-    }
-
-    @Override
-    public void unplug(Vm vm, String id) {
-        throw PciUnplug.notSupported(NAME);
+        return new VirtioRng(source, maxBytes, period, timer, System::nanoTime);
     }
 }

@@ -3,9 +3,9 @@ package io.hotvisor.virtio;
 import io.hotvisor.vmm.api.DeviceDriver;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmException;
+import io.hotvisor.vmm.api.virtio.VirtioDevice;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.osgi.service.component.annotations.Component;
@@ -17,34 +17,16 @@ import org.osgi.service.component.annotations.Component;
  * channel is the port named {@code org.qemu.guest_agent.0}.
  */
 @Component(service = DeviceDriver.class)
-public final class VirtioSerialDriver implements DeviceDriver {
+public final class VirtioSerialDriver extends VirtioDriver {
     static final String NAME = "virtio-serial-pci";
-    private static final Map<String, String> PROPERTIES = new LinkedHashMap<>();
-
-    static {
-        PROPERTIES.put("ports", "named ports, NAME[:NAME...], each on DATA/hotvisor/VM/NAME.sock");
-        PROPERTIES.put("console", "on: port 0 is a console (hvc0) on DATA/hotvisor/VM/ID-console.sock");
-        PROPERTIES.put("addr", "PCI slot, in hex (default: the first free one)");
+    public VirtioSerialDriver() {
+        super(NAME, "virtio serial ports and console on UNIX sockets (ports=, console=)", Map.of(
+                "ports", "named ports, NAME[:NAME...], each on DATA/hotvisor/VM/NAME.sock",
+                "console", "on: port 0 is a console (hvc0) on DATA/hotvisor/VM/ID-console.sock"));
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String description() {
-        return "virtio serial ports and console on UNIX sockets (ports=, console=)";
-    }
-
-    @Override
-    public Map<String, String> properties() {
-        return Map.copyOf(PROPERTIES);
-    }
-
-    @Override
-    public void plug(Vm vm, String id, Map<String, Object> values) {
-        DriverProperties properties = new DriverProperties(NAME, values, PROPERTIES.keySet());
+    VirtioDevice create(Vm vm, String id, DriverProperties properties) {
         String names = properties.string("ports", "");
         boolean console = properties.flag("console");
         List<String> portNames = names.isEmpty() ? List.of() : List.of(names.split(":"));
@@ -67,16 +49,10 @@ public final class VirtioSerialDriver implements DeviceDriver {
                 ports.add(new VirtioSerial.Port(i + 1, portNames.get(i),
                         new UnixSocketEnd(directory.resolve(portNames.get(i) + ".sock"))));
             }
-            VirtioSerial device = new VirtioSerial(ports);
-            vm.virtio().plug(id, device, properties.slot());
+            return new VirtioSerial(ports);
         } catch (RuntimeException e) {
             ports.forEach(port -> port.end.close());
             throw e;
         }
-    }
-
-    @Override
-    public void unplug(Vm vm, String id) {
-        throw PciUnplug.notSupported(NAME);
     }
 }

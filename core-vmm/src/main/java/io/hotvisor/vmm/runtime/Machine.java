@@ -207,6 +207,7 @@ final class Machine implements AutoCloseable {
     VirtioBus virtio(Consumer<String> errors) {
         return (pluggedDeviceId, device, slot) -> {
             if (started) {
+                device.close();
                 throw new VmException("not supported: " + pluggedDeviceId + ": adding a PCI device to a running"
                         + " guest needs ACPI PCI hotplug, which Hotvisor does not have yet; give it as a boot"
                         + " device (vm:create --device, or device.N in the VM's .cfg)");

@@ -8,7 +8,8 @@ public interface VirtioBus {
     /**
      * Plugs {@code device} into {@code slot}, or the first free one; closing the slot removes it.
      * {@code pluggedDeviceId} is the device manager's id of the device, which the PCI function
-     * reports as its {@link io.hotvisor.vmm.api.pci.PciDevice#pluggedDeviceId()}.
+     * reports as its {@link io.hotvisor.vmm.api.pci.PciDevice#pluggedDeviceId()}. The bus owns
+     * the device from here: it closes it when plugging fails, and when the device leaves the bus.
      */
     PciSlot plug(String pluggedDeviceId, VirtioDevice device, OptionalInt slot);
 }
