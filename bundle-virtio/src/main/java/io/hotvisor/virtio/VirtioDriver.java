@@ -7,6 +7,7 @@ import io.hotvisor.vmm.api.virtio.VirtioBus;
 import io.hotvisor.vmm.api.virtio.VirtioDevice;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.OptionalInt;
 
 /**
  * What the virtio-*-pci drivers share: their property table (plus {@code addr}), QEMU's errors
@@ -43,8 +44,9 @@ abstract class VirtioDriver implements DeviceDriver {
     @Override
     public final void plug(Vm vm, String id, Map<String, Object> values) {
         DriverProperties checked = new DriverProperties(name, values, properties.keySet());
+        OptionalInt slot = checked.slot();
         VirtioBus bus = vm.virtio(); // before any backend opens: a VM that is not running fails here
-        bus.plug(id, create(vm, id, checked), checked.slot());
+        bus.plug(id, create(vm, id, checked), slot);
     }
 
     /** The device with its backend open, or a one-line {@link VmException} naming what was wrong. */

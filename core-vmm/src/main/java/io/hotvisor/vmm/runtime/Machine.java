@@ -212,8 +212,14 @@ final class Machine implements AutoCloseable {
                         + " guest needs ACPI PCI hotplug, which Hotvisor does not have yet; give it as a boot"
                         + " device (vm:create --device, or device.N in the VM's .cfg)");
             }
-            VirtioPciTransport transport = new VirtioPciTransport(pluggedDeviceId, device, ram, interrupts, ioThread,
-                    ioEvents, errors);
+            VirtioPciTransport transport;
+            try {
+                transport = new VirtioPciTransport(pluggedDeviceId, device, ram, interrupts, ioThread, ioEvents,
+                        errors);
+            } catch (RuntimeException e) {
+                device.close();
+                throw e;
+            }
             try {
                 return pci.plug(transport, slot);
             } catch (RuntimeException e) {
