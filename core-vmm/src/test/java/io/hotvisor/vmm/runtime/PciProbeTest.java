@@ -10,14 +10,10 @@ import io.hotvisor.vmm.api.pci.PciBar;
 import io.hotvisor.vmm.api.pci.PciConfiguration;
 import io.hotvisor.vmm.api.pci.PciDevice;
 import io.hotvisor.vmm.api.pci.PciSlot;
-import io.hotvisor.vmm.api.virtio.DescriptorChain;
-import io.hotvisor.vmm.api.virtio.VirtioDevice;
-import io.hotvisor.vmm.api.virtio.VirtioQueues;
-import io.hotvisor.vmm.api.virtio.Virtqueue;
 import io.hotvisor.vmm.testing.ConsoleHarness;
+import io.hotvisor.vmm.testing.CountingEntropy;
 import io.hotvisor.vmm.testing.KvmTest;
 import io.hotvisor.vmm.testing.TestImages;
-import java.util.List;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
@@ -45,65 +41,6 @@ class PciProbeTest extends VmManagerFixture {
 
         @Override
         public void writeBar(int bar, long offset, byte[] data) {
-        }
-    }
-
-    /** An entropy device whose "randomness" is 0, 1, 2, ...: the test can check every byte. */
-    private static final class CountingEntropy implements VirtioDevice {
-        private VirtioQueues queues;
-        private int next;
-
-        @Override
-        public int deviceType() {
-            return 4;
-        }
-
-        @Override
-        public int pciClass() {
-            return 0x00ff00;
-        }
-
-        @Override
-        public long features() {
-            return 0;
-        }
-
-        @Override
-        public List<Integer> queueMaxSizes() {
-            return List.of(64);
-        }
-
-        @Override
-        public int configSize() {
-            return 0;
-        }
-
-        @Override
-        public void readConfig(int offset, byte[] data) {
-        }
-
-        @Override
-        public void activate(VirtioQueues activated) {
-            queues = activated;
-        }
-
-        @Override
-        public void queueNotified(int index) {
-            Virtqueue queue = queues.queue(index);
-            for (DescriptorChain chain = queue.pop(queues.memory()); chain != null; chain = queue.pop(queues.memory())) {
-                byte[] bytes = new byte[(int) chain.writableBytes()];
-                for (int i = 0; i < bytes.length; i++) {
-                    bytes[i] = (byte) next++;
-                }
-                chain.write(queues.memory(), 0, bytes, 0, bytes.length);
-                queue.addUsed(queues.memory(), chain, bytes.length);
-            }
-            queues.usedBuffers(index);
-        }
-
-        @Override
-        public void reset() {
-            queues = null;
         }
     }
 

@@ -7,13 +7,11 @@ import io.hotvisor.vmm.api.GuestAddress;
 import io.hotvisor.vmm.api.Interrupts;
 import io.hotvisor.vmm.api.IoEvents;
 import io.hotvisor.vmm.api.IoLoop;
-import io.hotvisor.vmm.api.Pollable;
 import io.hotvisor.vmm.api.MsiVector;
+import io.hotvisor.vmm.api.Pollable;
 import io.hotvisor.vmm.api.Registration;
 import io.hotvisor.vmm.api.pci.PciConfiguration;
-import io.hotvisor.vmm.api.virtio.DescriptorChain;
-import io.hotvisor.vmm.api.virtio.VirtioDevice;
-import io.hotvisor.vmm.api.virtio.VirtioQueues;
+import io.hotvisor.vmm.testing.CountingEntropy;
 import io.hotvisor.vmm.testing.HeapGuestMemory;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,64 +31,6 @@ class VirtioPciTransportTest {
     private final List<String> log = new ArrayList<>();
     private final Map<EventNotifier, Runnable> watched = new HashMap<>();
     private final List<String> errors = new ArrayList<>();
-
-    /** Fills each writable buffer with 0xAB: an entropy source that is easy to check. */
-    private final class PatternDevice implements VirtioDevice {
-        VirtioQueues queues;
-
-        @Override
-        public int deviceType() {
-            return 4;
-        }
-
-        @Override
-        public int pciClass() {
-            return 0x00ff00;
-        }
-
-        @Override
-        public long features() {
-            return 0;
-        }
-
-        @Override
-        public List<Integer> queueMaxSizes() {
-            return List.of(8);
-        }
-
-        @Override
-        public int configSize() {
-            return 0;
-        }
-
-        @Override
-        public void readConfig(int offset, byte[] data) {
-        }
-
-        @Override
-        public void activate(VirtioQueues activated) {
-            log.add("activate");
-            queues = activated;
-        }
-
-        @Override
-        public void queueNotified(int index) {
-            DescriptorChain chain;
-            while ((chain = queues.queue(index).pop(queues.memory())) != null) {
-                byte[] pattern = new byte[(int) chain.writableBytes()];
-                java.util.Arrays.fill(pattern, (byte) 0xAB);
-                chain.write(queues.memory(), 0, pattern, 0, pattern.length);
-                queues.queue(index).addUsed(queues.memory(), chain, pattern.length);
-            }
-            queues.usedBuffers(index);
-        }
-
-        @Override
-        public void reset() {
-            log.add("reset");
-            queues = null;
-        }
-    }
 
     private final Interrupts interrupts = new Interrupts() {
         private int gsi = 24;
@@ -165,7 +105,7 @@ class VirtioPciTransportTest {
         }
     };
 
-    private final PatternDevice device = new PatternDevice();
+    private final CountingEntropy device = new CountingEntropy();
     private final VirtioPciTransport transport = new VirtioPciTransport("dev0", device, memory, interrupts, ioLoop,
             ioEvents, errors::add);
 
@@ -195,7 +135,7 @@ class VirtioPciTransportTest {
         enableMsix();
         setUpQueue(0, 1);
         write(0x14, 1 | 2 | 8 | 4, 1);
-        assertThat(log).contains("activate");
+        assertThat(device.lifecycle).containsExactly("activate");
         transport.barMapped(0, 0xC000_0000L);
         assertThat(log).contains("ioeventfd 0xc0003000");
 
@@ -205,7 +145,7 @@ class VirtioPciTransportTest {
         memory.writeShort(AVAIL.plus(4 + 2 * 8), (short) 0); // used_event: interrupt at the first used buffer
         kick(0);
 
-        assertThat(memory.readByte(GuestAddress.of(BUFFER + 15))).isEqualTo((byte) 0xAB);
+        assertThat(memory.readByte(GuestAddress.of(BUFFER + 15))).isEqualTo((byte) 15);
         assertThat(memory.readShort(USED.plus(2))).isEqualTo((short) 1);
         assertThat(log).as("queue 0 uses vector 1, the second GSI").contains("msi 25").doesNotContain("msi 24");
     }
@@ -251,7 +191,7 @@ class VirtioPciTransportTest {
 
         assertThat(read(0x14, 1) & VirtioPciTransport.STATUS_NEEDS_RESET).isNotZero();
         assertThat(errors).singleElement().asString().contains("loops").contains("needs a reset");
-        assertThat(log).containsSubsequence("activate", "reset");
+        assertThat(device.lifecycle).containsExactly("activate", "reset");
         kick(0);
         assertThat(errors).hasSize(1);
 
