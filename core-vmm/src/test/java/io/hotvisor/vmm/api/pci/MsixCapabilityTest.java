@@ -3,10 +3,7 @@ package io.hotvisor.vmm.api.pci;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.hotvisor.vmm.api.EventNotifier;
-import io.hotvisor.vmm.api.Interrupts;
-import io.hotvisor.vmm.api.MsiVector;
-import java.util.ArrayList;
+import io.hotvisor.vmm.testing.RecordingInterrupts;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -15,52 +12,8 @@ class MsixCapabilityTest {
     private static final long TABLE = 0x2000;
     private static final long PBA = 0x3000;
 
-    /** Records what the capability asks of the interrupt routing. */
-    private final List<String> log = new ArrayList<>();
-    private int nextGsi = 24;
-    private final Interrupts interrupts = new Interrupts() {
-        @Override
-        public MsiVector allocateMsi() {
-            int gsi = nextGsi++;
-            log.add("allocate " + gsi);
-            return new MsiVector() {
-                @Override
-                public int gsi() {
-                    return gsi;
-                }
-
-                @Override
-                public void route(long address, int data) {
-                    log.add(String.format("route %d 0x%x/0x%x", gsi, address, data));
-                }
-
-                @Override
-                public void unroute() {
-                    log.add("unroute " + gsi);
-                }
-
-                @Override
-                public void trigger() {
-                    log.add("trigger " + gsi);
-                }
-
-                @Override
-                public EventNotifier eventFd() {
-                    throw new UnsupportedOperationException();
-                }
-
-                @Override
-                public void close() {
-                    log.add("close " + gsi);
-                }
-            };
-        }
-
-        @Override
-        public boolean signalMsi(long address, int data) {
-            throw new UnsupportedOperationException();
-        }
-    };
+    private final RecordingInterrupts interrupts = new RecordingInterrupts();
+    private final List<String> log = interrupts.log;
     private final PciConfiguration config = new PciConfiguration(0x1af4, 0x1044, 0xff0000, 0)
             .bar(PciBar.memory32(BAR, 0x4000));
     private final MsixCapability msix = new MsixCapability(config, interrupts, 3, BAR, TABLE, PBA);
