@@ -9,6 +9,7 @@ import io.hotvisor.vmm.manager.DeviceManagerImpl;
 import io.hotvisor.vmm.manager.VmManagerImpl;
 import io.hotvisor.vmm.testing.TestImages;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.Map;
 
 /** The services a container wires, wired by hand: VM manager, device manager, QMP. */
@@ -26,6 +27,8 @@ final class QmpFixture implements AutoCloseable {
     QmpFixture(Path data, Path qmpData) {
         manager = new VmManagerImpl(data);
         manager.addListener(devices);
+        // The features repository's word on one model whose bundle is absent, as Karaf's would say it.
+        devices.setCatalog(model -> model.equals("host-x86_64-cpu") ? Optional.of("hotvisor-cpu-hotplug") : Optional.empty());
         services.setDeviceManager(devices);
         qmp = new QmpService(qmpData, services);
         manager.addListener(qmp);

@@ -108,10 +108,10 @@ class QmpProtocolTest {
                     "{\"error\": {\"class\": \"KVMMissingCap\", \"desc\": \"KVM lacks the capability KVM_CAP_TEST\"}, \"id\": 7}");
             assertThat(Arrays.stream(ErrorClass.values()).map(Enum::name)).containsExactlyInAnyOrder(
                     "GenericError", "CommandNotFound", "DeviceNotFound", "DeviceNotActive", "KVMMissingCap");
-            // Capabilities that are not installed are named.
+            // Features that are not installed are named, as the features repository lists them.
             assertThat(client.command("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"host-x86_64-cpu\",\"id\":\"c1\",\"core-id\":1}}"))
-                    .isEqualTo("{\"error\": {\"class\": \"GenericError\", \"desc\": \"capability cpu-hotplug is not installed "
-                            + "(feature hotvisor-cpu-hotplug)\"}}");
+                    .isEqualTo("{\"error\": {\"class\": \"GenericError\", \"desc\": \"device model 'host-x86_64-cpu' needs feature"
+                            + " hotvisor-cpu-hotplug, which is not installed (feature:install hotvisor-cpu-hotplug)\"}}");
             assertThat(client.command("{\"execute\":\"system_powerdown\"}")).isEqualTo("{\"error\": {\"class\": \"GenericError\", "
                     + "\"desc\": \"not supported: the ACPI power button (capability acpi-ged) is not installed\"}}");
             assertThat(client.command("{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\",\"id\":\"mem1\",\"size\":268435456}}"))

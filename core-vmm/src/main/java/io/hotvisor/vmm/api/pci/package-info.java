@@ -1,7 +1,7 @@
 /**
  * The PCI device SPI: what a device bundle implements ({@link io.hotvisor.vmm.api.pci.PciDevice})
  * and what the core gives it: a config space with the PCI write semantics
- * ({@link io.hotvisor.vmm.api.pci.PciConfiguration}), BARs the core allocates and maps, MSI-X
+ * ({@link io.hotvisor.vmm.api.pci.PciConfiguration}), BARs the core allocates and maps, MSI and MSI-X
  * ({@link io.hotvisor.vmm.api.pci.MsixCapability}), INTx, and a place on the VM's bus
  * ({@link io.hotvisor.vmm.api.pci.PciBus}).
  */
