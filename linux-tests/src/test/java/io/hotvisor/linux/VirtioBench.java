@@ -152,7 +152,7 @@ class VirtioBench {
                     "-drive", "file=" + disk + ",format=raw,if=none,id=d0",
                     "-device", "virtio-blk-pci,drive=d0",
                     "-netdev", "tap,id=n0,ifname=" + tap + ",script=no,downscript=no",
-                    "-device", "virtio-net-pci,netdev=n0").redirectErrorStream(true).start();
+                    "-device", "virtio-net-pci,netdev=n0,romfile=").redirectErrorStream(true).start();
             out = process.getInputStream();
             in = process.getOutputStream();
             readUntil(kit.prompt(), LinuxGuests.BOOT.toSeconds());
