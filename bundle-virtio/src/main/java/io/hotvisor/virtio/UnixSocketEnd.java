@@ -43,7 +43,8 @@ final class UnixSocketEnd implements SerialPortEnd {
         }
         this.path = path;
         try {
-            Files.createDirectories(path.getParent());
+            Files.createDirectories(path.getParent(),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Files.deleteIfExists(path);
             server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         } catch (IOException e) {

@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.osgi.service.component.annotations.Component;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code virtio-serial-pci}: a virtconsole ({@code console=on}, hvc0 in the guest) and named ports
@@ -18,6 +20,7 @@ import org.osgi.service.component.annotations.Component;
  */
 @Component(service = DeviceDriver.class)
 public final class VirtioSerialDriver extends VirtioDriver {
+    private static final Logger LOG = LoggerFactory.getLogger(VirtioSerialDriver.class);
     static final String NAME = "virtio-serial-pci";
     public VirtioSerialDriver() {
         super(NAME, "virtio serial ports and console on UNIX sockets (ports=, console=)", Map.of(
@@ -39,20 +42,33 @@ public final class VirtioSerialDriver extends VirtioDriver {
                         + " '.', '-' or '_'");
             }
         }
-        Path directory = vm.dataDirectory();
         List<VirtioSerial.Port> ports = new ArrayList<>();
         try {
             if (console) {
-                ports.add(new VirtioSerial.Port(0, null, new UnixSocketEnd(directory.resolve(id + "-console.sock"))));
+                ports.add(new VirtioSerial.Port(0, null, socket(vm, id + "-console.sock")));
             }
             for (int i = 0; i < portNames.size(); i++) {
-                ports.add(new VirtioSerial.Port(i + 1, portNames.get(i),
-                        new UnixSocketEnd(directory.resolve(portNames.get(i) + ".sock"))));
+                ports.add(new VirtioSerial.Port(i + 1, portNames.get(i), socket(vm, portNames.get(i) + ".sock")));
             }
             return new VirtioSerial(ports);
         } catch (RuntimeException e) {
             ports.forEach(port -> port.end.close());
             throw e;
+        }
+    }
+
+    /**
+     * The socket in the VM's directory; where that cannot hold one (too long a path, or a file
+     * system without sockets, as the lab's shared one), in /tmp/hotvisor-USER/VM/, as QMP does.
+     */
+    private static UnixSocketEnd socket(Vm vm, String file) {
+        try {
+            return new UnixSocketEnd(vm.dataDirectory().resolve(file));
+        } catch (VmException preferred) {
+            Path fallback = Path.of(System.getProperty("java.io.tmpdir"), "hotvisor-" + System.getProperty("user.name"),
+                    vm.name(), file);
+            LOG.info("{}: {}; using {}", vm.name(), preferred.getMessage(), fallback);
+            return new UnixSocketEnd(fallback);
         }
     }
 }
