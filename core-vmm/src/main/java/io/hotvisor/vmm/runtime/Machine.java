@@ -264,10 +264,18 @@ final class Machine implements AutoCloseable {
      */
     @Override
     public void close() {
+        boolean vcpusRunning = false;
         while (!owned.isEmpty()) {
             AutoCloseable resource = owned.pop();
+            if (resource == ram && vcpusRunning) {
+                LOG.error("guest RAM stays mapped: a vCPU thread that did not stop may still use it");
+                continue;
+            }
             try {
                 resource.close();
+            } catch (Vcpus.StillRunningException e) {
+                vcpusRunning = true;
+                LOG.error(e.getMessage());
             } catch (Exception e) {
                 LOG.error("closing {} failed; going on with the rest", resource, e);
             }

@@ -31,6 +31,7 @@ final class VcpuThread implements Runnable {
     private final byte[][] scratch = {null, new byte[1], new byte[2], null, new byte[4], null, null, null, new byte[8]};
     private volatile int tid;
     private volatile boolean stopRequested;
+    static final long STOP_TIMEOUT_MILLIS = 10_000;
     private volatile boolean pauseRequested;
     private boolean paused;
 
@@ -244,23 +245,32 @@ final class VcpuThread implements Runnable {
         }
     }
 
-    /** Stops the loop and waits for the thread to end (unless called from that very thread). */
-    void stop() {
+    /**
+     * Stops the loop and waits for the thread to end (unless called from that very thread), kicking
+     * it out of KVM_RUN, for at most {@link #STOP_TIMEOUT_MILLIS}; an interrupt does not cut the
+     * wait short (the caller unmaps what the thread uses next). Returns whether the thread ended.
+     */
+    boolean stop() {
         stopRequested = true;
         synchronized (pauseLock) {
             pauseLock.notifyAll();
         }
         if (Thread.currentThread() == thread) {
-            return;
+            return true;
         }
-        while (thread.isAlive()) {
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + STOP_TIMEOUT_MILLIS * 1_000_000L;
+        while (thread.isAlive() && System.nanoTime() < deadline) {
             VcpuKick.kick(vcpu, tid);
             try {
                 thread.join(50);
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+                interrupted = true;
             }
         }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return !thread.isAlive();
     }
 }

@@ -177,18 +177,36 @@ final class Vcpus implements VcpuControl, AutoCloseable {
         states[id] = state;
     }
 
-    /** Stops every thread and closes every vCPU fd. */
+    /**
+     * Stops every vCPU thread and closes the vCPU fds (their kvm_run mappings with them). A thread
+     * that does not end within its bound keeps its fd and mapping, and this throws
+     * {@link StillRunningException}: the caller must not unmap guest RAM under it either.
+     */
     @Override
     public synchronized void close() {
-        for (VcpuThread thread : threads) {
-            if (thread != null) {
-                thread.stop();
+        List<Integer> running = new ArrayList<>();
+        for (int id = 0; id < threads.length; id++) {
+            if (threads[id] != null && !threads[id].stop()) {
+                running.add(id);
             }
         }
-        for (VcpuFd fd : fds) {
-            if (fd != null) {
-                fd.close();
+        for (int id = 0; id < fds.length; id++) {
+            if (fds[id] != null && !running.contains(id)) {
+                fds[id].close();
             }
+        }
+        if (!running.isEmpty()) {
+            throw new StillRunningException(vmName + ": vCPU threads " + running + " did not stop within "
+                    + VcpuThread.STOP_TIMEOUT_MILLIS + " ms; their fds and the guest's memory stay mapped");
+        }
+    }
+
+    /** Some vCPU thread outlived its stop: what it may still touch must stay mapped. */
+    static final class StillRunningException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        StillRunningException(String message) {
+            super(message);
         }
     }
 }
