@@ -48,7 +48,7 @@ final class VirtioBlk implements VirtioDevice {
     static final int HEADER = 16;
     static final int RANGE = 16;
     static final int CONFIG_SIZE = 60;
-    /** Data moves between the file and guest memory this much at a time. */
+    /** Requests are carried out this much at a time; write-zeroes writes from a buffer this large. */
     static final int CHUNK = 128 * 1024;
     /** At most this many sectors per discard or write-zeroes range (32 MiB). */
     static final int MAX_RANGE_SECTORS = 1 << 16;
@@ -58,7 +58,7 @@ final class VirtioBlk implements VirtioDevice {
     private final long sectors;
     private final byte[] serial;
     private final byte[] config;
-    private final byte[] scratch = new byte[CHUNK];
+    private final byte[] zeros = new byte[CHUNK];
     private VirtioQueues queues;
 
     VirtioBlk(FileChannel file, boolean readonly, String serial) throws IOException {
@@ -130,8 +130,9 @@ final class VirtioBlk implements VirtioDevice {
     }
 
     /**
-     * Carries out one request; returns the bytes written into it, the status byte included. Data
-     * moves through one scratch buffer, a piece at a time, however long the guest made the chain.
+     * Carries out one request; returns the bytes written into it, the status byte included. Reads
+     * and writes go between the file and guest memory directly, a piece at a time, however long
+     * the guest made the chain.
      */
     private int serve(GuestMemory memory, DescriptorChain chain) {
         long writable = chain.writableBytes();
@@ -152,21 +153,22 @@ final class VirtioBlk implements VirtioDevice {
             switch (type) {
                 case T_IN -> {
                     status = inside(sector, dataIn) ? S_OK : S_IOERR;
-                    if (status == S_OK) {
-                        for (long done = 0; done < dataIn; done += CHUNK) {
-                            int length = (int) Math.min(CHUNK, dataIn - done);
-                            readFile(sector * SECTOR + done, length);
-                            chain.write(memory, done, scratch, 0, length);
+                    long position = sector * SECTOR;
+                    for (long done = 0; status == S_OK && done < dataIn; done += CHUNK) {
+                        for (ByteBuffer view : chain.writableViews(memory, done, (int) Math.min(CHUNK, dataIn - done))) {
+                            position = readFile(position, view);
                         }
-                        written += dataIn;
                     }
+                    written += status == S_OK ? dataIn : 0;
                 }
                 case T_OUT -> {
                     status = readonly || !inside(sector, dataOut) ? S_IOERR : S_OK;
+                    long position = sector * SECTOR;
                     for (long done = 0; status == S_OK && done < dataOut; done += CHUNK) {
-                        int length = (int) Math.min(CHUNK, dataOut - done);
-                        chain.read(memory, HEADER + done, scratch, 0, length);
-                        writeFile(sector * SECTOR + done, ByteBuffer.wrap(scratch, 0, length));
+                        for (ByteBuffer view : chain.readableViews(memory, HEADER + done,
+                                (int) Math.min(CHUNK, dataOut - done))) {
+                            position = writeFile(position, view);
+                        }
                     }
                 }
                 case T_FLUSH -> {
@@ -206,9 +208,8 @@ final class VirtioBlk implements VirtioDevice {
             return S_IOERR;
         }
         if (type == T_WRITE_ZEROES) {
-            Arrays.fill(scratch, (byte) 0);
             for (long done = 0; done < count * SECTOR; done += CHUNK) {
-                writeFile(sector * SECTOR + done, ByteBuffer.wrap(scratch, 0, (int) Math.min(CHUNK, count * SECTOR - done)));
+                writeFile(sector * SECTOR + done, ByteBuffer.wrap(zeros, 0, (int) Math.min(CHUNK, count * SECTOR - done)));
             }
         }
         return S_OK;
@@ -218,22 +219,27 @@ final class VirtioBlk implements VirtioDevice {
         return sector >= 0 && sector <= sectors && bytes <= (sectors - sector) * SECTOR;
     }
 
-    /** Fills the first {@code length} bytes of the scratch buffer from the file (zeros past its end). */
-    private void readFile(long position, int length) throws IOException {
-        ByteBuffer buffer = ByteBuffer.wrap(scratch, 0, length);
-        while (buffer.hasRemaining()) {
-            if (file.read(buffer, position + buffer.position()) < 0) {
-                Arrays.fill(scratch, buffer.position(), length, (byte) 0);
-                break;
+    /**
+     * Fills {@code view} (guest memory) from the file at {@code position}, zeros past the file's
+     * end; returns the position after it.
+     */
+    private long readFile(long position, ByteBuffer view) throws IOException {
+        int start = view.position();
+        while (view.hasRemaining()) {
+            if (file.read(view, position + view.position() - start) < 0) {
+                view.put(new byte[view.remaining()]);
             }
         }
+        return position + view.position() - start;
     }
 
-    private void writeFile(long position, ByteBuffer data) throws IOException {
+    /** Writes {@code data} to the file at {@code position}; returns the position after it. */
+    private long writeFile(long position, ByteBuffer data) throws IOException {
         long at = position;
         while (data.hasRemaining()) {
             at += file.write(data, at);
         }
+        return at;
     }
 
     @Override

@@ -35,6 +35,13 @@ public interface GuestMemory {
 
     void writeLong(GuestAddress address, long value);
 
+    /**
+     * A view of {@code length} bytes of guest RAM at {@code address}, for I/O straight into or out
+     * of it (a disk read lands in the guest's buffer without a copy). Bounds-checked like every
+     * access; valid while the machine runs, so use it within one request on the I/O thread.
+     */
+    java.nio.ByteBuffer buffer(GuestAddress address, int length);
+
     /** Sets {@code length} bytes to zero. */
     void clear(GuestAddress address, long length);
 }

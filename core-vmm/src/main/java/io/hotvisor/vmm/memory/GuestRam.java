@@ -129,6 +129,12 @@ public final class GuestRam implements GuestMemory, AutoCloseable {
     }
 
     @Override
+    public java.nio.ByteBuffer buffer(GuestAddress address, int length) {
+        MmapRegion region = region(address, length);
+        return region.pointer().getByteBuffer(offset(region, address), length);
+    }
+
+    @Override
     public void clear(GuestAddress address, long length) {
         MmapRegion region = region(address, length);
         region.pointer().setMemory(offset(region, address), length, (byte) 0);

@@ -82,6 +82,11 @@ public final class HeapGuestMemory implements GuestMemory {
     }
 
     @Override
+    public ByteBuffer buffer(GuestAddress address, int length) {
+        return bytes.slice(at(address, length), length);
+    }
+
+    @Override
     public void clear(GuestAddress address, long length) {
         int start = at(address, length);
         for (int i = 0; i < length; i++) {

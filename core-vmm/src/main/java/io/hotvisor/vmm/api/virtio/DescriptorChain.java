@@ -2,6 +2,8 @@ package io.hotvisor.vmm.api.virtio;
 
 import io.hotvisor.vmm.api.GuestAddress;
 import io.hotvisor.vmm.api.GuestMemory;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -47,25 +49,8 @@ public record DescriptorChain(int head, List<Buffer> readable, List<Buffer> writ
 
     /** Copies {@code length} readable bytes from {@code offset} into the chain onwards into {@code data}. */
     public void read(GuestMemory memory, long offset, byte[] data, int from, int length) {
-        if (offset < 0 || offset + length > readableBytes()) {
-            throw new VirtqueueException(String.format("descriptor chain %d: reading %d bytes at %d exceeds its %d readable bytes",
-                    head, length, offset, readableBytes()));
-        }
-        long skip = offset;
-        int copied = 0;
-        for (Buffer buffer : readable) {
-            if (copied == length) {
-                break;
-            }
-            if (skip >= buffer.length()) {
-                skip -= buffer.length();
-                continue;
-            }
-            int chunk = (int) Math.min(buffer.length() - skip, length - copied);
-            memory.read(buffer.address().plus(skip), data, from + copied, chunk);
-            copied += chunk;
-            skip = 0;
-        }
+        segments(readable, readableBytes(), "reading", offset, length,
+                (address, at, chunk) -> memory.read(address, data, from + at, chunk));
     }
 
     /**
@@ -73,25 +58,52 @@ public record DescriptorChain(int head, List<Buffer> readable, List<Buffer> writ
      * returns the bytes written; more than they hold is the device's bug, refused.
      */
     public int write(GuestMemory memory, long offset, byte[] data, int from, int length) {
-        if (offset < 0 || offset + length > writableBytes()) {
-            throw new VirtqueueException(String.format("descriptor chain %d: writing %d bytes at %d exceeds its %d writable bytes",
-                    head, length, offset, writableBytes()));
+        segments(writable, writableBytes(), "writing", offset, length,
+                (address, at, chunk) -> memory.write(address, data, from + at, chunk));
+        return length;
+    }
+
+    /** Views of readable bytes {@code [offset, offset + length)}, for I/O straight out of guest memory. */
+    public List<ByteBuffer> readableViews(GuestMemory memory, long offset, int length) {
+        List<ByteBuffer> views = new ArrayList<>();
+        segments(readable, readableBytes(), "reading", offset, length,
+                (address, at, chunk) -> views.add(memory.buffer(address, chunk)));
+        return views;
+    }
+
+    /** Views of writable bytes {@code [offset, offset + length)}, for I/O straight into guest memory. */
+    public List<ByteBuffer> writableViews(GuestMemory memory, long offset, int length) {
+        List<ByteBuffer> views = new ArrayList<>();
+        segments(writable, writableBytes(), "writing", offset, length,
+                (address, at, chunk) -> views.add(memory.buffer(address, chunk)));
+        return views;
+    }
+
+    /** One piece of a range: where it is in guest memory, where it starts in the range, how long. */
+    private interface Segment {
+        void accept(GuestAddress address, int at, int length);
+    }
+
+    /** Walks the buffers that hold bytes {@code [offset, offset + length)} of one direction, refusing more than there is. */
+    private void segments(List<Buffer> buffers, long total, String what, long offset, int length, Segment segment) {
+        if (offset < 0 || length < 0 || offset + length > total) {
+            throw new VirtqueueException(String.format("descriptor chain %d: %s %d bytes at %d exceeds its %d %s bytes",
+                    head, what, length, offset, total, buffers == readable ? "readable" : "writable"));
         }
         long skip = offset;
-        int written = 0;
-        for (Buffer buffer : writable) {
-            if (written == length) {
+        int done = 0;
+        for (Buffer buffer : buffers) {
+            if (done == length) {
                 break;
             }
             if (skip >= buffer.length()) {
                 skip -= buffer.length();
                 continue;
             }
-            int chunk = (int) Math.min(buffer.length() - skip, length - written);
-            memory.write(buffer.address().plus(skip), data, from + written, chunk);
-            written += chunk;
+            int chunk = (int) Math.min(buffer.length() - skip, length - done);
+            segment.accept(buffer.address().plus(skip), done, chunk);
+            done += chunk;
             skip = 0;
         }
-        return written;
     }
 }
