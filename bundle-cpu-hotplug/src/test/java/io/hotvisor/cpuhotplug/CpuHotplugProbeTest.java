@@ -84,6 +84,12 @@ class CpuHotplugProbeTest {
         console.waitFor("cpu 1 eject request", GUEST);
         console.waitFor("cpu 1 ejected", GUEST);
         awaitState(1, VcpuInfo.State.ABSENT);
+        // DEVICE_DELETED follows the park, on the vCPU thread that carried out the eject.
+        long deadline = System.nanoTime() + GUEST.toNanos();
+        while (machine.events.stream().noneMatch(event -> event.type().equals(VmEvent.DEVICE_DELETED))
+                && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
         assertThat(machine.events).anySatisfy(event -> {
             assertThat(event.type()).isEqualTo(VmEvent.DEVICE_DELETED);
             assertThat(event.data()).containsEntry("device", "hcpu1").containsEntry("path", "/machine/peripheral/hcpu1");
