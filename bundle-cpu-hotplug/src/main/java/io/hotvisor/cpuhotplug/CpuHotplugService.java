@@ -12,7 +12,6 @@ import io.hotvisor.vmm.api.VcpuInfo;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmEvent;
 import io.hotvisor.vmm.api.VmException;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.osgi.service.component.annotations.Activate;
@@ -158,7 +157,7 @@ public final class CpuHotplugService implements MachineCapability, CpuHotplug {
             if (deviceId != null) {
                 devices.deleted(vm, deviceId);
             } else {
-                vm.publish(VmEvent.DEVICE_DELETED, Map.of("path", "/machine/unattached/device[" + cpu + "]"));
+                vm.publish(new VmEvent.DeviceDeleted(null, "/machine/unattached/device[" + cpu + "]"));
             }
         }
 
@@ -167,15 +166,7 @@ public final class CpuHotplugService implements MachineCapability, CpuHotplug {
             if (CpuHotplugController.insertSucceeded(event, status) && vm.cpus().get(cpu).plugged()) {
                 vm.cpus().setState(cpu, VcpuInfo.State.ONLINE);
             }
-            Map<String, Object> info = new LinkedHashMap<>();
-            if (deviceId != null) {
-                info.put("device", deviceId);
-            }
-            info.put("source", event);
-            info.put("status", status);
-            info.put("slot", Integer.toString(cpu));
-            info.put("slot-type", "CPU");
-            vm.publish(VmEvent.ACPI_DEVICE_OST, Map.of("info", info));
+            vm.publish(new VmEvent.AcpiDeviceOst(new VmEvent.OstInfo(deviceId, Integer.toString(cpu), "CPU", event, status)));
         }
     }
 }

@@ -76,7 +76,7 @@ class CpuHotplugProbeTest {
         console.waitFor("cpu 1 online", GUEST);
         awaitState(1, VcpuInfo.State.ONLINE);
         assertThat(machine.events).anySatisfy(event -> {
-            assertThat(event.type()).isEqualTo(VmEvent.ACPI_DEVICE_OST);
+            assertThat(event.type()).isEqualTo("ACPI_DEVICE_OST");
             assertThat(event.data().toString()).contains("device=hcpu1", "source=1", "status=0", "slot=1");
         });
 
@@ -86,12 +86,12 @@ class CpuHotplugProbeTest {
         awaitState(1, VcpuInfo.State.ABSENT);
         // DEVICE_DELETED follows the park, on the vCPU thread that carried out the eject.
         long deadline = System.nanoTime() + GUEST.toNanos();
-        while (machine.events.stream().noneMatch(event -> event.type().equals(VmEvent.DEVICE_DELETED))
+        while (machine.events.stream().noneMatch(event -> event.type().equals("DEVICE_DELETED"))
                 && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
         assertThat(machine.events).anySatisfy(event -> {
-            assertThat(event.type()).isEqualTo(VmEvent.DEVICE_DELETED);
+            assertThat(event.type()).isEqualTo("DEVICE_DELETED");
             assertThat(event.data()).containsEntry("device", "hcpu1").containsEntry("path", "/machine/peripheral/hcpu1");
         });
         assertThat(machine.devices.list(vm)).isEmpty();
@@ -120,7 +120,7 @@ class CpuHotplugProbeTest {
         console.waitFor("cpu 2 ejected", GUEST);
         awaitState(2, VcpuInfo.State.ABSENT);
         assertThat(machine.events).anySatisfy(event -> {
-            assertThat(event.type()).isEqualTo(VmEvent.DEVICE_DELETED);
+            assertThat(event.type()).isEqualTo("DEVICE_DELETED");
             assertThat(event.data()).containsEntry("device", "hcpu2");
         });
     }

@@ -36,12 +36,12 @@ public final class FakeVm {
                 case "pause":
                     require(VmState.RUNNING);
                     state = VmState.PAUSED;
-                    publish(VmEvent.STOP, Map.of());
+                    publish(new VmEvent.Stop());
                     return null;
                 case "resume":
                     require(VmState.PAUSED);
                     state = VmState.RUNNING;
-                    publish(VmEvent.RESUME, Map.of());
+                    publish(new VmEvent.Resume());
                     return null;
                 case "start":
                     state = VmState.RUNNING;
@@ -51,10 +51,10 @@ public final class FakeVm {
                         throw new VmException(name + " is not running (state " + state.label() + ")");
                     }
                     state = VmState.STOPPED;
-                    publish(VmEvent.SHUTDOWN, Map.of("guest", false, "reason", "host-ui"));
+                    publish(new VmEvent.Shutdown(false, "host-ui"));
                     return null;
                 case "reset":
-                    publish(VmEvent.RESET, Map.of("guest", false, "reason", "host-qmp-system-reset"));
+                    publish(new VmEvent.Reset(false, "host-qmp-system-reset"));
                     return null;
                 case "cpus":
                     throw new VmException(name + " has no vCPUs in this test");
@@ -64,9 +64,7 @@ public final class FakeVm {
                     }
                     return pci;
                 case "publish":
-                    @SuppressWarnings("unchecked")
-                    Map<String, Object> data = (Map<String, Object>) args[1];
-                    publish((String) args[0], data);
+                    publish((VmEvent.Payload) args[0]);
                     return null;
                 case "toString":
                     return "FakeVm[" + name + "]";
@@ -86,8 +84,8 @@ public final class FakeVm {
         }
     }
 
-    private void publish(String type, Map<String, Object> data) {
-        VmEvent event = VmEvent.of(spec.name(), type, data);
+    private void publish(VmEvent.Payload payload) {
+        VmEvent event = VmEvent.now(spec.name(), payload);
         events.add(event);
         listener.accept(event);
     }

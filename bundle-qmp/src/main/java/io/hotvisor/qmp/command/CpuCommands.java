@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import io.hotvisor.qmp.protocol.QmpError;
 import io.hotvisor.qmp.protocol.JsonWriter;
 import io.hotvisor.vmm.api.CpuHotplug;
+import io.hotvisor.vmm.api.VmEvent;
 import java.util.List;
 
 /**
@@ -35,7 +36,7 @@ public final class CpuCommands {
         });
         registry.register("query-acpi-ospm-status", (context, args) -> {
             args.done();
-            return JsonWriter.toJson(context.vm().acpiOspmStatus());
+            return JsonWriter.toJson(context.vm().acpiOspmStatus().stream().map(VmEvent.OstInfo::qmpData).toList());
         });
     }
 

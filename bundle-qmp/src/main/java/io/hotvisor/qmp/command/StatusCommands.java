@@ -12,7 +12,6 @@ import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmEvent;
 import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.api.VmState;
-import java.util.Map;
 
 /** Negotiation, version, status and the run-state commands: stop, cont, reset, powerdown, quit. */
 public final class StatusCommands {
@@ -122,7 +121,7 @@ public final class StatusCommands {
             case CREATED -> {
                 // Leaving prelaunch: QEMU's vm_start sends RESUME (the core's start() does not).
                 vm.start();
-                vm.publish(VmEvent.RESUME, Map.of());
+                vm.publish(new VmEvent.Resume());
             }
             case RUNNING -> {
             }
@@ -156,7 +155,7 @@ public final class StatusCommands {
         } catch (CapabilityMissingException e) {
             throw QmpError.notSupported("the ACPI power button", e.capability());
         }
-        vm.publish(VmEvent.POWERDOWN, Map.of());
+        vm.publish(new VmEvent.Powerdown());
         return null;
     }
 
@@ -176,7 +175,7 @@ public final class StatusCommands {
         }
         if (!stopped) {
             // Nothing to stop (or the guest beat us to it): QEMU still says it is quitting.
-            vm.publish(VmEvent.SHUTDOWN, Map.of("guest", false, "reason", QUIT_REASON));
+            vm.publish(new VmEvent.Shutdown(false, QUIT_REASON));
         }
         context.closeAfterReply();
         return null;

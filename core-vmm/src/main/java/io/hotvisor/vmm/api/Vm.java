@@ -89,10 +89,10 @@ public interface Vm {
      * The last ACPI {@code _OST} report per hotplug slot since the machine started, as QMP's
      * {@code query-acpi-ospm-status} lists them (the {@code info} of ACPI_DEVICE_OST events).
      */
-    List<Map<String, Object>> acpiOspmStatus();
+    List<VmEvent.OstInfo> acpiOspmStatus();
 
     /** Publishes an event of this VM to every listener (QMP, JMX, Event Admin). */
-    void publish(String type, Map<String, Object> data);
+    void publish(VmEvent.Payload event);
 
     /** The guest's writes to the debug port 0x80 since the last start, oldest first. */
     List<BootMarker> bootMarkers();

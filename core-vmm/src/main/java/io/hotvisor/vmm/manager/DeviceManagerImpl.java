@@ -157,7 +157,7 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
     public void deleted(Vm vm, String id) {
         PluggedDevice device = forget(vm, id);
         if (device != null) {
-            vm.publish(VmEvent.DEVICE_DELETED, Map.of("device", id, "path", device.path()));
+            vm.publish(new VmEvent.DeviceDeleted(id, device.path()));
         }
     }
 
@@ -178,7 +178,7 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
     @Override
     public synchronized void event(VmEvent event) {
         Map<String, PluggedDevice> ofVm = devices.get(event.vm());
-        if (!VmEvent.RESET.equals(event.type()) || ofVm == null) {
+        if (!(event.payload() instanceof VmEvent.Reset) || ofVm == null) {
             return;
         }
         Set<String> boot = bootDevices.getOrDefault(event.vm(), Set.of());

@@ -10,7 +10,11 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.event.Event;
 import org.osgi.service.event.EventAdmin;
 
-/** Posts VM events to Event Admin under {@code io/hotvisor/vm/TYPE} (asynchronously). */
+/**
+ * Posts VM events to Event Admin under {@code io/hotvisor/vm/QMP_NAME} (asynchronously). Java
+ * handlers take the typed record from {@code event} (a {@link VmEvent}) or {@code payload}; the
+ * QMP data is there too, flat and under {@code data}, for handlers that know no Hotvisor types.
+ */
 @Component(service = VmListener.class)
 public final class EventAdminBridge implements VmListener {
     private final EventAdmin eventAdmin;
@@ -27,6 +31,8 @@ public final class EventAdminBridge implements VmListener {
         properties.put("type", event.type());
         properties.put("timestamp", event.timestamp().toEpochMilli());
         properties.put("data", event.data());
+        properties.put("event", event);
+        properties.put("payload", event.payload());
         eventAdmin.postEvent(new Event(event.topic(), properties));
     }
 }

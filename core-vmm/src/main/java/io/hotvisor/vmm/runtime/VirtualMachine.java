@@ -66,7 +66,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     private final Map<String, MachineCapability> attached = new HashMap<>();
     private volatile StateVault vault = new MapStateVault();
     /** Slot type/slot → the last _OST report (per boot). */
-    private final Map<String, Map<String, Object>> ospmStatus = new ConcurrentSkipListMap<>();
+    private final Map<String, VmEvent.OstInfo> ospmStatus = new ConcurrentSkipListMap<>();
     private final SerialConsole console;
     private final Path dataDirectory;
     private final Observer observer;
@@ -184,7 +184,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         }
         teardown();
         setState(VmState.STOPPED);
-        publish(VmEvent.SHUTDOWN, Map.of("guest", false, "reason", reason));
+        publish(new VmEvent.Shutdown(false, reason));
     }
 
     @Override
@@ -195,7 +195,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         }
         machine.pause();
         setState(VmState.PAUSED);
-        publish(VmEvent.STOP, Map.of());
+        publish(new VmEvent.Stop());
     }
 
     @Override
@@ -206,7 +206,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         }
         machine.resume();
         setState(VmState.RUNNING);
-        publish(VmEvent.RESUME, Map.of());
+        publish(new VmEvent.Resume());
     }
 
     @Override
@@ -216,7 +216,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
             throw new VmException(name() + " is not running (state " + state.label() + ")");
         }
         rebuild();
-        publish(VmEvent.RESET, Map.of("guest", false, "reason", "host-qmp-system-reset"));
+        publish(new VmEvent.Reset(false, "host-qmp-system-reset"));
     }
 
     @Override
@@ -302,7 +302,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
 
     @Override
     public VirtioBus virtio() {
-        return running().virtio(message -> publish(VmEvent.DEVICE_ERROR, Map.of("message", message)));
+        return running().virtio(message -> publish(new VmEvent.DeviceError(message)));
     }
 
     @Override
@@ -383,18 +383,16 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     }
 
     @Override
-    public List<Map<String, Object>> acpiOspmStatus() {
-        return ospmStatus.values().stream().map(java.util.Collections::unmodifiableMap).toList();
+    public List<VmEvent.OstInfo> acpiOspmStatus() {
+        return List.copyOf(ospmStatus.values());
     }
 
     @Override
-    public void publish(String type, Map<String, Object> data) {
-        if (VmEvent.ACPI_DEVICE_OST.equals(type) && data.get("info") instanceof Map<?, ?> info) {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> report = (Map<String, Object>) info;
-            ospmStatus.put(report.get("slot-type") + "/" + report.get("slot"), new LinkedHashMap<>(report));
+    public void publish(VmEvent.Payload event) {
+        if (event instanceof VmEvent.AcpiDeviceOst ost) {
+            ospmStatus.put(ost.info().slotType() + "/" + ost.info().slot(), ost.info());
         }
-        observer.event(VmEvent.of(name(), type, data));
+        observer.event(VmEvent.now(name(), event));
     }
 
     private void checkOpen() {
@@ -439,7 +437,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
             later("reset", () -> {
                 try {
                     rebuild();
-                    publish(VmEvent.RESET, Map.of("guest", true, "reason", "guest-reset"));
+                    publish(new VmEvent.Reset(true, "guest-reset"));
                 } catch (RuntimeException e) {
                     LOG.error("VM {}: reboot failed", name(), e);
                 }
@@ -452,7 +450,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
             later("shutdown", () -> {
                 teardown();
                 setState(VmState.SHUTDOWN);
-                publish(VmEvent.SHUTDOWN, Map.of("guest", true, "reason", "guest-shutdown"));
+                publish(new VmEvent.Shutdown(true, "guest-shutdown"));
             });
         }
 

@@ -83,10 +83,8 @@ class DeviceManagerImplTest {
         manager.deleted(vm, "rng0");
         assertThat(manager.list(vm)).isEmpty();
         assertThat(calls).containsExactly("plug rng0", "unplug rng0");
-        assertThat(fake.events).singleElement().satisfies(event -> {
-            assertThat(event.type()).isEqualTo(VmEvent.DEVICE_DELETED);
-            assertThat(event.data()).containsEntry("device", "rng0").containsEntry("path", "/machine/peripheral/rng0");
-        });
+        assertThat(fake.events).extracting(VmEvent::payload)
+                .containsExactly(new VmEvent.DeviceDeleted("rng0", "/machine/peripheral/rng0"));
     }
 
     @Test
@@ -122,7 +120,7 @@ class DeviceManagerImplTest {
         manager.add(vm, "host-x86_64-cpu", "c2", Map.of("core-id", 2));
         manager.remove(vm, "c2");
 
-        manager.event(VmEvent.of("fake", VmEvent.RESET, Map.of()));
+        manager.event(VmEvent.now("fake", new VmEvent.Reset(false, "host-qmp-system-reset")));
 
         assertThat(manager.list(vm)).containsExactly(
                 new PluggedDevice("c1", "host-x86_64-cpu", Map.of("core-id", 1), false),
@@ -136,7 +134,7 @@ class DeviceManagerImplTest {
         manager.stateChanged(vm, VmState.RUNNING, VmState.STOPPED);
         assertThat(manager.list(vm)).isEmpty();
         manager.add(vm, "virtio-rng-pci", "r2", Map.of());
-        manager.event(VmEvent.of("fake", VmEvent.RESET, Map.of()));
+        manager.event(VmEvent.now("fake", new VmEvent.Reset(false, "host-qmp-system-reset")));
         assertThat(manager.list(vm)).isEmpty();
     }
 
@@ -147,7 +145,7 @@ class DeviceManagerImplTest {
                 Map.of("device.1", "virtio-rng-pci,max-bytes=64", "device.0", "virtio-rng-pci,id=first"));
 
         manager.machineBuilt(vm);
-        manager.event(VmEvent.of("fake", VmEvent.RESET, Map.of()));
+        manager.event(VmEvent.now("fake", new VmEvent.Reset(false, "host-qmp-system-reset")));
         manager.machineBuilt(vm);
 
         assertThat(calls).containsExactly("plug first", "plug virtio-rng-pci1", "plug first", "plug virtio-rng-pci1");
@@ -183,7 +181,7 @@ class DeviceManagerImplTest {
                 case "spec":
                     return spec;
                 case "publish":
-                    events.add(VmEvent.of("fake", (String) args[0], (Map<String, Object>) args[1]));
+                    events.add(VmEvent.now("fake", (VmEvent.Payload) args[0]));
                     return null;
                 default:
                     throw new UnsupportedOperationException(method.getName());
