@@ -1,7 +1,9 @@
 package io.hotvisor.cpuhotplug;
 
 import io.hotvisor.vmm.api.CpuHotplug;
+import io.hotvisor.vmm.api.DeviceDescription;
 import io.hotvisor.vmm.api.DeviceDriver;
+import io.hotvisor.vmm.api.PluggedDevice;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmException;
 import java.util.LinkedHashMap;
@@ -35,6 +37,11 @@ public final class CpuDeviceDriver implements DeviceDriver {
     }
 
     @Override
+    public String bus() {
+        return BUS_CPU;
+    }
+
+    @Override
     public String description() {
         return "a vCPU (socket-id, core-id, thread-id as query-hotpluggable-cpus lists them)";
     }
@@ -45,7 +52,8 @@ public final class CpuDeviceDriver implements DeviceDriver {
     }
 
     @Override
-    public void plug(Vm vm, String id, Map<String, Object> properties) {
+    public void plug(Vm vm, PluggedDevice device) {
+        Map<String, Object> properties = device.properties();
         for (String key : properties.keySet()) {
             if (!PROPERTIES.containsKey(key)) {
                 throw new VmException("Property '" + CpuHotplug.DRIVER + "." + key + "' not found");
@@ -57,7 +65,7 @@ public final class CpuDeviceDriver implements DeviceDriver {
                 throw new VmException(CpuHotplug.DRIVER + ": " + zero + " must be 0 (one socket, one thread per core)");
             }
         }
-        hotplug.addDevice(vm, core, id);
+        hotplug.plug(vm, core);
     }
 
     /** The CPU a device is, from the properties it was added with. */
@@ -83,8 +91,15 @@ public final class CpuDeviceDriver implements DeviceDriver {
     }
 
     @Override
-    public void unplug(Vm vm, String id) {
-        hotplug.removeDevice(vm, id);
+    public void unplug(Vm vm, PluggedDevice device) {
+        hotplug.unplug(vm, coreId(device.properties()));
+    }
+
+    /** The CPU index (= core id = APIC id) as its address, and the vCPU's state. */
+    @Override
+    public DeviceDescription describe(Vm vm, PluggedDevice device) {
+        int cpu = coreId(device.properties());
+        return new DeviceDescription(Integer.toString(cpu), Map.of("state", vm.cpus().get(cpu).state().label()));
     }
 
     /** A reset rebuilds the machine with every vCPU it had. */

@@ -20,7 +20,6 @@ import static io.hotvisor.cpuhotplug.CpuControllerRegisters.SELECTOR;
 import io.hotvisor.vmm.api.MmioDevice;
 import io.hotvisor.vmm.api.VmException;
 import java.util.Arrays;
-import java.util.Objects;
 import java.util.OptionalInt;
 
 /**
@@ -39,10 +38,10 @@ final class CpuHotplugController implements MmioDevice {
         void removalRequested(int cpu);
 
         /** The guest ejected a CPU the VMM had asked it to remove. */
-        void ejected(int cpu, String deviceId);
+        void ejected(int cpu);
 
         /** The guest reported an _OST code for a CPU. */
-        void ost(int cpu, String deviceId, int event, int status);
+        void ost(int cpu, int event, int status);
 
         void notifyGuest();
     }
@@ -56,7 +55,6 @@ final class CpuHotplugController implements MmioDevice {
     private final boolean[] removing;
     /** CPUs the VMM asked the guest to eject: the only ones the guest may eject. */
     private final boolean[] ejectRequested;
-    private final String[] deviceIds;
 
     CpuHotplugController(int maxCpus, Actions actions) {
         this.actions = actions;
@@ -64,7 +62,6 @@ final class CpuHotplugController implements MmioDevice {
         this.inserting = new boolean[maxCpus];
         this.removing = new boolean[maxCpus];
         this.ejectRequested = new boolean[maxCpus];
-        this.deviceIds = new String[maxCpus];
     }
 
     CpuHotplugController(CpuHotplugState state, Actions actions) {
@@ -75,29 +72,33 @@ final class CpuHotplugController implements MmioDevice {
         System.arraycopy(state.inserting(), 0, inserting, 0, maxCpus);
         System.arraycopy(state.removing(), 0, removing, 0, maxCpus);
         System.arraycopy(state.ejectRequested(), 0, ejectRequested, 0, maxCpus);
-        System.arraycopy(state.deviceIds(), 0, deviceIds, 0, maxCpus);
     }
 
     synchronized CpuHotplugState state() {
         return new CpuHotplugState(CpuHotplugState.VERSION, selector, command, ostEvent, inserting.clone(),
-                removing.clone(), ejectRequested.clone(), deviceIds.clone());
+                removing.clone(), ejectRequested.clone());
     }
 
     // Requests from the host
 
+    /** The CPU an add of {@code requested} would plug: itself if absent, the lowest absent one if negative. */
+    synchronized int absentCpu(int requested) {
+        int cpu = requested >= 0 ? requested : lowestAbsent().orElseThrow(() -> new VmException(
+                "all " + maxCpus + " possible CPUs are present (max-vcpus)"));
+        checkRange(cpu);
+        if (actions.present(cpu)) {
+            throw new VmException("CPU " + cpu + " is already present");
+        }
+        return cpu;
+    }
+
     /** Plugs a CPU (the lowest absent one for a negative id) and raises the insert event. */
-    int add(int requested, String deviceId) {
+    int add(int requested) {
         int cpu;
         synchronized (this) {
-            cpu = requested >= 0 ? requested : lowestAbsent().orElseThrow(() -> new VmException(
-                    "all " + maxCpus + " possible CPUs are present (max-vcpus)"));
-            checkRange(cpu);
-            if (actions.present(cpu)) {
-                throw new VmException("CPU " + cpu + " is already present");
-            }
+            cpu = absentCpu(requested);
             actions.plug(cpu);
             inserting[cpu] = true;
-            deviceIds[cpu] = deviceId;
         }
         actions.notifyGuest();
         return cpu;
@@ -122,23 +123,6 @@ final class CpuHotplugController implements MmioDevice {
             actions.removalRequested(cpu);
         }
         actions.notifyGuest();
-    }
-
-    /** A present CPU that a client added as {@code deviceId} before a reset rebuilt the machine. */
-    synchronized void adoptDevice(int cpu, String deviceId) {
-        checkRange(cpu);
-        if (actions.present(cpu)) {
-            deviceIds[cpu] = deviceId;
-        }
-    }
-
-    synchronized OptionalInt cpuOfDevice(String deviceId) {
-        for (int cpu = 0; cpu < maxCpus; cpu++) {
-            if (Objects.equals(deviceIds[cpu], deviceId)) {
-                return OptionalInt.of(cpu);
-            }
-        }
-        return OptionalInt.empty();
     }
 
     synchronized OptionalInt pendingRemoval() {
@@ -247,9 +231,7 @@ final class CpuHotplugController implements MmioDevice {
         }
         if ((bits & CONTROL_EJECT) != 0 && cpu != 0 && ejectRequested[cpu]) {
             ejectRequested[cpu] = false;
-            String deviceId = deviceIds[cpu];
-            deviceIds[cpu] = null;
-            return () -> actions.ejected(cpu, deviceId);
+            return () -> actions.ejected(cpu);
         }
         return null;
     }
@@ -260,8 +242,7 @@ final class CpuHotplugController implements MmioDevice {
         } else if (command == COMMAND_OST_STATUS) {
             int cpu = selector;
             int event = ostEvent;
-            String deviceId = deviceIds[cpu];
-            return () -> actions.ost(cpu, deviceId, event, value);
+            return () -> actions.ost(cpu, event, value);
         }
         return null;
     }

@@ -13,6 +13,7 @@ import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmEvent;
 import io.hotvisor.vmm.api.VmException;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -68,20 +69,9 @@ public final class CpuHotplugService implements MachineCapability, CpuHotplug {
         CpuHotplugController.Actions actions = new VmActions(vm);
         CpuHotplugController controller = vm.vault().get(CAPABILITY)
                 .map(json -> new CpuHotplugController(GSON.fromJson(json, CpuHotplugState.class), actions))
-                .orElseGet(() -> newController(vm, actions));
+                .orElseGet(() -> new CpuHotplugController(vm.spec().maxVcpus(), actions));
         controllers.put(vm.name(), controller);
         attachment.handleRegisters(controller);
-    }
-
-    /** A new machine's controller; after a reset it knows the CPU devices clients added before it. */
-    private CpuHotplugController newController(Vm vm, CpuHotplugController.Actions actions) {
-        CpuHotplugController controller = new CpuHotplugController(vm.spec().maxVcpus(), actions);
-        for (PluggedDevice device : devices.list(vm)) {
-            if (device.driver().equals(DRIVER)) {
-                controller.adoptDevice(CpuDeviceDriver.coreId(device.properties()), device.id());
-            }
-        }
-        return controller;
     }
 
     @Override
@@ -101,25 +91,40 @@ public final class CpuHotplugService implements MachineCapability, CpuHotplug {
         return controller;
     }
 
+    /** A CPU added by number is a device without id, so the device manager knows it as any other. */
     @Override
     public int add(Vm vm, int id) {
-        return controller(vm).add(id, null);
+        int cpu = controller(vm).absentCpu(id);
+        devices.add(vm, DRIVER, null, Map.of("core-id", cpu));
+        return cpu;
     }
 
+    /** A hot-added CPU is removed as the device it is; a boot CPU, which is none, by the controller alone. */
     @Override
     public void remove(Vm vm, int id) {
-        controller(vm).remove(id);
+        Optional<PluggedDevice> device = deviceOf(vm, id);
+        if (device.isPresent()) {
+            devices.remove(vm, device.get().path());
+        } else {
+            controller(vm).remove(id);
+        }
     }
 
-    /** Plugs a CPU for the device model, remembering the client's device id. */
-    void addDevice(Vm vm, int cpu, String deviceId) {
-        controller(vm).add(cpu, deviceId);
+    /** Plugs a CPU for the device model. */
+    void plug(Vm vm, int cpu) {
+        controller(vm).add(cpu);
     }
 
-    /** Starts the removal of the CPU added as {@code deviceId}. */
-    void removeDevice(Vm vm, String deviceId) {
-        remove(vm, controller(vm).cpuOfDevice(deviceId)
-                .orElseThrow(() -> new VmException("device " + deviceId + " is not a CPU")));
+    /** Starts the removal of a CPU for the device model. */
+    void unplug(Vm vm, int cpu) {
+        controller(vm).remove(cpu);
+    }
+
+    /** The device that plugged CPU {@code cpu}; none for a boot CPU. */
+    private Optional<PluggedDevice> deviceOf(Vm vm, int cpu) {
+        return devices.list(vm).stream()
+                .filter(device -> device.driver().equals(DRIVER) && CpuDeviceDriver.coreId(device.properties()) == cpu)
+                .findFirst();
     }
 
     /** The controller's decisions carried out on the VM. */
@@ -151,22 +156,23 @@ public final class CpuHotplugService implements MachineCapability, CpuHotplug {
         }
 
         @Override
-        public void ejected(int cpu, String deviceId) {
+        public void ejected(int cpu) {
             vm.cpus().park(cpu);
             LOG.info("VM {}: CPU {} ejected by the guest", vm.name(), cpu);
-            if (deviceId != null) {
-                devices.deleted(vm, deviceId);
+            Optional<PluggedDevice> device = deviceOf(vm, cpu);
+            if (device.isPresent()) {
+                devices.deleted(vm, device.get().path());
             } else {
                 vm.publish(new VmEvent.DeviceDeleted(null, "/machine/unattached/device[" + cpu + "]"));
             }
         }
 
         @Override
-        public void ost(int cpu, String deviceId, int event, int status) {
+        public void ost(int cpu, int event, int status) {
             if (CpuHotplugController.insertSucceeded(event, status) && vm.cpus().get(cpu).plugged()) {
                 vm.cpus().setState(cpu, VcpuInfo.State.ONLINE);
             }
-            vm.publish(new VmEvent.AcpiDeviceOst(new VmEvent.OstInfo(deviceId, Integer.toString(cpu), "CPU", event, status)));
+            vm.publish(new VmEvent.AcpiDeviceOst(new VmEvent.OstInfo(deviceOf(vm, cpu).map(PluggedDevice::id).orElse(null), Integer.toString(cpu), "CPU", event, status)));
         }
     }
 }

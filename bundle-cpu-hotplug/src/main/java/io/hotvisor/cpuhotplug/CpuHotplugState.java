@@ -5,6 +5,6 @@ package io.hotvisor.cpuhotplug;
  * Bump {@link #VERSION} when the meaning of a field changes.
  */
 record CpuHotplugState(int version, int selector, int command, int ostEvent, boolean[] inserting, boolean[] removing,
-                       boolean[] ejectRequested, String[] deviceIds) {
+                       boolean[] ejectRequested) {
     static final int VERSION = 1;
 }

@@ -96,9 +96,21 @@ class CpuHotplugProbeTest {
         });
         assertThat(machine.devices.list(vm)).isEmpty();
 
-        // A parked vCPU is reused.
+        // A parked vCPU is reused. Added by number, it is a device without id all the same, and its
+        // removal by number ends in its DEVICE_DELETED.
         assertThat(machine.cpuHotplug.add(vm, 1)).isEqualTo(1);
         console.waitFor("cpu 1 online", GUEST);
+        PluggedDevice anonymous = machine.devices.list(vm).get(0);
+        assertThat(anonymous.id()).isNull();
+        assertThat(anonymous.path()).startsWith("/machine/peripheral-anon/device[");
+        assertThat(machine.devices.describe(vm, anonymous).address()).isEqualTo("1");
+        machine.cpuHotplug.remove(vm, 1);
+        console.waitFor("cpu 1 ejected", GUEST);
+        deadline = System.nanoTime() + GUEST.toNanos();
+        while (!machine.devices.list(vm).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(machine.events).extracting(VmEvent::payload).contains(new VmEvent.DeviceDeleted(null, anonymous.path()));
     }
 
     /** As QEMU's: a reset keeps the hardware, hot-added CPUs included, under the ids they were added as. */

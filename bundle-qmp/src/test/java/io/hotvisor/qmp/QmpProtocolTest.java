@@ -116,7 +116,7 @@ class QmpProtocolTest {
                     + "\"desc\": \"not supported: the ACPI power button (capability acpi-ged) is not installed\"}}");
             assertThat(client.command("{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\",\"id\":\"mem1\",\"size\":268435456}}"))
                     .isEqualTo("{\"error\": {\"class\": \"GenericError\", "
-                            + "\"desc\": \"not supported: memory hotplug (capability mem-hotplug) is not installed\"}}");
+                            + "\"desc\": \"not supported: object-add of memory-backend-ram: memory backends are not implemented yet\"}}");
         }
         assertThat(vm.state()).isEqualTo(VmState.RUNNING);
     }

@@ -1,6 +1,8 @@
 package io.hotvisor.virtio;
 
+import io.hotvisor.vmm.api.DeviceDescription;
 import io.hotvisor.vmm.api.DeviceDriver;
+import io.hotvisor.vmm.api.PluggedDevice;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.api.virtio.VirtioBus;
@@ -32,6 +34,11 @@ abstract class VirtioDriver implements DeviceDriver {
     }
 
     @Override
+    public final String bus() {
+        return BUS_PCI;
+    }
+
+    @Override
     public final String description() {
         return description;
     }
@@ -42,19 +49,29 @@ abstract class VirtioDriver implements DeviceDriver {
     }
 
     @Override
-    public final void plug(Vm vm, String id, Map<String, Object> values) {
-        DriverProperties checked = new DriverProperties(name, values, properties.keySet());
+    public final void plug(Vm vm, PluggedDevice device) {
+        DriverProperties checked = new DriverProperties(name, device.properties(), properties.keySet());
         OptionalInt slot = checked.slot();
         VirtioBus bus = vm.virtio(); // before any backend opens: a VM that is not running fails here
-        bus.plug(id, create(vm, id, checked), slot);
+        bus.plug(device.name(), create(vm, device.name(), checked), slot);
     }
 
     /** The device with its backend open, or a one-line {@link VmException} naming what was wrong. */
     abstract VirtioDevice create(Vm vm, String id, DriverProperties properties);
 
     @Override
-    public final void unplug(Vm vm, String id) {
+    public final void unplug(Vm vm, PluggedDevice device) {
         throw new VmException("not supported: removing a " + name
                 + " device needs ACPI PCI hotplug, which this Hotvisor does not have yet; stop the VM instead");
+    }
+
+    /** Its PCI address, as {@code lspci} in the guest shows it. */
+    @Override
+    public final DeviceDescription describe(Vm vm, PluggedDevice device) {
+        return vm.pci().slots().stream()
+                .filter(slot -> slot.device().pluggedDeviceId().filter(device.name()::equals).isPresent())
+                .findFirst()
+                .map(slot -> new DeviceDescription(slot.address().toString(), Map.of()))
+                .orElse(DeviceDescription.NONE);
     }
 }

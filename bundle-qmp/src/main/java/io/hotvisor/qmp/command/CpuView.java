@@ -1,8 +1,7 @@
 package io.hotvisor.qmp.command;
 
 import io.hotvisor.qmp.QmpServices;
-import io.hotvisor.vmm.api.CpuHotplug;
-import io.hotvisor.vmm.api.PluggedDevice;
+import io.hotvisor.vmm.api.DeviceDriver;
 import io.hotvisor.vmm.api.VcpuInfo;
 import io.hotvisor.vmm.api.Vm;
 import java.util.ArrayList;
@@ -33,8 +32,7 @@ public record CpuView(int id, int socketId, int coreId, int threadId, boolean pl
         for (VcpuInfo cpu : cpus) {
             String path = null;
             if (cpu.plugged()) {
-                String device = peripheral.get(cpu.id());
-                path = device != null ? "/machine/peripheral/" + device : "/machine/unattached/device[" + cpu.id() + "]";
+                path = peripheral.getOrDefault(cpu.id(), "/machine/unattached/device[" + cpu.id() + "]");
             }
             views.add(new CpuView(cpu.id(), cpu.socketId(), cpu.coreId(), cpu.threadId(), cpu.plugged(),
                     cpu.hostThreadId(), path));
@@ -50,22 +48,17 @@ public record CpuView(int id, int socketId, int coreId, int threadId, boolean pl
         return cpus;
     }
 
-    /** CPU id → the id of the device_add that plugged it. */
+    /** CPU index → the QOM path of the device that plugged it (a hot-added CPU; boot CPUs have none). */
     private static Map<Integer, String> hotAddedDevices(Vm vm, QmpServices services) {
         Map<Integer, String> byCpu = new HashMap<>();
-        services.deviceManager().ifPresent(devices -> {
-            for (PluggedDevice device : devices.list(vm)) {
-                if (CpuHotplug.DRIVER.equals(device.driver())) {
-                    Object core = device.properties().get("core-id");
-                    try {
-                        byCpu.put(core instanceof Number n ? n.intValue() : Integer.parseInt(String.valueOf(core).trim()),
-                                device.id());
-                    } catch (NumberFormatException ignored) {
-                        // not a CPU the driver accepted
+        services.deviceManager().ifPresent(devices -> devices.list(vm).stream()
+                .filter(device -> devices.driver(device.driver()).filter(d -> d.bus().equals(DeviceDriver.BUS_CPU)).isPresent())
+                .forEach(device -> {
+                    String address = devices.describe(vm, device).address();
+                    if (!address.isEmpty()) {
+                        byCpu.put(Integer.parseInt(address), device.path());
                     }
-                }
-            }
-        });
+                }));
         return byCpu;
     }
 }

@@ -9,7 +9,6 @@ import io.hotvisor.vmm.api.DeviceManager;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Devices and the objects behind them: {@code device_add}/{@code device_del} through the core's
@@ -18,12 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * installed yet, and {@code query-pci} from the VM's PCI bus.
  */
 public final class DeviceCommands {
-    /** Model names older clients use, and the model Hotvisor has for them. */
-    static final Map<String, String> ALIASES = Map.of("pci-assign", "vfio-pci", "kvm-pci-assign", "vfio-pci");
     private static final Set<String> MEMORY_BACKENDS = Set.of("memory-backend-ram", "memory-backend-file",
             "memory-backend-memfd");
-    private static final String PERIPHERAL = "/machine/peripheral/";
-    private static final AtomicInteger ANONYMOUS = new AtomicInteger();
 
     private DeviceCommands() {
     }
@@ -77,20 +72,17 @@ public final class DeviceCommands {
         return null;
     }
 
-    /** Adds a device; without an id it gets one, as QEMU names anonymous devices. */
-    static String deviceAdd(CommandContext context, String driver, String id, Map<String, Object> properties) {
-        DeviceManager devices = context.services().requireDeviceManager();
-        String model = ALIASES.getOrDefault(driver, driver);
-        String deviceId = id != null ? id : "device[" + ANONYMOUS.getAndIncrement() + "]";
-        devices.add(context.vm(), model, deviceId, properties);
-        return deviceId;
+    /**
+     * Adds a device by model name or alias (a driver's legacy name, such as {@code pci-assign});
+     * one without an id is named by its QOM path, as QEMU names anonymous devices.
+     */
+    static void deviceAdd(CommandContext context, String driver, String id, Map<String, Object> properties) {
+        context.services().requireDeviceManager().add(context.vm(), driver, id, properties);
     }
 
-    /** Removes a device by id or by its QOM path ({@code /machine/peripheral/ID}). */
-    static void deviceDel(CommandContext context, String id) {
-        DeviceManager devices = context.services().requireDeviceManager();
-        String deviceId = id.startsWith(PERIPHERAL) ? id.substring(PERIPHERAL.length()) : id;
-        devices.remove(context.vm(), deviceId);
+    /** Removes a device by id or by its QOM path. */
+    static void deviceDel(CommandContext context, String idOrPath) {
+        context.services().requireDeviceManager().remove(context.vm(), idOrPath);
     }
 
     /**
@@ -106,7 +98,7 @@ public final class DeviceCommands {
             properties.putAll(Arguments.of(nested).rest());
         }
         if (MEMORY_BACKENDS.contains(type)) {
-            throw QmpError.notSupported("memory hotplug", "mem-hotplug");
+            throw QmpError.generic("not supported: object-add of " + type + ": memory backends are not implemented yet");
         }
         throw QmpError.generic("Parameter 'qom-type' does not accept value '" + type + "'");
     }

@@ -7,8 +7,8 @@ public final class HmpSupport {
     private HmpSupport() {
     }
 
-    public static String deviceAdd(CommandContext context, String driver, String id, Map<String, Object> properties) {
-        return DeviceCommands.deviceAdd(context, driver, id, properties);
+    public static void deviceAdd(CommandContext context, String driver, String id, Map<String, Object> properties) {
+        DeviceCommands.deviceAdd(context, driver, id, properties);
     }
 
     public static void deviceDel(CommandContext context, String id) {

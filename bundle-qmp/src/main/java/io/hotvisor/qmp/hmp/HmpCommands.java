@@ -11,6 +11,7 @@ import io.hotvisor.qmp.command.QmpCommand;
 import io.hotvisor.qmp.command.StatusCommands;
 import io.hotvisor.qmp.command.VmErrors;
 import io.hotvisor.qmp.protocol.QmpError;
+import io.hotvisor.vmm.api.DeviceDescription;
 import io.hotvisor.vmm.api.DeviceDriver;
 import io.hotvisor.vmm.api.DeviceManager;
 import io.hotvisor.vmm.api.PluggedDevice;
@@ -21,8 +22,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The human monitor through QMP {@code human-monitor-command}: the HMP verbs clients still send
@@ -32,11 +33,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class HmpCommands {
     static final String CRLF = "\r\n";
-    private static final Set<String> USB_MODELS = Set.of("usb-kbd", "usb-tablet", "usb-mouse", "usb-storage");
-    private static final Set<String> MEMORY_MODELS = Set.of("pc-dimm", "virtio-mem-pci");
-    private static final Map<String, String> USB_NAMES = Map.of("tablet", "usb-tablet", "keyboard", "usb-kbd",
-            "kbd", "usb-kbd", "mouse", "usb-mouse");
-    private static final AtomicInteger USB_IDS = new AtomicInteger(1);
 
     private static final Map<String, String> HELP = new LinkedHashMap<>();
 
@@ -45,8 +41,8 @@ public final class HmpCommands {
         HELP.put("device_add driver[,prop=value][,...]", "add a device (device_add help lists the drivers)");
         HELP.put("device_del id", "remove a device");
         HELP.put("cpu_set index online|offline", "plug or unplug a vCPU");
-        HELP.put("usb_add tablet|keyboard|mouse|disk:path", "add a USB device");
-        HELP.put("usb_del id", "remove a USB device");
+        HELP.put("usb_add name[:drive]", "add a USB device (a USB model or its legacy name: tablet, disk:FILE, ...)");
+        HELP.put("usb_del id|path", "remove a USB device");
         HELP.put("stop|cont|system_reset|system_powerdown", "run state");
     }
 
@@ -184,15 +180,20 @@ public final class HmpCommands {
         return out.toString();
     }
 
-    private static boolean capabilityPresent(DeviceManager devices, Set<String> models) {
-        return devices.drivers().stream().map(DeviceDriver::name).anyMatch(models::contains);
+    /** The VM's devices whose driver sits on {@code bus}, each with what its driver says of it. */
+    private static Map<PluggedDevice, DeviceDescription> devicesOn(CommandContext context, String bus) {
+        DeviceManager devices = context.services().requireDeviceManager();
+        Map<PluggedDevice, DeviceDescription> found = new LinkedHashMap<>();
+        for (PluggedDevice device : devices.list(context.vm())) {
+            if (devices.driver(device.driver()).filter(driver -> driver.bus().equals(bus)).isPresent()) {
+                found.put(device, devices.describe(context.vm(), device));
+            }
+        }
+        return found;
     }
 
-    private static List<PluggedDevice> devicesOf(CommandContext context, Set<String> models) {
-        List<PluggedDevice> found = new ArrayList<>();
-        context.services().deviceManager().ifPresent(devices -> devices.list(context.vm()).stream()
-                .filter(d -> models.contains(d.driver())).forEach(found::add));
-        return found;
+    private static boolean driverOn(CommandContext context, String bus) {
+        return context.services().requireDeviceManager().drivers().stream().anyMatch(driver -> driver.bus().equals(bus));
     }
 
     /** QEMU's hmp_info_pci: per function its class, ids, interrupt, BARs and device id. */
@@ -227,38 +228,44 @@ public final class HmpCommands {
         return out.toString();
     }
 
+    /** QEMU's hmp_info_usb, from what each USB driver says of its devices (port, device, speed, product). */
     private static String infoUsb(CommandContext context) {
-        DeviceManager devices = context.services().requireDeviceManager();
-        List<PluggedDevice> plugged = devicesOf(context, USB_MODELS);
-        if (plugged.isEmpty() && !capabilityPresent(devices, USB_MODELS)) {
-            return "USB support not enabled: capability usb is not installed" + CRLF;
+        if (!driverOn(context, DeviceDriver.BUS_USB)) {
+            return "USB support not enabled: no USB device driver is installed" + CRLF;
         }
         StringBuilder out = new StringBuilder();
-        int port = 1;
-        for (PluggedDevice device : plugged) {
-            out.append("  Device 0.").append(port).append(", Port ").append(port).append(", Speed 12 Mb/s, Product ")
-                    .append(device.driver()).append(", ID: ").append(device.id()).append(CRLF);
-            port++;
-        }
+        devicesOn(context, DeviceDriver.BUS_USB).forEach((device, description) -> {
+            Map<String, Object> facts = description.facts();
+            out.append("  Device ").append(facts.getOrDefault("device", "?")).append(", Port ")
+                    .append(description.address().isEmpty() ? "?" : description.address())
+                    .append(", Speed ").append(facts.getOrDefault("speed", "?")).append(" Mb/s, Product ")
+                    .append(facts.getOrDefault("product", device.driver()));
+            if (device.id() != null) {
+                out.append(", ID: ").append(device.id());
+            }
+            out.append(CRLF);
+        });
         return out.toString();
     }
 
+    /** QEMU's hmp_info_memory_devices: a header with the kind and name, then the driver's facts. */
     private static String infoMemoryDevices(CommandContext context) {
-        DeviceManager devices = context.services().requireDeviceManager();
-        List<PluggedDevice> plugged = devicesOf(context, MEMORY_MODELS);
-        if (plugged.isEmpty() && !capabilityPresent(devices, MEMORY_MODELS)) {
-            return "Memory hotplug not supported: capability mem-hotplug is not installed" + CRLF;
+        if (!driverOn(context, DeviceDriver.BUS_MEMORY)) {
+            return "Memory hotplug not supported: no memory device driver is installed" + CRLF;
         }
         StringBuilder out = new StringBuilder();
-        for (PluggedDevice device : plugged) {
-            String kind = device.driver().equals("pc-dimm") ? "dimm" : "virtio-mem";
-            out.append("Memory device [").append(kind).append("]: \"").append(device.id()).append('"').append(CRLF);
-            device.properties().forEach((key, value) -> out.append("  ").append(key).append(": ").append(value).append(CRLF));
-        }
+        devicesOn(context, DeviceDriver.BUS_MEMORY).forEach((device, description) -> {
+            out.append("Memory device [").append(description.facts().getOrDefault("kind", device.driver()))
+                    .append("]: \"").append(device.name()).append('"').append(CRLF);
+            description.facts().forEach((key, value) -> {
+                if (!key.equals("kind")) {
+                    out.append("  ").append(key).append(": ").append(value).append(CRLF);
+                }
+            });
+        });
         return out.toString();
     }
 
-    /** {@code device_add driver[,prop=value]...} in QemuOpts syntax ({@code ,,} is a literal comma). */
     private static String deviceAdd(CommandContext context, String options) {
         requireArgument("device_add", options);
         Map<String, Object> properties = parseOptions(options, "driver");
@@ -333,22 +340,30 @@ public final class HmpCommands {
         return "";
     }
 
-    /** The old USB verb: {@code usb_add tablet|keyboard|mouse|disk:PATH}; prints the id it gave. */
+    /**
+     * The old USB verb: {@code usb_add NAME[:ARG]}. NAME is a USB driver's model name or legacy
+     * alias ({@code tablet}, {@code disk}), ARG its {@code drive} (QEMU's {@code disk:FILE}). The
+     * device has no id; the reply names its QOM path, which {@code usb_del} takes.
+     */
     private static String usbAdd(CommandContext context, String device) {
         requireArgument("usb_add", device);
-        Map<String, Object> properties = new LinkedHashMap<>();
-        String model;
-        if (device.startsWith("disk:")) {
-            model = "usb-storage";
-            properties.put("drive", device.substring("disk:".length()));
-        } else {
-            model = USB_NAMES.get(device);
-            if (model == null) {
-                throw QmpError.generic("usb_add: unknown device '" + device + "' (tablet, keyboard, mouse, disk:PATH)");
-            }
+        int colon = device.indexOf(':');
+        String name = colon < 0 ? device : device.substring(0, colon);
+        Map<String, Object> properties = colon < 0 ? Map.of() : Map.of("drive", device.substring(colon + 1));
+        if (!driverOn(context, DeviceDriver.BUS_USB)) {
+            throw QmpError.generic("usb_add: USB support not enabled: no USB device driver is installed");
         }
-        String id = "usb" + USB_IDS.getAndIncrement();
-        HmpSupport.deviceAdd(context, model, id, properties);
-        return "Added " + model + " as '" + id + "'" + CRLF;
+        DeviceManager devices = context.services().requireDeviceManager();
+        DeviceDriver driver = devices.driver(name).filter(found -> found.bus().equals(DeviceDriver.BUS_USB))
+                .orElseThrow(() -> QmpError.generic("usb_add: unknown device '" + name + "' (" + usbNames(devices) + ")"));
+        PluggedDevice added = devices.add(context.vm(), driver.name(), null, properties);
+        return "Added " + driver.name() + " as '" + added.path() + "'" + CRLF;
+    }
+
+    private static String usbNames(DeviceManager devices) {
+        return devices.drivers().stream().filter(driver -> driver.bus().equals(DeviceDriver.BUS_USB))
+                .flatMap(driver -> Stream.concat(Stream.of(driver.name()),
+                        driver.aliases().stream().sorted()))
+                .collect(Collectors.joining(", "));
     }
 }

@@ -9,7 +9,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
         + " as removing until it has")
 @Service
 public class DeviceRemove extends DeviceAction {
-    @Argument(index = 1, name = "id", description = "the device's id (device:list shows them)", required = true)
+    @Argument(index = 1, name = "id", description = "the device's id, or its QOM path (device:list shows them)", required = true)
     String id;
 
     @Override

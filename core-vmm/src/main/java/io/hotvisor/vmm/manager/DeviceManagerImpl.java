@@ -1,11 +1,13 @@
 package io.hotvisor.vmm.manager;
 
 import io.hotvisor.vmm.api.CapabilityMissingException;
+import io.hotvisor.vmm.api.DeviceDescription;
 import io.hotvisor.vmm.api.DeviceDriver;
 import io.hotvisor.vmm.api.DeviceManager;
 import io.hotvisor.vmm.api.DeviceNotFoundException;
 import io.hotvisor.vmm.api.DeviceSpec;
 import io.hotvisor.vmm.api.PluggedDevice;
+import io.hotvisor.vmm.api.PluggedDevice.State;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmEvent;
 import io.hotvisor.vmm.api.VmException;
@@ -18,35 +20,81 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The device registry every frontend goes through: finds the driver, keeps each VM's device ids
- * and publishes DEVICE_DELETED when a driver reports the guest released a device. A machine
- * that stops takes its hot-plugged devices with it; a reset keeps those whose driver says they
- * survive it ({@link DeviceDriver#devicesSurviveReset()}).
+ * The device registry every frontend goes through: finds the driver, owns each VM's device ids,
+ * QOM paths and states, and publishes DEVICE_DELETED when a driver reports the guest released a
+ * device. A machine that stops takes its devices with it; a reset keeps those whose driver says
+ * they survive it ({@link DeviceDriver#devicesSurviveReset()}). A driver that goes away while its
+ * devices are plugged leaves them working but unmanaged ({@link State#DRIVER_GONE}) until it
+ * comes back or their VM stops, and the log says so.
  */
 @Component(service = {DeviceManager.class, VmListener.class})
 public final class DeviceManagerImpl implements DeviceManager, VmListener {
+    private static final Logger LOG = LoggerFactory.getLogger(DeviceManagerImpl.class);
+    private static final String ANONYMOUS = "/machine/peripheral-anon/device[";
+
     private final Map<String, DeviceDriver> drivers = new ConcurrentHashMap<>();
     private volatile DeviceCatalog catalog;
-    /** VM name → its devices by id, in the order they were added. */
-    private final Map<String, Map<String, PluggedDevice>> devices = new HashMap<>();
-    /** VM name → the ids of its boot-time devices, which every start and reset plugs again. */
-    private final Map<String, Set<String>> bootDevices = new HashMap<>();
+    /** VM name → its devices; guarded by {@code this}. */
+    private final Map<String, VmDevices> vms = new HashMap<>();
+
+    /** One VM's devices by QOM path in the order they were added, and which are boot-time ones. */
+    private static final class VmDevices {
+        final Map<String, PluggedDevice> byPath = new LinkedHashMap<>();
+        final Set<String> bootPaths = new HashSet<>();
+        int anonymous;
+
+        Optional<PluggedDevice> find(String idOrPath) {
+            PluggedDevice byId = byPath.get(PluggedDevice.PERIPHERAL + idOrPath);
+            return Optional.ofNullable(byId != null ? byId : byPath.get(idOrPath));
+        }
+
+        String pathFor(String id) {
+            return id != null ? PluggedDevice.PERIPHERAL + id : ANONYMOUS + anonymous++ + "]";
+        }
+    }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     public void addDriver(DeviceDriver driver) {
         drivers.put(driver.name(), driver);
+        List<String> back = setStates(driver.name(), State.DRIVER_GONE, State.PRESENT);
+        if (!back.isEmpty()) {
+            LOG.info("driver {} is back: it manages {} again", driver.name(), back);
+        }
     }
 
     public void removeDriver(DeviceDriver driver) {
-        drivers.remove(driver.name(), driver);
+        if (!drivers.remove(driver.name(), driver)) {
+            return;
+        }
+        List<String> orphans = setStates(driver.name(), null, State.DRIVER_GONE);
+        if (!orphans.isEmpty()) {
+            LOG.warn("driver {} withdrawn while {} plugged: they keep working until their VM stops or resets,"
+                    + " and cannot be removed until the driver is installed again", driver.name(), orphans);
+        }
+    }
+
+    /** Moves {@code driver}'s devices from {@code from} (any state if null) to {@code to}; returns them as VM/NAME. */
+    private synchronized List<String> setStates(String driver, State from, State to) {
+        List<String> moved = new ArrayList<>();
+        vms.forEach((vm, devices) -> devices.byPath.replaceAll((path, device) -> {
+            if (!device.driver().equals(driver) || (from != null && device.state() != from)) {
+                return device;
+            }
+            moved.add(vm + "/" + device.name());
+            return device.withState(to);
+        }));
+        return moved;
     }
 
     /** Where the models of absent bundles are found, for errors that say what to install. */
@@ -68,10 +116,19 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
         return all;
     }
 
-    private DeviceDriver driver(String name) {
-        DeviceDriver driver = drivers.get(name);
+    @Override
+    public Optional<DeviceDriver> driver(String nameOrAlias) {
+        DeviceDriver driver = drivers.get(nameOrAlias);
         if (driver != null) {
-            return driver;
+            return Optional.of(driver);
+        }
+        return drivers.values().stream().filter(candidate -> candidate.aliases().contains(nameOrAlias)).findFirst();
+    }
+
+    private DeviceDriver requireDriver(String name) {
+        Optional<DeviceDriver> driver = driver(name);
+        if (driver.isPresent()) {
+            return driver.get();
         }
         DeviceCatalog known = catalog;
         String feature = known == null ? null : known.featureProviding(name).orElse(null);
@@ -83,25 +140,26 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
 
     @Override
     public PluggedDevice add(Vm vm, String driverName, String id, Map<String, Object> properties) {
-        DeviceDriver driver = driver(driverName);
-        if (id == null || id.isBlank()) {
-            throw new VmException("device_add of " + driverName + " needs an id");
+        DeviceDriver driver = requireDriver(driverName);
+        if (id != null && id.isBlank()) {
+            throw new VmException("a device id must not be blank");
         }
         if (!vm.state().isActive()) {
             throw new VmException(vm.name() + " is not running (state " + vm.state().label() + ")");
         }
-        PluggedDevice device = new PluggedDevice(id, driverName, properties, false);
+        PluggedDevice device;
         synchronized (this) {
-            Map<String, PluggedDevice> ofVm = devices.computeIfAbsent(vm.name(), name -> new LinkedHashMap<>());
-            if (ofVm.containsKey(id)) {
+            VmDevices ofVm = vms.computeIfAbsent(vm.name(), name -> new VmDevices());
+            if (id != null && ofVm.find(id).isPresent()) {
                 throw new VmException("Duplicate device ID '" + id + "'");
             }
-            ofVm.put(id, device);
+            device = new PluggedDevice(id, ofVm.pathFor(id), driver.name(), properties, State.PRESENT);
+            ofVm.byPath.put(device.path(), device);
         }
         try {
-            driver.plug(vm, id, properties);
+            driver.plug(vm, device);
         } catch (RuntimeException e) {
-            forget(vm, id);
+            forget(vm, device.path());
             throw e;
         }
         return device;
@@ -111,87 +169,118 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
     @Override
     public void machineBuilt(Vm vm) {
         List<DeviceSpec> boot = vm.spec().bootDevices();
+        List<PluggedDevice> planned = new ArrayList<>();
         synchronized (this) {
-            Map<String, PluggedDevice> ofVm = devices.computeIfAbsent(vm.name(), name -> new LinkedHashMap<>());
-            boot.forEach(device -> ofVm.remove(device.id()));
-            bootDevices.put(vm.name(), new HashSet<>());
+            VmDevices ofVm = vms.computeIfAbsent(vm.name(), name -> new VmDevices());
+            ofVm.bootPaths.forEach(ofVm.byPath::remove);
+            ofVm.bootPaths.clear();
+            for (DeviceSpec spec : boot) {
+                planned.add(new PluggedDevice(spec.id(), ofVm.pathFor(spec.id()), spec.driver(), spec.properties(),
+                        State.PRESENT));
+            }
         }
-        for (DeviceSpec device : boot) {
+        for (PluggedDevice device : planned) {
             try {
-                driver(device.driver()).plug(vm, device.id(), device.properties());
+                requireDriver(device.driver()).plug(vm, device);
             } catch (VmException e) {
                 throw new VmException("boot device " + device.id() + " (" + device.driver() + "): " + e.getMessage(), e);
             }
             synchronized (this) {
-                devices.computeIfAbsent(vm.name(), name -> new LinkedHashMap<>())
-                        .put(device.id(), new PluggedDevice(device.id(), device.driver(), device.properties(), false));
-                bootDevices.get(vm.name()).add(device.id());
+                VmDevices ofVm = vms.computeIfAbsent(vm.name(), name -> new VmDevices());
+                ofVm.byPath.put(device.path(), device);
+                ofVm.bootPaths.add(device.path());
             }
         }
     }
 
     @Override
-    public void remove(Vm vm, String id) {
-        PluggedDevice device;
-        synchronized (this) {
-            device = devices.getOrDefault(vm.name(), Map.of()).get(id);
-            if (device == null) {
-                throw new DeviceNotFoundException(id);
+    public void remove(Vm vm, String idOrPath) {
+        PluggedDevice device = find(vm, idOrPath).orElseThrow(() -> new DeviceNotFoundException(idOrPath));
+        switch (device.state()) {
+            case REMOVING -> throw new VmException("Device '" + idOrPath + "' is already in the process of unplug");
+            case DRIVER_GONE -> throw new VmException("not supported: device '" + idOrPath + "' cannot be removed while"
+                    + " its driver " + device.driver() + " is not installed (install it again, or stop the VM)");
+            case PRESENT -> {
             }
         }
-        driver(device.driver()).unplug(vm, id);
-        synchronized (this) {
-            Map<String, PluggedDevice> ofVm = devices.get(vm.name());
-            if (ofVm != null) {
-                ofVm.computeIfPresent(id, (key, plugged) -> new PluggedDevice(key, plugged.driver(), plugged.properties(), true));
-            }
+        requireDriver(device.driver()).unplug(vm, device);
+        setState(vm, device.path(), State.PRESENT, State.REMOVING);
+    }
+
+    private synchronized void setState(Vm vm, String path, State from, State to) {
+        VmDevices ofVm = vms.get(vm.name());
+        if (ofVm != null) {
+            ofVm.byPath.computeIfPresent(path, (key, device) -> device.state() == from ? device.withState(to) : device);
         }
     }
 
     @Override
     public synchronized List<PluggedDevice> list(Vm vm) {
-        return List.copyOf(devices.getOrDefault(vm.name(), Map.of()).values());
+        VmDevices ofVm = vms.get(vm.name());
+        return ofVm == null ? List.of() : List.copyOf(ofVm.byPath.values());
     }
 
     @Override
-    public void deleted(Vm vm, String id) {
-        PluggedDevice device = forget(vm, id);
-        if (device != null) {
-            vm.publish(new VmEvent.DeviceDeleted(id, device.path()));
+    public synchronized Optional<PluggedDevice> find(Vm vm, String idOrPath) {
+        VmDevices ofVm = vms.get(vm.name());
+        return ofVm == null || idOrPath == null ? Optional.empty() : ofVm.find(idOrPath);
+    }
+
+    @Override
+    public DeviceDescription describe(Vm vm, PluggedDevice device) {
+        DeviceDriver driver = drivers.get(device.driver());
+        if (driver == null) {
+            return DeviceDescription.NONE;
+        }
+        try {
+            return driver.describe(vm, device);
+        } catch (RuntimeException e) {
+            // A listing must not fail because one device cannot say where it is (its VM stopping, say).
+            LOG.debug("{}: cannot describe {}: {}", vm.name(), device.name(), e.toString());
+            return DeviceDescription.NONE;
         }
     }
 
-    private synchronized PluggedDevice forget(Vm vm, String id) {
-        Map<String, PluggedDevice> ofVm = devices.get(vm.name());
-        return ofVm == null ? null : ofVm.remove(id);
+    @Override
+    public void deleted(Vm vm, String idOrPath) {
+        PluggedDevice device = find(vm, idOrPath).map(found -> forget(vm, found.path())).orElse(null);
+        if (device != null) {
+            vm.publish(new VmEvent.DeviceDeleted(device.id(), device.path()));
+        }
+    }
+
+    private synchronized PluggedDevice forget(Vm vm, String path) {
+        VmDevices ofVm = vms.get(vm.name());
+        if (ofVm == null) {
+            return null;
+        }
+        ofVm.bootPaths.remove(path);
+        return ofVm.byPath.remove(path);
     }
 
     @Override
     public synchronized void stateChanged(Vm vm, VmState from, VmState to) {
         if (!to.isActive()) {
-            devices.remove(vm.name());
-            bootDevices.remove(vm.name());
+            vms.remove(vm.name());
         }
     }
 
     /** After a reset, a pending removal is forgotten with the machine that was asked. */
     @Override
     public synchronized void event(VmEvent event) {
-        Map<String, PluggedDevice> ofVm = devices.get(event.vm());
+        VmDevices ofVm = vms.get(event.vm());
         if (!(event.payload() instanceof VmEvent.Reset) || ofVm == null) {
             return;
         }
-        Set<String> boot = bootDevices.getOrDefault(event.vm(), Set.of());
-        ofVm.values().removeIf(device -> {
+        ofVm.byPath.values().removeIf(device -> {
             DeviceDriver driver = drivers.get(device.driver());
-            return !boot.contains(device.id()) && (driver == null || !driver.devicesSurviveReset());
+            return !ofVm.bootPaths.contains(device.path()) && (driver == null || !driver.devicesSurviveReset());
         });
-        ofVm.replaceAll((id, device) -> new PluggedDevice(id, device.driver(), device.properties(), false));
+        ofVm.byPath.replaceAll((path, device) -> device.withState(State.PRESENT));
     }
 
     @Override
     public synchronized void destroyed(Vm vm) {
-        devices.remove(vm.name());
-        bootDevices.remove(vm.name());
+        vms.remove(vm.name());
     }
 }

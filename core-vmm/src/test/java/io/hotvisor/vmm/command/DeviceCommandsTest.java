@@ -3,9 +3,12 @@ package io.hotvisor.vmm.command;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.hotvisor.vmm.api.DeviceDescription;
 import io.hotvisor.vmm.api.DeviceSpec;
 import io.hotvisor.vmm.api.PluggedDevice;
+import io.hotvisor.vmm.api.PluggedDevice.State;
 import io.hotvisor.vmm.api.VmException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -14,19 +17,25 @@ import org.junit.jupiter.api.Test;
 class DeviceCommandsTest {
     @Test
     void theListHasARowPerDeviceWithItsStateAndSortedProperties() {
-        String table = DeviceList.table(List.of(
-                new PluggedDevice("disk0", "virtio-blk-pci", Map.of("readonly", "on", "file", "/images/a.img"), false),
-                new PluggedDevice("rng0", "virtio-rng-pci", Map.of(), true)));
+        Map<PluggedDevice, DeviceDescription> described = new LinkedHashMap<>();
+        described.put(new PluggedDevice("disk0", "/machine/peripheral/disk0", "virtio-blk-pci",
+                Map.of("readonly", "on", "file", "/images/a.img"), State.PRESENT), new DeviceDescription("00:03.0", Map.of()));
+        described.put(new PluggedDevice("rng0", "/machine/peripheral/rng0", "virtio-rng-pci", Map.of(), State.REMOVING),
+                DeviceDescription.NONE);
+        described.put(new PluggedDevice(null, "/machine/peripheral-anon/device[0]", "host-x86_64-cpu",
+                Map.of("core-id", 2), State.DRIVER_GONE), DeviceDescription.NONE);
 
-        assertThat(table.lines()).containsExactly(
-                "ID               DRIVER               STATE    PROPERTIES",
-                "disk0            virtio-blk-pci       present  file=/images/a.img readonly=on",
-                "rng0             virtio-rng-pci       removing -");
+        assertThat(DeviceList.table(described).lines()).containsExactly(
+                "ID               DRIVER               ADDRESS   STATE       PROPERTIES",
+                "disk0            virtio-blk-pci       00:03.0   present     file=/images/a.img readonly=on",
+                "rng0             virtio-rng-pci       -         removing    -",
+                "/machine/peripheral-anon/device[0] host-x86_64-cpu      -         driver-gone core-id=2");
     }
 
     @Test
     void anEmptyListIsTheHeaderAlone() {
-        assertThat(DeviceList.table(List.of()).lines()).containsExactly("ID               DRIVER               STATE    PROPERTIES");
+        assertThat(DeviceList.table(Map.of()).lines())
+                .containsExactly("ID               DRIVER               ADDRESS   STATE       PROPERTIES");
     }
 
     @Test

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hotvisor.vmm.api.CapabilityMissingException;
+import io.hotvisor.vmm.api.DeviceDescription;
 import io.hotvisor.vmm.api.DeviceDriver;
 import io.hotvisor.vmm.api.DeviceNotFoundException;
 import io.hotvisor.vmm.api.PluggedDevice;
+import io.hotvisor.vmm.api.PluggedDevice.State;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmEvent;
 import io.hotvisor.vmm.api.VmException;
@@ -19,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class DeviceManagerImplTest {
@@ -45,6 +48,16 @@ class DeviceManagerImplTest {
         }
 
         @Override
+        public String bus() {
+            return BUS_PCI;
+        }
+
+        @Override
+        public Set<String> aliases() {
+            return Set.of(name + "-alias");
+        }
+
+        @Override
         public String description() {
             return name;
         }
@@ -55,16 +68,21 @@ class DeviceManagerImplTest {
         }
 
         @Override
-        public void plug(Vm target, String id, Map<String, Object> properties) {
-            if (properties.containsKey("bogus")) {
+        public void plug(Vm target, PluggedDevice device) {
+            if (device.properties().containsKey("bogus")) {
                 throw new VmException("Property 'bogus' not found");
             }
-            calls.add("plug " + id);
+            calls.add("plug " + device.name());
         }
 
         @Override
-        public void unplug(Vm target, String id) {
-            calls.add("unplug " + id);
+        public void unplug(Vm target, PluggedDevice device) {
+            calls.add("unplug " + device.name());
+        }
+
+        @Override
+        public DeviceDescription describe(Vm target, PluggedDevice device) {
+            return new DeviceDescription("at-" + device.name(), Map.of());
         }
 
         @Override
@@ -79,7 +97,8 @@ class DeviceManagerImplTest {
         manager.add(vm, "virtio-rng-pci", "rng0", Map.of());
         assertThat(manager.list(vm)).extracting(PluggedDevice::id).containsExactly("rng0");
         manager.remove(vm, "rng0");
-        assertThat(manager.list(vm)).singleElement().extracting(PluggedDevice::unplugging).isEqualTo(true);
+        assertThat(manager.list(vm)).singleElement().extracting(PluggedDevice::state).isEqualTo(State.REMOVING);
+        assertThatThrownBy(() -> manager.remove(vm, "rng0")).hasMessage("Device 'rng0' is already in the process of unplug");
         manager.deleted(vm, "rng0");
         assertThat(manager.list(vm)).isEmpty();
         assertThat(calls).containsExactly("plug rng0", "unplug rng0");
@@ -111,6 +130,41 @@ class DeviceManagerImplTest {
     }
 
     @Test
+    void devicesWithoutIdAreNamedByTheirQomPathAndAliasesFindTheirDriver() {
+        manager.addDriver(rng);
+        PluggedDevice first = manager.add(vm, "virtio-rng-pci-alias", null, Map.of());
+        PluggedDevice second = manager.add(vm, "virtio-rng-pci", null, Map.of());
+
+        assertThat(first.path()).isEqualTo("/machine/peripheral-anon/device[0]");
+        assertThat(first.driver()).isEqualTo("virtio-rng-pci");
+        assertThat(second.name()).isEqualTo("/machine/peripheral-anon/device[1]");
+        assertThat(manager.describe(vm, second).address()).isEqualTo("at-/machine/peripheral-anon/device[1]");
+        manager.remove(vm, second.path());
+        manager.deleted(vm, second.path());
+        assertThat(fake.events).extracting(VmEvent::payload)
+                .containsExactly(new VmEvent.DeviceDeleted(null, "/machine/peripheral-anon/device[1]"));
+        assertThat(manager.list(vm)).containsExactly(first);
+    }
+
+    @Test
+    void devicesOfAWithdrawnDriverKeepTheirPlaceButCannotBeRemovedUntilItIsBack() {
+        manager.addDriver(rng);
+        manager.add(vm, "virtio-rng-pci", "r1", Map.of());
+        manager.removeDriver(rng);
+
+        assertThat(manager.list(vm)).extracting(PluggedDevice::state).containsExactly(State.DRIVER_GONE);
+        assertThat(manager.describe(vm, manager.list(vm).get(0))).isEqualTo(DeviceDescription.NONE);
+        assertThatThrownBy(() -> manager.remove(vm, "r1")).hasMessage("not supported: device 'r1' cannot be removed"
+                + " while its driver virtio-rng-pci is not installed (install it again, or stop the VM)");
+
+        DeviceDriver successor = new RecordingDriver("virtio-rng-pci", false);
+        manager.addDriver(successor);
+        assertThat(manager.list(vm)).extracting(PluggedDevice::state).containsExactly(State.PRESENT);
+        manager.remove(vm, "/machine/peripheral/r1");
+        assertThat(calls).containsExactly("plug r1", "unplug r1");
+    }
+
+    @Test
     void aResetKeepsTheDevicesOfDriversWhoseDevicesSurviveIt() {
         DeviceDriver cpu = new RecordingDriver("host-x86_64-cpu", true);
         manager.addDriver(rng);
@@ -123,8 +177,8 @@ class DeviceManagerImplTest {
         manager.event(VmEvent.now("fake", new VmEvent.Reset(false, "host-qmp-system-reset")));
 
         assertThat(manager.list(vm)).containsExactly(
-                new PluggedDevice("c1", "host-x86_64-cpu", Map.of("core-id", 1), false),
-                new PluggedDevice("c2", "host-x86_64-cpu", Map.of("core-id", 2), false));
+                new PluggedDevice("c1", "/machine/peripheral/c1", "host-x86_64-cpu", Map.of("core-id", 1), State.PRESENT),
+                new PluggedDevice("c2", "/machine/peripheral/c2", "host-x86_64-cpu", Map.of("core-id", 2), State.PRESENT));
     }
 
     @Test
@@ -150,8 +204,9 @@ class DeviceManagerImplTest {
 
         assertThat(calls).containsExactly("plug first", "plug virtio-rng-pci1", "plug first", "plug virtio-rng-pci1");
         assertThat(manager.list(vm)).containsExactly(
-                new PluggedDevice("first", "virtio-rng-pci", Map.of(), false),
-                new PluggedDevice("virtio-rng-pci1", "virtio-rng-pci", Map.of("max-bytes", "64"), false));
+                new PluggedDevice("first", "/machine/peripheral/first", "virtio-rng-pci", Map.of(), State.PRESENT),
+                new PluggedDevice("virtio-rng-pci1", "/machine/peripheral/virtio-rng-pci1", "virtio-rng-pci",
+                        Map.of("max-bytes", "64"), State.PRESENT));
     }
 
     @Test
