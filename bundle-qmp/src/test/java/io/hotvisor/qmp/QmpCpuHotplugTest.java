@@ -118,12 +118,14 @@ class QmpCpuHotplugTest {
         client.send("{\"execute\": \"human-monitor-command\", \"arguments\": {\"command-line\": \"cpu_set 2 offline\"}}\n");
         assertThat(client.answer()).isEqualTo("{\"return\": \"\"}");
         console.waitFor("cpu 2 ejected", GUEST);
+        // A CPU added by number is a device without id, and its removal is announced as any device's.
+        assertThat(awaitEvent("DEVICE_DELETED")).isEqualTo("{\"path\": \"/machine/peripheral-anon/device[0]\"}");
         client.send("{\"execute\": \"human-monitor-command\", \"arguments\": {\"command-line\": \"cpu_set 3 online\"}}\n");
         assertThat(client.answer()).isEqualTo("{\"return\": \"\"}");
         console.waitFor("cpu 3 online", GUEST);
         client.send("{\"execute\": \"human-monitor-command\", \"arguments\": {\"command-line\": \"info hotpluggable-cpus\"}}\n");
         assertThat(client.answer()).startsWith("{\"return\": \"Hotpluggable CPUs:\\r\\n  type: \\\"host-x86_64-cpu\\\"\\r\\n"
-                + "  vcpus_count: \\\"1\\\"\\r\\n  qom_path: \\\"/machine/unattached/device[3]\\\"\\r\\n  CPUInstance Properties:\\r\\n"
+                + "  vcpus_count: \\\"1\\\"\\r\\n  qom_path: \\\"/machine/peripheral-anon/device[1]\\\"\\r\\n  CPUInstance Properties:\\r\\n"
                 + "    node-id: \\\"0\\\"\\r\\n    socket-id: \\\"0\\\"\\r\\n    core-id: \\\"3\\\"\\r\\n    thread-id: \\\"0\\\"\\r\\n");
         client.send("{\"execute\": \"human-monitor-command\", \"arguments\": {\"command-line\": \"device_add host-x86_64-cpu,id=hc1,core-id=1\"}}\n");
         assertThat(client.answer()).isEqualTo("{\"return\": \"\"}");
