@@ -21,6 +21,11 @@ import java.util.List;
  * disk or a failing host file answers {@code VIRTIO_BLK_S_IOERR} to that request only; a request
  * that is not shaped as the spec says (no header, no status byte) is the driver breaking the
  * rules, which marks the device as needing a reset.
+ *
+ * <p>With O_DIRECT the host's page cache is bypassed, and the file takes only whole blocks of
+ * its file system from memory aligned to them: blk_size tells the driver that block size, a
+ * request that still is not made of whole blocks fails with IOERR, and guest buffers that are
+ * not aligned go through a bounce buffer, a chunk at a time.
  */
 final class VirtioBlk implements VirtioDevice {
     static final int TYPE = 2;
@@ -59,17 +64,29 @@ final class VirtioBlk implements VirtioDevice {
     private final byte[] serial;
     private final byte[] config;
     private final byte[] zeros = new byte[CHUNK];
+    /** What offsets, lengths and buffer addresses must be multiples of: 1 without O_DIRECT. */
+    private final int alignment;
+    /** A chunk of aligned memory for guest buffers O_DIRECT cannot use as they are; null without O_DIRECT. */
+    private final ByteBuffer bounce;
     private VirtioQueues queues;
 
-    VirtioBlk(FileChannel file, boolean readonly, String serial) throws IOException {
+    /**
+     * {@code directBlockSize} is 0 when {@code file} goes through the host's page cache, else it
+     * was opened with O_DIRECT and its I/O needs blocks of this size (a power of two up to
+     * {@link #CHUNK}).
+     */
+    VirtioBlk(FileChannel file, boolean readonly, String serial, int directBlockSize) throws IOException {
         this.file = file;
         this.readonly = readonly;
+        this.alignment = Math.max(1, directBlockSize);
+        this.bounce = directBlockSize == 0 ? null
+                : ByteBuffer.allocateDirect(CHUNK + directBlockSize).alignedSlice(directBlockSize);
         this.sectors = file.size() / SECTOR;
         this.serial = Arrays.copyOf(serial.getBytes(StandardCharsets.US_ASCII), SERIAL_BYTES);
         ByteBuffer layout = ByteBuffer.allocate(CONFIG_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         layout.putLong(0, sectors);
         layout.putInt(12, QUEUE_SIZE - 2); // seg_max: the header and status take two descriptors
-        layout.putInt(20, SECTOR); // blk_size
+        layout.putInt(20, Math.max(SECTOR, directBlockSize)); // blk_size: the driver then sends whole blocks
         layout.putShort(34, (short) 1); // num_queues
         layout.putInt(36, MAX_RANGE_SECTORS); // max_discard_sectors
         layout.putInt(40, 1); // max_discard_seg
@@ -152,23 +169,19 @@ final class VirtioBlk implements VirtioDevice {
         try {
             switch (type) {
                 case T_IN -> {
-                    status = inside(sector, dataIn) ? S_OK : S_IOERR;
+                    status = fits(sector, dataIn) ? S_OK : S_IOERR;
                     long position = sector * SECTOR;
                     for (long done = 0; status == S_OK && done < dataIn; done += CHUNK) {
-                        for (ByteBuffer view : chain.writableViews(memory, done, (int) Math.min(CHUNK, dataIn - done))) {
-                            position = readFile(position, view);
-                        }
+                        position = readFile(position, chain.writableViews(memory, done, (int) Math.min(CHUNK, dataIn - done)));
                     }
                     written += status == S_OK ? dataIn : 0;
                 }
                 case T_OUT -> {
-                    status = readonly || !inside(sector, dataOut) ? S_IOERR : S_OK;
+                    status = readonly || !fits(sector, dataOut) ? S_IOERR : S_OK;
                     long position = sector * SECTOR;
                     for (long done = 0; status == S_OK && done < dataOut; done += CHUNK) {
-                        for (ByteBuffer view : chain.readableViews(memory, HEADER + done,
-                                (int) Math.min(CHUNK, dataOut - done))) {
-                            position = writeFile(position, view);
-                        }
+                        position = writeFile(position, chain.readableViews(memory, HEADER + done,
+                                (int) Math.min(CHUNK, dataOut - done)));
                     }
                 }
                 case T_FLUSH -> {
@@ -204,37 +217,82 @@ final class VirtioBlk implements VirtioDevice {
         ByteBuffer segment = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         long sector = segment.getLong(0);
         long count = Integer.toUnsignedLong(segment.getInt(8));
-        if (count > MAX_RANGE_SECTORS || !inside(sector, count * SECTOR)) {
+        if (count > MAX_RANGE_SECTORS || !fits(sector, count * SECTOR)) {
             return S_IOERR;
         }
         if (type == T_WRITE_ZEROES) {
             for (long done = 0; done < count * SECTOR; done += CHUNK) {
-                writeFile(sector * SECTOR + done, ByteBuffer.wrap(zeros, 0, (int) Math.min(CHUNK, count * SECTOR - done)));
+                writeFile(sector * SECTOR + done, List.of(ByteBuffer.wrap(zeros, 0, (int) Math.min(CHUNK, count * SECTOR - done))));
             }
         }
         return S_OK;
     }
 
-    private boolean inside(long sector, long bytes) {
-        return sector >= 0 && sector <= sectors && bytes <= (sectors - sector) * SECTOR;
+    /** The range lies on the disk and, with O_DIRECT, is made of whole blocks. */
+    private boolean fits(long sector, long bytes) {
+        return sector >= 0 && sector <= sectors && bytes <= (sectors - sector) * SECTOR
+                && sector * SECTOR % alignment == 0 && bytes % alignment == 0;
     }
 
     /**
-     * Fills {@code view} (guest memory) from the file at {@code position}, zeros past the file's
-     * end; returns the position after it.
+     * Fills {@code views} (guest memory, in order) from the file at {@code position}, zeros past
+     * the file's end; returns the position after them.
      */
-    private long readFile(long position, ByteBuffer view) throws IOException {
-        int start = view.position();
-        while (view.hasRemaining()) {
-            if (file.read(view, position + view.position() - start) < 0) {
-                view.put(new byte[view.remaining()]);
+    private long readFile(long position, List<ByteBuffer> views) throws IOException {
+        if (!needsBounce(views)) {
+            long at = position;
+            for (ByteBuffer view : views) {
+                at = readFully(at, view);
             }
+            return at;
         }
-        return position + view.position() - start;
+        bounce.clear().limit(remaining(views));
+        long end = readFully(position, bounce);
+        bounce.flip();
+        for (ByteBuffer view : views) {
+            bounce.limit(bounce.position() + view.remaining());
+            view.put(bounce);
+        }
+        return end;
     }
 
-    /** Writes {@code data} to the file at {@code position}; returns the position after it. */
-    private long writeFile(long position, ByteBuffer data) throws IOException {
+    /** Writes {@code views} (in order) to the file at {@code position}; returns the position after them. */
+    private long writeFile(long position, List<ByteBuffer> views) throws IOException {
+        if (!needsBounce(views)) {
+            long at = position;
+            for (ByteBuffer view : views) {
+                at = writeFully(at, view);
+            }
+            return at;
+        }
+        bounce.clear();
+        for (ByteBuffer view : views) {
+            bounce.put(view);
+        }
+        return writeFully(position, bounce.flip());
+    }
+
+    /** With O_DIRECT, any buffer not in aligned native memory or not of whole blocks goes through the bounce buffer. */
+    private boolean needsBounce(List<ByteBuffer> views) {
+        return bounce != null && !views.stream().allMatch(view -> view.isDirect()
+                && view.alignmentOffset(view.position(), alignment) == 0 && view.remaining() % alignment == 0);
+    }
+
+    private static int remaining(List<ByteBuffer> views) {
+        return views.stream().mapToInt(ByteBuffer::remaining).sum();
+    }
+
+    private long readFully(long position, ByteBuffer buffer) throws IOException {
+        int start = buffer.position();
+        while (buffer.hasRemaining()) {
+            if (file.read(buffer, position + buffer.position() - start) < 0) {
+                buffer.put(new byte[buffer.remaining()]);
+            }
+        }
+        return position + buffer.position() - start;
+    }
+
+    private long writeFully(long position, ByteBuffer data) throws IOException {
         long at = position;
         while (data.hasRemaining()) {
             at += file.write(data, at);

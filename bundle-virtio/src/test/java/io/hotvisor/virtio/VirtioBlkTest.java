@@ -34,7 +34,7 @@ class VirtioBlkTest {
             content[i] = (byte) (i / 512);
         }
         Files.write(image, content);
-        disk = new VirtioBlk(FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE), false, "hv-disk-1");
+        disk = new VirtioBlk(FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE), false, "hv-disk-1", 0);
         disk.activate(driver);
     }
 
@@ -134,7 +134,7 @@ class VirtioBlkTest {
 
     @Test
     void aReadOnlyDiskRefusesWritesAndSaysSo() throws IOException {
-        VirtioBlk readOnly = new VirtioBlk(FileChannel.open(image, StandardOpenOption.READ), true, "ro");
+        VirtioBlk readOnly = new VirtioBlk(FileChannel.open(image, StandardOpenOption.READ), true, "ro", 0);
         QueueDriver other = new QueueDriver(16);
         readOnly.activate(other);
         long[] status = {other.buffer(new byte[0], 1), 1, 1};

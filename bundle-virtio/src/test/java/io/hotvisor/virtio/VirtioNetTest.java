@@ -4,13 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hotvisor.vmm.api.net.Tap;
+import io.hotvisor.vmm.api.net.Tap.Offload;
 import io.hotvisor.vmm.api.virtio.VirtqueueException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class VirtioNetTest {
@@ -20,11 +24,29 @@ class VirtioNetTest {
     private static final class FakeTap implements Tap {
         final Deque<byte[]> incoming = new ArrayDeque<>();
         final List<byte[]> sent = new ArrayList<>();
+        final Set<Offload> supported;
+        /** What the device last set; null before it set any. */
+        Set<Offload> offloads;
         boolean closed;
+
+        FakeTap(Set<Offload> supported) {
+            this.supported = supported;
+        }
 
         @Override
         public String name() {
             return "tap-test";
+        }
+
+        @Override
+        public Set<Offload> supportedOffloads() {
+            return supported;
+        }
+
+        @Override
+        public void setOffloads(Set<Offload> chosen) {
+            assertThat(supported).containsAll(chosen);
+            offloads = Set.copyOf(chosen);
         }
 
         @Override
@@ -56,13 +78,38 @@ class VirtioNetTest {
         }
     }
 
-    private final FakeTap tap = new FakeTap();
+    private static final long ALL_OFFLOADS = VirtioNet.F_CSUM | VirtioNet.F_GUEST_CSUM | VirtioNet.F_GUEST_TSO4
+            | VirtioNet.F_GUEST_TSO6 | VirtioNet.F_GUEST_ECN | VirtioNet.F_HOST_TSO4 | VirtioNet.F_HOST_TSO6
+            | VirtioNet.F_HOST_ECN;
+
+    private final FakeTap tap = new FakeTap(EnumSet.allOf(Offload.class));
     private final VirtioNet net = new VirtioNet(tap, MAC);
 
     private static byte[] frame(int length, int fill) {
         byte[] frame = new byte[length];
         Arrays.fill(frame, VirtioNet.HEADER, length, (byte) fill);
         return frame;
+    }
+
+    /** A frame whose header asks for a checksum and the segmentation {@code gsoType}, as Linux writes one. */
+    private static byte[] offloadedFrame(int length, int gsoType, int checksumStart, int checksumOffset) {
+        byte[] frame = frame(length, 0x44);
+        ByteBuffer.wrap(frame).order(ByteOrder.LITTLE_ENDIAN)
+                .put(VirtioNet.FLAGS, (byte) VirtioNet.HDR_F_NEEDS_CSUM)
+                .put(VirtioNet.GSO_TYPE, (byte) gsoType)
+                .putShort(VirtioNet.HDR_LEN, (short) 66)
+                .putShort(VirtioNet.GSO_SIZE, (short) 1448)
+                .putShort(VirtioNet.CSUM_START, (short) checksumStart)
+                .putShort(VirtioNet.CSUM_OFFSET, (short) checksumOffset);
+        return frame;
+    }
+
+    /** Activates {@code device} with {@code features} and makes {@code frame} available to send. */
+    private static QueueDriver transmitting(VirtioNet device, long features, byte[] frame) {
+        QueueDriver driver = new QueueDriver(16, 2).features(features);
+        device.activate(driver);
+        driver.submitTo(VirtioNet.TX, new long[] {driver.buffer(frame, frame.length), frame.length, 0});
+        return driver;
     }
 
     @Test
@@ -133,6 +180,76 @@ class VirtioNetTest {
 
         assertThatThrownBy(() -> net.queueNotified(VirtioNet.TX)).isInstanceOf(VirtqueueException.class)
                 .hasMessageContaining("shorter than its 12-byte header");
+    }
+
+    @Test
+    void offloadFeaturesAreOfferedOnlyForWhatTheTapAccepts() {
+        long base = VirtioNet.F_MAC | VirtioNet.F_MRG_RXBUF | VirtioNet.F_STATUS;
+        assertThat(new VirtioNet(new FakeTap(Set.of()), MAC).features()).isEqualTo(base);
+        assertThat(new VirtioNet(new FakeTap(EnumSet.of(Offload.CHECKSUM, Offload.TSO4)), MAC).features())
+                .isEqualTo(base | VirtioNet.F_CSUM | VirtioNet.F_GUEST_CSUM | VirtioNet.F_HOST_TSO4
+                        | VirtioNet.F_GUEST_TSO4);
+        assertThat(net.features()).isEqualTo(base | ALL_OFFLOADS);
+    }
+
+    @Test
+    void theTapHandsOverOnlyTheOffloadsTheGuestAgreedToReceive() {
+        net.activate(new QueueDriver(16, 2).features(VirtioNet.F_GUEST_CSUM | VirtioNet.F_GUEST_TSO4
+                | VirtioNet.F_CSUM | VirtioNet.F_HOST_TSO6 | VirtioNet.F_HOST_ECN));
+        assertThat(tap.offloads).containsExactlyInAnyOrder(Offload.CHECKSUM, Offload.TSO4);
+
+        net.reset();
+        net.activate(new QueueDriver(16, 2).features(VirtioNet.F_MRG_RXBUF));
+        assertThat(tap.offloads).isEmpty();
+
+        net.reset();
+        net.activate(new QueueDriver(16, 2).features(VirtioNet.F_GUEST_TSO4 | VirtioNet.F_GUEST_ECN));
+        assertThat(tap.offloads).as("TSO without checksums breaks the spec and the kernel refuses it").isEmpty();
+    }
+
+    @Test
+    void withOffloadsNegotiatedTheGuestsHeaderReachesTheTapUnchanged() {
+        byte[] packet = offloadedFrame(3000, VirtioNet.GSO_TCPV4 | VirtioNet.GSO_ECN, 34, 16);
+        transmitting(net, ALL_OFFLOADS, packet);
+
+        net.queueNotified(VirtioNet.TX);
+
+        assertThat(tap.sent).singleElement().isEqualTo(packet);
+    }
+
+    @Test
+    void aTransmitAskingForAnOffloadThatWasNotNegotiatedBreaksTheRules() {
+        long checksumOnly = VirtioNet.F_CSUM | VirtioNet.F_GUEST_CSUM;
+        transmitting(net, checksumOnly, offloadedFrame(3000, VirtioNet.GSO_TCPV4, 34, 16));
+        assertThatThrownBy(() -> net.queueNotified(VirtioNet.TX)).isInstanceOf(VirtqueueException.class)
+                .hasMessageContaining("GSO type 0x1, which was not negotiated");
+
+        net.reset();
+        transmitting(net, 0, offloadedFrame(100, VirtioNet.GSO_NONE, 34, 16));
+        assertThatThrownBy(() -> net.queueNotified(VirtioNet.TX)).isInstanceOf(VirtqueueException.class)
+                .hasMessageContaining("partial checksum (NEEDS_CSUM), which was not negotiated");
+        assertThat(tap.sent).isEmpty();
+    }
+
+    @Test
+    void aTransmitWhoseChecksumLiesPastTheFrameBreaksTheRules() {
+        transmitting(net, ALL_OFFLOADS, offloadedFrame(100, VirtioNet.GSO_NONE, 80, 16));
+
+        assertThatThrownBy(() -> net.queueNotified(VirtioNet.TX)).isInstanceOf(VirtqueueException.class)
+                .hasMessageContaining("checksum field ends at byte 98, past the 88-byte frame");
+    }
+
+    @Test
+    void aSegmentedFrameTheGuestDidNotAgreeToIsNotDelivered() {
+        QueueDriver driver = new QueueDriver(16, 2).features(VirtioNet.F_GUEST_CSUM | VirtioNet.F_MRG_RXBUF);
+        net.activate(driver);
+        driver.submitTo(VirtioNet.RX, new long[] {driver.buffer(new byte[0], 4096), 4096, 1});
+        tap.incoming.add(offloadedFrame(3000, VirtioNet.GSO_TCPV6, 54, 16));
+        tap.incoming.add(offloadedFrame(1500, VirtioNet.GSO_NONE, 34, 16));
+
+        driver.readable.run();
+
+        assertThat(driver.usedOf(VirtioNet.RX)).extracting(entry -> entry[1]).containsExactly(1500);
     }
 
     @Test

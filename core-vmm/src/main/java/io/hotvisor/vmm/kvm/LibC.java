@@ -41,6 +41,11 @@ public final class LibC {
     // TAP devices (linux/if_tun.h, net/if.h)
     public static final long TUNSETIFF = 0x400454caL;
     public static final long TUNSETVNETHDRSZ = 0x400454d8L;
+    public static final long TUNSETOFFLOAD = 0x400454d0L;
+    public static final int TUN_F_CSUM = 0x01;
+    public static final int TUN_F_TSO4 = 0x02;
+    public static final int TUN_F_TSO6 = 0x04;
+    public static final int TUN_F_TSO_ECN = 0x08;
     public static final int IFF_TAP = 0x0002;
     public static final int IFF_NO_PI = 0x1000;
     public static final int IFF_VNET_HDR = 0x4000;

@@ -8,11 +8,15 @@ import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.api.net.Tap;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Set;
 
 /** A TAP interface's fd from /dev/net/tun: IFF_TAP, no packet info, a vnet header, non-blocking. */
 public final class TapFd extends Fd implements Tap {
     private static final String TUN = "/dev/net/tun";
     private final String name;
+    private Set<Offload> supportedOffloads = Set.of();
 
     private TapFd(String name, int fd) {
         super("TAP " + name, fd);
@@ -40,11 +44,47 @@ public final class TapFd extends Fd implements Tap {
             tap.ioctlOrExplain("TUNSETIFF", LibC.TUNSETIFF, Memory.nativeValue(request));
             request.setInt(0, vnetHeaderSize);
             tap.ioctlOrExplain("TUNSETVNETHDRSZ", LibC.TUNSETVNETHDRSZ, Memory.nativeValue(request));
+            tap.supportedOffloads = tap.probeOffloads();
         } catch (RuntimeException e) {
             tap.close();
             throw e;
         }
         return tap;
+    }
+
+    /**
+     * Tries each offload on top of those accepted before it (TSO needs checksums, ECN needs TSO,
+     * as in the kernel's set_offload), then turns them off again: no guest has agreed to any yet.
+     */
+    private Set<Offload> probeOffloads() {
+        Set<Offload> accepted = EnumSet.noneOf(Offload.class);
+        for (Offload offload : Offload.values()) {
+            Set<Offload> attempt = EnumSet.copyOf(accepted);
+            attempt.add(offload);
+            try {
+                LibC.ioctl(fd(), LibC.TUNSETOFFLOAD, tunFlags(attempt));
+                accepted = attempt;
+            } catch (LastErrorException refused) {
+                // an older kernel, or a TAP-like device without it: not offered to the guest
+            }
+        }
+        if (!accepted.isEmpty()) {
+            ioctlOrExplain("TUNSETOFFLOAD", LibC.TUNSETOFFLOAD, 0);
+        }
+        return Collections.unmodifiableSet(accepted);
+    }
+
+    private static long tunFlags(Set<Offload> offloads) {
+        long flags = 0;
+        for (Offload offload : offloads) {
+            flags |= switch (offload) {
+                case CHECKSUM -> LibC.TUN_F_CSUM;
+                case TSO4 -> LibC.TUN_F_TSO4;
+                case TSO6 -> LibC.TUN_F_TSO6;
+                case TSO_ECN -> LibC.TUN_F_TSO_ECN;
+            };
+        }
+        return flags;
     }
 
     private void ioctlOrExplain(String what, long request, long argument) {
@@ -63,6 +103,23 @@ public final class TapFd extends Fd implements Tap {
     @Override
     public String name() {
         return name;
+    }
+
+    @Override
+    public Set<Offload> supportedOffloads() {
+        return supportedOffloads;
+    }
+
+    @Override
+    public void setOffloads(Set<Offload> offloads) {
+        if (!supportedOffloads.containsAll(offloads)) {
+            throw new IllegalArgumentException("TAP " + name + " supports the offloads " + supportedOffloads
+                    + ", not " + offloads);
+        }
+        if (supportedOffloads.isEmpty()) {
+            return; // it refused TUNSETOFFLOAD itself, and hands over finished frames anyway
+        }
+        ioctlOrExplain("TUNSETOFFLOAD", LibC.TUNSETOFFLOAD, tunFlags(offloads));
     }
 
     @Override
