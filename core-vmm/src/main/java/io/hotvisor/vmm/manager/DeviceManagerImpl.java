@@ -1,6 +1,5 @@
 package io.hotvisor.vmm.manager;
 
-import io.hotvisor.vmm.api.CapabilityMissingException;
 import io.hotvisor.vmm.api.DeviceDriver;
 import io.hotvisor.vmm.api.DeviceManager;
 import io.hotvisor.vmm.api.DeviceNotFoundException;
@@ -34,7 +33,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 @Component(service = {DeviceManager.class, VmListener.class})
 public final class DeviceManagerImpl implements DeviceManager, VmListener {
     private final Map<String, DeviceDriver> drivers = new ConcurrentHashMap<>();
-    private volatile DeviceCatalog catalog;
+    private volatile FeatureCatalog catalog;
     /** VM name → its devices by id, in the order they were added. */
     private final Map<String, Map<String, PluggedDevice>> devices = new HashMap<>();
     /** VM name → the ids of its boot-time devices, which every start and reset plugs again. */
@@ -51,11 +50,11 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
 
     /** Where the models of absent bundles are found, for errors that say what to install. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    public void setCatalog(DeviceCatalog catalog) {
+    public void setCatalog(FeatureCatalog catalog) {
         this.catalog = catalog;
     }
 
-    public void unsetCatalog(DeviceCatalog gone) {
+    public void unsetCatalog(FeatureCatalog gone) {
         if (catalog == gone) {
             catalog = null;
         }
@@ -73,10 +72,11 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
         if (driver != null) {
             return driver;
         }
-        DeviceCatalog known = catalog;
-        String feature = known == null ? null : known.featureProviding(name).orElse(null);
-        if (feature != null) {
-            throw CapabilityMissingException.ofFeature("device model '" + name + "'", feature);
+        FeatureCatalog known = catalog;
+        FeatureCatalog.Provider provider = known == null ? null
+                : known.provider(FeatureCatalog.Kind.DEVICE_MODEL, name).orElse(null);
+        if (provider != null) {
+            throw provider.missing("device model '" + name + "'");
         }
         throw new VmException("'" + name + "' is not a valid device model name");
     }
