@@ -17,6 +17,7 @@ import org.ops4j.pax.exam.spi.reactors.PerSuite;
 @ExamReactorStrategy(PerSuite.class)
 public class VmCommandsIT extends HotvisorTestSupport {
     private static final String CPU_BUNDLE = "io.hotvisor.cpu-hotplug";
+    private static final String GED_BUNDLE = "io.hotvisor.acpi-ged";
 
     private static String probeImage() {
         return Path.of(System.getProperty("karaf.home"), "images", "probe-guest.img").toString();
@@ -64,7 +65,7 @@ public class VmCommandsIT extends HotvisorTestSupport {
      * bundle to start; the bundle's cpu:* commands go with it. (Creating a VM opens no /dev/kvm.)
      */
     @Test
-    public void maxVcpusWithTheCpuHotplugBundleStoppedNamesTheBundleToStart() throws Exception {
+    public void maxVcpusWithoutCpuHotplugRunningNamesTheBundleToStart() throws Exception {
         awaitBundleActive(CPU_BUNDLE, BOOT_TIMEOUT);
         await("the cpu:* commands", BOOT_TIMEOUT, this::hasCpuCommands);
         awaitOutput("vm:list", DEMO_TIMEOUT, o -> o.lines().anyMatch(line -> line.startsWith(DEMO + " ")),
@@ -80,6 +81,18 @@ public class VmCommandsIT extends HotvisorTestSupport {
             assertError("cpu:add " + DEMO, "Command not found");
         } finally {
             cpu.start();
+        }
+        await("the cpu:* commands again", BOOT_TIMEOUT, this::hasCpuCommands);
+
+        // CPU hotplug does not run without the GED, whose feature it depends on.
+        Bundle ged = bundle(GED_BUNDLE);
+        ged.stop();
+        try {
+            assertError("vm:create capless --kernel " + probeImage() + " --vcpus 1 --max-vcpus 2",
+                    "max-vcpus 2 (more than vcpus 1) needs feature hotvisor-cpu-hotplug, which is installed but not"
+                            + " active (bundle:start " + GED_BUNDLE + ")");
+        } finally {
+            ged.start();
         }
         await("the cpu:* commands again", BOOT_TIMEOUT, this::hasCpuCommands);
         shell("vm:create capable --kernel " + probeImage() + " --vcpus 1 --max-vcpus 2");
