@@ -19,7 +19,7 @@ import org.osgi.service.component.annotations.Component;
  */
 @Component(service = {MachineCapability.class, GedEvents.class})
 public final class AcpiGed implements MachineCapability, GedEvents {
-    public static final String NAME = "acpi-ged";
+    public static final String NAME = GedEvents.CAPABILITY;
     /** The GED's interrupt: IOAPIC pin 5, edge, active high (not 0, 2, 4 or 8: PIT, cascade, COM1, RTC). */
     public static final int GSI = 5;
     /** DESIGN.md §4: the GED's register page is the first of the platform area. */

@@ -12,8 +12,10 @@ import io.hotvisor.vmm.api.VcpuInfo;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmEvent;
 import io.hotvisor.vmm.api.VmException;
+import io.hotvisor.vmm.api.VmSpec;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -47,6 +49,17 @@ public final class CpuHotplugService implements MachineCapability, CpuHotplug {
     @Override
     public String name() {
         return CAPABILITY;
+    }
+
+    @Override
+    public Set<String> specSettings() {
+        return Set.of(VmSpec.MAX_VCPUS_SETTING);
+    }
+
+    /** The guest learns of CPU events through the GED's interrupt. */
+    @Override
+    public Set<String> requiredCapabilities() {
+        return Set.of(GedEvents.CAPABILITY);
     }
 
     private static boolean serves(Vm vm) {

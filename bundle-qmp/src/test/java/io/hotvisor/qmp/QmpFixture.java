@@ -6,9 +6,11 @@ import io.hotvisor.ged.AcpiGed;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.manager.DeviceManagerImpl;
+import io.hotvisor.vmm.manager.FeatureCatalog;
 import io.hotvisor.vmm.manager.VmManagerImpl;
 import io.hotvisor.vmm.testing.TestImages;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.Map;
 
@@ -28,7 +30,8 @@ final class QmpFixture implements AutoCloseable {
         manager = new VmManagerImpl(data);
         manager.addListener(devices);
         // The features repository's word on one model whose bundle is absent, as Karaf's would say it.
-        devices.setCatalog(model -> model.equals("host-x86_64-cpu") ? Optional.of("hotvisor-cpu-hotplug") : Optional.empty());
+        devices.setCatalog((kind, model) -> kind == FeatureCatalog.Kind.DEVICE_MODEL && model.equals("host-x86_64-cpu")
+                ? Optional.of(new FeatureCatalog.Provider("hotvisor-cpu-hotplug", false, List.of())) : Optional.empty());
         services.setDeviceManager(devices);
         qmp = new QmpService(qmpData, services);
         manager.addListener(qmp);

@@ -6,6 +6,8 @@ package io.hotvisor.vmm.api;
  * GED only through this interface, never through the GED bundle.
  */
 public interface GedEvents {
+    /** The GED's {@link MachineCapability#name()}. */
+    String CAPABILITY = "acpi-ged";
     int CPU = 0x1;
     int MEMORY = 0x2;
     int PCI = 0x4;

@@ -1,5 +1,7 @@
 package io.hotvisor.vmm.api;
 
+import java.util.Set;
+
 /**
  * Whiteboard service of a capability bundle (CPU hotplug, memory hotplug, ...). The core asks
  * each capability to contribute when a VM's machine is built, attaches it to running machines,
@@ -7,8 +9,23 @@ package io.hotvisor.vmm.api;
  * running throughout (DESIGN.md §6).
  */
 public interface MachineCapability {
-    /** The capability's name, as errors and {@link VmSpec#requiredCapabilities()} use it. */
+    /** The capability's name, as errors, {@link #requiredCapabilities()} and the vault use it. */
     String name();
+
+    /**
+     * The {@link VmSpec#capabilitySettings() settings} this capability serves (names, or prefixes
+     * ending in '*'): while it runs, a VM that uses them may be created. Its feature declares the
+     * same in {@code feature.xml} ({@code hotvisor.spec;settings:List<String>="..."}), so that the
+     * core can name what to install when it does not run.
+     */
+    default Set<String> specSettings() {
+        return Set.of();
+    }
+
+    /** Capabilities (by {@link #name()}) that must run as well for this one to serve a VM. */
+    default Set<String> requiredCapabilities() {
+        return Set.of();
+    }
 
     /**
      * Adds to the machine being built (each start or reset of a VM that this capability serves):

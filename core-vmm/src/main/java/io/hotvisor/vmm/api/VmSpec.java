@@ -1,6 +1,7 @@
 package io.hotvisor.vmm.api;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -29,6 +30,8 @@ public record VmSpec(String name, String kernel, String initrd, String cmdline, 
     public static final String DEFAULT_CMDLINE = "console=ttyS0";
     /** Option key prefix of boot-time devices: {@code device.0}, {@code device.1}, ... */
     public static final String DEVICE_OPTION = "device.";
+    /** The setting (configuration and {@code vm:create} key) of {@link #maxVcpus}. */
+    public static final String MAX_VCPUS_SETTING = "max-vcpus";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
 
     public VmSpec {
@@ -41,9 +44,28 @@ public record VmSpec(String name, String kernel, String initrd, String cmdline, 
         this(name, kernel, initrd, cmdline, vcpus, vcpus, memory, Map.of());
     }
 
-    /** The capabilities a VM of this shape needs besides the core. */
-    public java.util.Set<String> requiredCapabilities() {
-        return maxVcpus > vcpus ? java.util.Set.of("cpu-hotplug", "acpi-ged") : java.util.Set.of();
+    /**
+     * The settings this spec uses that the core does not serve itself, each with how it is used
+     * (for errors): {@code max-vcpus} above {@code vcpus}, and every option but the boot devices.
+     * Capabilities ({@link MachineCapability#specSettings()}) and features say which they serve.
+     */
+    public Map<String, String> capabilitySettings() {
+        Map<String, String> settings = new LinkedHashMap<>();
+        if (maxVcpus > vcpus) {
+            settings.put(MAX_VCPUS_SETTING, MAX_VCPUS_SETTING + " " + maxVcpus + " (more than vcpus " + vcpus + ")");
+        }
+        new TreeMap<>(options).forEach((key, value) -> {
+            if (!key.startsWith(DEVICE_OPTION)) {
+                settings.put(key, "option " + key + "=" + value);
+            }
+        });
+        return settings;
+    }
+
+    /** Whether a declared setting, a name or a prefix ending in '*' (e.g. {@code qmp.*}), covers {@code setting}. */
+    public static boolean settingMatches(String declared, String setting) {
+        return declared.endsWith("*") ? setting.startsWith(declared.substring(0, declared.length() - 1))
+                : declared.equals(setting);
     }
 
     /** The boot-time devices, in the order of their {@code device.N} keys; one without an id is named {@code DRIVERN}. */

@@ -3,6 +3,8 @@ package io.hotvisor.vmm.command;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.api.acpi.AcpiTable;
+import io.hotvisor.vmm.command.support.TrailingOptions;
+import io.hotvisor.vmm.command.support.VmAction;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -2,6 +2,7 @@ package io.hotvisor.vmm.command;
 
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmConsole;
+import io.hotvisor.vmm.command.support.VmAction;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;

@@ -2,9 +2,10 @@ package io.hotvisor.vmm.command;
 
 import io.hotvisor.vmm.api.MemorySize;
 import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.api.VmManager;
 import io.hotvisor.vmm.api.VmSpec;
-import io.hotvisor.vmm.api.VmException;
+import io.hotvisor.vmm.command.support.TrailingOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

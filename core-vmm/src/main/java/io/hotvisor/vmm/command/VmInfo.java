@@ -3,6 +3,7 @@ package io.hotvisor.vmm.command;
 import io.hotvisor.vmm.api.BootMarker;
 import io.hotvisor.vmm.api.MemorySize;
 import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.command.support.VmAction;
 import java.util.List;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Service;

@@ -1,6 +1,8 @@
 package io.hotvisor.vmm.command;
 
 import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.command.support.TrailingOptions;
+import io.hotvisor.vmm.command.support.VmAction;
 import java.util.List;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;

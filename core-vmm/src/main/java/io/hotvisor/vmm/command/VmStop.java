@@ -1,6 +1,7 @@
 package io.hotvisor.vmm.command;
 
 import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.command.support.VmAction;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 

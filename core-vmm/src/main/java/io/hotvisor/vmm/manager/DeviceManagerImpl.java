@@ -1,6 +1,5 @@
 package io.hotvisor.vmm.manager;
 
-import io.hotvisor.vmm.api.CapabilityMissingException;
 import io.hotvisor.vmm.api.DeviceDescription;
 import io.hotvisor.vmm.api.DeviceDriver;
 import io.hotvisor.vmm.api.DeviceManager;
@@ -44,7 +43,7 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
     private static final String ANONYMOUS = "/machine/peripheral-anon/device[";
 
     private final Map<String, DeviceDriver> drivers = new ConcurrentHashMap<>();
-    private volatile DeviceCatalog catalog;
+    private volatile FeatureCatalog catalog;
     /** VM name → its devices; guarded by {@code this}. */
     private final Map<String, VmDevices> vms = new HashMap<>();
 
@@ -99,11 +98,11 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
 
     /** Where the models of absent bundles are found, for errors that say what to install. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    public void setCatalog(DeviceCatalog catalog) {
+    public void setCatalog(FeatureCatalog catalog) {
         this.catalog = catalog;
     }
 
-    public void unsetCatalog(DeviceCatalog gone) {
+    public void unsetCatalog(FeatureCatalog gone) {
         if (catalog == gone) {
             catalog = null;
         }
@@ -130,10 +129,11 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
         if (driver.isPresent()) {
             return driver.get();
         }
-        DeviceCatalog known = catalog;
-        String feature = known == null ? null : known.featureProviding(name).orElse(null);
-        if (feature != null) {
-            throw CapabilityMissingException.ofFeature("device model '" + name + "'", feature);
+        FeatureCatalog known = catalog;
+        FeatureCatalog.Provider provider = known == null ? null
+                : known.provider(FeatureCatalog.Kind.DEVICE_MODEL, name).orElse(null);
+        if (provider != null) {
+            throw provider.missing("device model '" + name + "'");
         }
         throw new VmException("'" + name + "' is not a valid device model name");
     }

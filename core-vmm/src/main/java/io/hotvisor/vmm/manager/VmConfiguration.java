@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
 public final class VmConfiguration {
     public static final String FACTORY_PID = "io.hotvisor.vm";
     /** Keys that map onto VmSpec fields; any other key becomes a capability option. */
-    static final Set<String> SPEC_KEYS = Set.of("name", "kernel", "initrd", "cmdline", "vcpus", "max-vcpus", "memory",
-            "autostart");
+    static final Set<String> SPEC_KEYS = Set.of("name", "kernel", "initrd", "cmdline", "vcpus", VmSpec.MAX_VCPUS_SETTING,
+            "memory", "autostart");
     private static final Logger LOG = LoggerFactory.getLogger(VmConfiguration.class);
 
     private final VmManager manager;
@@ -85,7 +85,7 @@ public final class VmConfiguration {
                 string(properties, "initrd", null),
                 string(properties, "cmdline", VmSpec.DEFAULT_CMDLINE),
                 vcpus,
-                integer(name, properties, "max-vcpus", vcpus),
+                integer(name, properties, VmSpec.MAX_VCPUS_SETTING, vcpus),
                 MemorySize.parse(string(properties, "memory", "512M")),
                 options);
     }

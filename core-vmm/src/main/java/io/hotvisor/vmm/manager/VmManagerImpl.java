@@ -42,6 +42,7 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
     private final List<VmListener> listeners = new CopyOnWriteArrayList<>();
     private final List<AmlContributor> amlContributors = new CopyOnWriteArrayList<>();
     private final List<MachineCapability> capabilities = new CopyOnWriteArrayList<>();
+    private volatile FeatureCatalog catalog;
     private Kvm kvm;
 
     public VmManagerImpl() {
@@ -94,6 +95,18 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
         LOG.info("capability {} withdrawn", capability.name());
     }
 
+    /** Where the settings of absent capabilities are declared, for errors that say what to install. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    public void setCatalog(FeatureCatalog catalog) {
+        this.catalog = catalog;
+    }
+
+    public void unsetCatalog(FeatureCatalog gone) {
+        if (catalog == gone) {
+            catalog = null;
+        }
+    }
+
     private synchronized List<VirtualMachine> running() {
         return List.copyOf(vms.values());
     }
@@ -111,11 +124,7 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
     @Override
     public Vm create(VmSpec spec) {
         spec.validate();
-        for (String required : spec.requiredCapabilities()) {
-            if (capabilities.stream().noneMatch(capability -> capability.name().equals(required))) {
-                throw new CapabilityMissingException(required);
-            }
-        }
+        checkCapabilities(spec, List.copyOf(capabilities));
         VirtualMachine vm;
         synchronized (this) {
             if (vms.containsKey(spec.name())) {
@@ -128,6 +137,40 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
         LOG.info("VM {} defined: {}", spec.name(), spec);
         listeners.forEach(l -> l.created(vm));
         return vm;
+    }
+
+    /**
+     * Refuses a spec that uses a setting no running capability serves, when a feature declares
+     * it (settings no feature declares belong to frontends, which read them themselves), or whose
+     * capability lacks one it requires.
+     */
+    private void checkCapabilities(VmSpec spec, List<MachineCapability> running) {
+        for (Map.Entry<String, String> setting : spec.capabilitySettings().entrySet()) {
+            MachineCapability server = running.stream()
+                    .filter(capability -> capability.specSettings().stream()
+                            .anyMatch(declared -> VmSpec.settingMatches(declared, setting.getKey())))
+                    .findFirst().orElse(null);
+            if (server == null) {
+                Optional<FeatureCatalog.Provider> provider = provider(FeatureCatalog.Kind.SPEC_SETTING, setting.getKey());
+                if (provider.isPresent()) {
+                    throw provider.get().missing(setting.getValue());
+                }
+                continue;
+            }
+            String what = "capability " + server.name();
+            for (String required : server.requiredCapabilities()) {
+                if (running.stream().noneMatch(capability -> capability.name().equals(required))) {
+                    throw provider(FeatureCatalog.Kind.CAPABILITY, required).map(provider -> provider.missing(what))
+                            .orElseGet(() -> new CapabilityMissingException(
+                                    what + " needs capability " + required + ", which is not running", required));
+                }
+            }
+        }
+    }
+
+    private Optional<FeatureCatalog.Provider> provider(FeatureCatalog.Kind kind, String name) {
+        FeatureCatalog known = catalog;
+        return known == null ? Optional.empty() : known.provider(kind, name);
     }
 
     private final VirtualMachine.Observer observer = new VirtualMachine.Observer() {

@@ -2,7 +2,9 @@ package io.hotvisor.vmm.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
 
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -26,6 +28,21 @@ class VmSpecTest {
         assertThat(spec("a", "/k", VmSpec.MAX_VCPUS, VmSpec.MAX_MEMORY).validate()).isNotNull();
         assertThat(spec("A.b_c-9", "/k", 1, 16 * MIB).validate()).isNotNull();
         assertThat(spec("x".repeat(63), "/k", 1, 16 * MIB).validate()).isNotNull();
+    }
+
+    @Test
+    void capabilitySettingsAreMaxVcpusAboveVcpusAndOptionsButBootDevices() {
+        assertThat(good().capabilitySettings()).isEmpty();
+        VmSpec spec = new VmSpec("a", "/k", null, "", 1, 4, 16 * MIB,
+                Map.of("qmp.tcp", "4444", "device.0", "virtio-rng-pci", "a.b", "c"));
+        assertThat(spec.capabilitySettings()).containsExactly(
+                entry("max-vcpus", "max-vcpus 4 (more than vcpus 1)"),
+                entry("a.b", "option a.b=c"),
+                entry("qmp.tcp", "option qmp.tcp=4444"));
+        assertThat(VmSpec.settingMatches("qmp.*", "qmp.tcp")).isTrue();
+        assertThat(VmSpec.settingMatches("qmp.*", "qmpx")).isFalse();
+        assertThat(VmSpec.settingMatches("max-vcpus", "max-vcpus")).isTrue();
+        assertThat(VmSpec.settingMatches("max-vcpus", "max-vcpus2")).isFalse();
     }
 
     @Test

@@ -106,17 +106,29 @@ class DeviceManagerImplTest {
                 .containsExactly(new VmEvent.DeviceDeleted("rng0", "/machine/peripheral/rng0"));
     }
 
+    /** A catalog where hotvisor-cpu-hotplug provides host-x86_64-cpu. */
+    private static FeatureCatalog cpuFeature(boolean installed, List<String> inactiveBundles) {
+        return (kind, name) -> kind == FeatureCatalog.Kind.DEVICE_MODEL && name.equals("host-x86_64-cpu")
+                ? Optional.of(new FeatureCatalog.Provider("hotvisor-cpu-hotplug", installed, inactiveBundles))
+                : Optional.empty();
+    }
+
     @Test
     void refusesWithMessagesNamingTheProblem() {
         assertThatThrownBy(() -> manager.add(vm, "no-such-driver", "x", Map.of()))
                 .hasMessage("'no-such-driver' is not a valid device model name");
         assertThatThrownBy(() -> manager.add(vm, "host-x86_64-cpu", "c1", Map.of()))
                 .hasMessage("'host-x86_64-cpu' is not a valid device model name");
-        manager.setCatalog(model -> model.equals("host-x86_64-cpu") ? Optional.of("hotvisor-cpu-hotplug") : Optional.empty());
+        manager.setCatalog(cpuFeature(false, List.of()));
         assertThatThrownBy(() -> manager.add(vm, "host-x86_64-cpu", "c1", Map.of()))
                 .isInstanceOf(CapabilityMissingException.class)
                 .hasMessage("device model 'host-x86_64-cpu' needs feature hotvisor-cpu-hotplug, which is not installed"
                         + " (feature:install hotvisor-cpu-hotplug)");
+        manager.setCatalog(cpuFeature(true, List.of("io.hotvisor.cpu-hotplug")));
+        assertThatThrownBy(() -> manager.add(vm, "host-x86_64-cpu", "c1", Map.of()))
+                .isInstanceOf(CapabilityMissingException.class)
+                .hasMessage("device model 'host-x86_64-cpu' needs feature hotvisor-cpu-hotplug, which is installed but"
+                        + " not active (bundle:start io.hotvisor.cpu-hotplug)");
         manager.addDriver(rng);
         manager.add(vm, "virtio-rng-pci", "r1", Map.of());
         assertThatThrownBy(() -> manager.add(vm, "virtio-rng-pci", "r1", Map.of())).hasMessage("Duplicate device ID 'r1'");

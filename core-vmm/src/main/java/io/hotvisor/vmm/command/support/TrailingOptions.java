@@ -1,4 +1,4 @@
-package io.hotvisor.vmm.command;
+package io.hotvisor.vmm.command.support;
 
 import io.hotvisor.vmm.api.VmException;
 import java.lang.reflect.Field;
@@ -11,11 +11,11 @@ import org.apache.karaf.shell.api.action.Option;
  * {@code vm:create NAME --kernel FILE} as with virsh and QEMU. Commands collect what follows
  * their arguments and hand it here, where it is matched against their own {@link Option} fields.
  */
-final class TrailingOptions {
+public final class TrailingOptions {
     private TrailingOptions() {
     }
 
-    static void apply(Object action, List<String> tokens) {
+    public static void apply(Object action, List<String> tokens) {
         if (tokens == null) {
             return;
         }

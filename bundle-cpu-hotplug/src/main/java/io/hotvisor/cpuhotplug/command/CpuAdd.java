@@ -1,6 +1,7 @@
-package io.hotvisor.vmm.command;
+package io.hotvisor.cpuhotplug.command;
 
 import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.command.support.TrailingOptions;
 import java.util.List;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
@@ -19,7 +20,7 @@ public class CpuAdd extends CpuAction {
     @Override
     protected Object execute(Vm vm) {
         TrailingOptions.apply(this, trailing);
-        System.out.println("cpu " + hotplug().add(vm, id) + " added to " + vm.name());
+        System.out.println("cpu " + hotplug.add(vm, id) + " added to " + vm.name());
         return null;
     }
 }

@@ -1,4 +1,4 @@
-package io.hotvisor.vmm.command;
+package io.hotvisor.vmm.command.support;
 
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmManager;

@@ -1,4 +1,4 @@
-package io.hotvisor.vmm.command;
+package io.hotvisor.vmm.command.support;
 
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmManager;
@@ -10,11 +10,11 @@ import org.apache.karaf.shell.api.action.lifecycle.Reference;
 /** Base of the commands that act on one VM named by their first argument. */
 public abstract class VmAction implements Action {
     @Reference
-    VmManager manager;
+    protected VmManager manager;
 
     @Argument(index = 0, name = "name", description = "VM name", required = true)
     @Completion(VmNameCompleter.class)
-    String name;
+    protected String name;
 
     @Override
     public Object execute() throws Exception {

@@ -1,8 +1,9 @@
-package io.hotvisor.vmm.command;
+package io.hotvisor.cpuhotplug.command;
 
 import io.hotvisor.vmm.api.VcpuInfo;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmException;
+import io.hotvisor.vmm.command.support.TrailingOptions;
 import java.util.List;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
@@ -32,12 +33,12 @@ public class CpuSet extends CpuAction {
             throw new VmException("count must be between 1 and max-vcpus (" + vm.cpus().maxVcpus() + ")");
         }
         while (plugged(vm).size() < count) {
-            hotplug().add(vm, -1);
+            hotplug.add(vm, -1);
         }
         while (plugged(vm).size() > count) {
             List<VcpuInfo> present = plugged(vm);
             int last = present.get(present.size() - 1).id();
-            hotplug().remove(vm, last);
+            hotplug.remove(vm, last);
             awaitEjected(vm, last);
         }
         System.out.println(vm.name() + " has " + count + " CPUs");

@@ -1,7 +1,8 @@
-package io.hotvisor.vmm.command;
+package io.hotvisor.cpuhotplug.command;
 
 import io.hotvisor.vmm.api.VcpuInfo;
 import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.command.support.VmAction;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 

@@ -1,4 +1,4 @@
-package io.hotvisor.vmm.command;
+package io.hotvisor.cpuhotplug.command;
 
 import io.hotvisor.vmm.api.Vm;
 import org.apache.karaf.shell.api.action.Argument;
@@ -13,7 +13,7 @@ public class CpuRemove extends CpuAction {
 
     @Override
     protected Object execute(Vm vm) {
-        hotplug().remove(vm, id);
+        hotplug.remove(vm, id);
         System.out.println("cpu " + id + " removal requested from " + vm.name());
         return null;
     }
