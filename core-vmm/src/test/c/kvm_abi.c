@@ -4,6 +4,7 @@
  * field (io.hotvisor.vmm.kvm.KvmAbi / LibC / CpuidEntry) that must hold VALUE (signed decimal).
  * Compiled and run by KvmAbiTest.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
@@ -89,6 +90,7 @@ int main(void) {
     K("KVM_CAP_SET_TSS_ADDR", KVM_CAP_SET_TSS_ADDR);
     K("KVM_CAP_EXT_CPUID", KVM_CAP_EXT_CPUID);
     K("KVM_CAP_NR_VCPUS", KVM_CAP_NR_VCPUS);
+    K("KVM_CAP_NR_MEMSLOTS", KVM_CAP_NR_MEMSLOTS);
     K("KVM_CAP_MP_STATE", KVM_CAP_MP_STATE);
     K("KVM_CAP_IRQ_ROUTING", KVM_CAP_IRQ_ROUTING);
     K("KVM_CAP_IRQFD", KVM_CAP_IRQFD);
@@ -265,6 +267,13 @@ int main(void) {
     L("EFD_CLOEXEC", EFD_CLOEXEC);
     L("EFD_NONBLOCK", EFD_NONBLOCK);
     L("O_NONBLOCK", O_NONBLOCK);
+    L("O_CREAT", O_CREAT);
+    L("MFD_CLOEXEC", MFD_CLOEXEC);
+    L("MFD_ALLOW_SEALING", MFD_ALLOW_SEALING);
+    L("F_ADD_SEALS", F_ADD_SEALS);
+    L("F_SEAL_SEAL", F_SEAL_SEAL);
+    L("F_SEAL_SHRINK", F_SEAL_SHRINK);
+    L("F_SEAL_GROW", F_SEAL_GROW);
     L("EPERM", EPERM);
     L("EBUSY", EBUSY);
     L("TUNSETIFF", TUNSETIFF);

@@ -3,6 +3,7 @@ package io.hotvisor.qmp;
 import io.hotvisor.qmp.command.CommandRegistry;
 import io.hotvisor.qmp.command.CpuCommands;
 import io.hotvisor.qmp.command.DeviceCommands;
+import io.hotvisor.qmp.command.MemoryCommands;
 import io.hotvisor.qmp.command.StatusCommands;
 import io.hotvisor.qmp.hmp.HmpCommands;
 import io.hotvisor.qmp.protocol.JsonWriter;
@@ -68,6 +69,7 @@ public final class QmpService implements VmListener, AutoCloseable {
         this.services = services;
         StatusCommands.register(registry);
         DeviceCommands.register(registry);
+        MemoryCommands.register(registry);
         CpuCommands.register(registry);
         HmpCommands.register(registry);
     }

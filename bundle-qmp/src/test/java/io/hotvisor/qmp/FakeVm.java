@@ -2,6 +2,7 @@ package io.hotvisor.qmp;
 
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmEvent;
+import io.hotvisor.vmm.memory.Backends;
 import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.api.VmState;
@@ -19,6 +20,7 @@ public final class FakeVm {
     public volatile PciBus pci;
     public final List<VmEvent> events = new CopyOnWriteArrayList<>();
     public final VmSpec spec;
+    public final Backends backends = new Backends();
     public final Vm vm;
     private final Consumer<VmEvent> listener;
 
@@ -56,6 +58,8 @@ public final class FakeVm {
                 case "reset":
                     publish(new VmEvent.Reset(false, "host-qmp-system-reset"));
                     return null;
+                case "memoryBackends":
+                    return backends;
                 case "cpus":
                     throw new VmException(name + " has no vCPUs in this test");
                 case "pci":

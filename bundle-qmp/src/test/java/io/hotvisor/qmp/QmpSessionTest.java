@@ -129,11 +129,6 @@ class QmpSessionTest {
                 + "\"desc\": \"not supported: the ACPI power button (capability acpi-ged) is not installed\"}}");
         assertThat(send("{\"execute\":\"cpu-add\",\"arguments\":{\"id\":\"1\"}}")).contains(
                 "not supported: CPU hotplug (capability cpu-hotplug) is not installed");
-        assertThat(send("{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\",\"id\":\"m\","
-                + "\"props\":{\"size\":1073741824}}}")).contains(
-                "not supported: object-add of memory-backend-ram: memory backends are not implemented yet");
-        assertThat(send("{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\",\"id\":\"m\","
-                + "\"size\":1073741824}}")).contains("not implemented yet");
         assertThat(send("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"cpu_set 1 online\"}}"))
                 .isEqualTo("{\"return\": \"Error: not supported: CPU hotplug (capability cpu-hotplug) is not installed\\r\\n\"}");
         assertThat(send("{\"execute\":\"query-balloon\"}")).isEqualTo(
@@ -180,6 +175,27 @@ class QmpSessionTest {
         assertThat(send("{\"execute\":\"query-cpus-fast\"}")).isEqualTo("{\"return\": [{\"thread-id\": 0, \"props\": "
                 + "{\"core-id\": 0, \"thread-id\": 0, \"node-id\": 0, \"socket-id\": 0}, \"qom-path\": "
                 + "\"/machine/unattached/device[0]\", \"cpu-index\": 0, \"target\": \"x86_64\"}]}");
+    }
+
+    @Test
+    void memoryBackendsAreCreatedListedAndDeletedAsQemuDoes() {
+        negotiate();
+        assertThat(send("{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\",\"id\":\"m1\","
+                + "\"props\":{\"size\":1073741824}}}")).isEqualTo("{\"return\": {}}");
+        assertThat(send("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":"
+                + "\"object_add memory-backend-memfd,id=m2,size=128M\"}}")).isEqualTo("{\"return\": \"\"}");
+        assertThat(send("{\"execute\":\"query-memdev\"}")).isEqualTo("{\"return\": [{\"id\": \"m1\", \"size\": 1073741824,"
+                + " \"merge\": false, \"dump\": true, \"prealloc\": false, \"share\": false, \"host-nodes\": [],"
+                + " \"policy\": \"default\"}, {\"id\": \"m2\", \"size\": 134217728, \"merge\": false, \"dump\": true,"
+                + " \"prealloc\": false, \"share\": true, \"host-nodes\": [], \"policy\": \"default\"}]}");
+        assertThat(send("{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\",\"id\":\"m1\","
+                + "\"size\":1048576}}")).contains("attempt to add duplicate property 'm1'");
+        assertThat(send("{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"secret\",\"id\":\"s\"}}"))
+                .contains("Parameter 'qom-type' does not accept value 'secret'");
+        assertThat(send("{\"execute\":\"object-del\",\"arguments\":{\"id\":\"m1\"}}")).isEqualTo("{\"return\": {}}");
+        assertThat(send("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"object_del m1\"}}"))
+                .isEqualTo("{\"return\": \"Error: object 'm1' not found\\r\\n\"}");
+        fake.backends.close();
     }
 
     @Test

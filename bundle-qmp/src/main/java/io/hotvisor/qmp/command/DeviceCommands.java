@@ -1,25 +1,17 @@
 package io.hotvisor.qmp.command;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
 import io.hotvisor.qmp.protocol.ErrorClass;
 import io.hotvisor.qmp.protocol.QmpError;
 import io.hotvisor.vmm.api.DeviceManager;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 
 /**
- * Devices and the objects behind them: {@code device_add}/{@code device_del} through the core's
- * {@link DeviceManager} (so a driver any bundle registers works at once), {@code object-add}/
- * {@code object-del} and the memory and balloon queries, which answer for capabilities not
- * installed yet, and {@code query-pci} from the VM's PCI bus.
+ * Devices: {@code device_add}/{@code device_del} through the core's {@link DeviceManager} (so a
+ * driver any bundle registers works at once), the balloon queries (no balloon yet), and
+ * {@code query-pci} from the VM's PCI bus.
  */
 public final class DeviceCommands {
-    private static final Set<String> MEMORY_BACKENDS = Set.of("memory-backend-ram", "memory-backend-file",
-            "memory-backend-memfd");
-
     private DeviceCommands() {
     }
 
@@ -30,20 +22,6 @@ public final class DeviceCommands {
             args.done();
             deviceDel(context, id);
             return null;
-        });
-        registry.register("object-add", DeviceCommands::objectAdd);
-        registry.register("object-del", (context, args) -> {
-            String id = args.string("id");
-            args.done();
-            throw QmpError.generic("object '" + id + "' not found");
-        });
-        registry.register("query-memory-devices", (context, args) -> {
-            args.done();
-            return new JsonArray();
-        });
-        registry.register("query-memory-size-summary", (context, args) -> {
-            args.done();
-            return Values.object("base-memory", context.vm().spec().memory());
         });
         registry.register("query-pci", (context, args) -> {
             args.done();
@@ -83,23 +61,5 @@ public final class DeviceCommands {
     /** Removes a device by id or by its QOM path. */
     static void deviceDel(CommandContext context, String idOrPath) {
         context.services().requireDeviceManager().remove(context.vm(), idOrPath);
-    }
-
-    /**
-     * {@code object-add} as clients send it: QEMU 6+ flat members, or the older nested
-     * {@code props}. Memory backends need the memory hotplug capability.
-     */
-    private static JsonElement objectAdd(CommandContext context, Arguments args) {
-        String type = args.string("qom-type");
-        args.string("id");
-        JsonObject nested = args.optObject("props");
-        Map<String, Object> properties = new LinkedHashMap<>(args.rest());
-        if (nested != null) {
-            properties.putAll(Arguments.of(nested).rest());
-        }
-        if (MEMORY_BACKENDS.contains(type)) {
-            throw QmpError.generic("not supported: object-add of " + type + ": memory backends are not implemented yet");
-        }
-        throw QmpError.generic("Parameter 'qom-type' does not accept value '" + type + "'");
     }
 }

@@ -15,6 +15,14 @@ public final class HmpSupport {
         DeviceCommands.deviceDel(context, id);
     }
 
+    public static void objectAdd(CommandContext context, String type, String id, Map<String, Object> properties) {
+        MemoryCommands.objectAdd(context, type, id, properties);
+    }
+
+    public static void objectDel(CommandContext context, String id) {
+        MemoryCommands.objectDel(context, id);
+    }
+
     public static void addCpu(CommandContext context, int id) {
         CpuCommands.addCpu(context, id);
     }

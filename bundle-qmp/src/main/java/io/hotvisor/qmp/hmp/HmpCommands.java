@@ -40,6 +40,8 @@ public final class HmpCommands {
         HELP.put("info status|cpus|hotpluggable-cpus|pci|usb|memory-devices|version|name", "show machine state");
         HELP.put("device_add driver[,prop=value][,...]", "add a device (device_add help lists the drivers)");
         HELP.put("device_del id", "remove a device");
+        HELP.put("object_add memory-backend-ram,id=ID,size=SIZE[,...]", "create a memory backend (also -file, -memfd)");
+        HELP.put("object_del id", "delete a memory backend");
         HELP.put("cpu_set index online|offline", "plug or unplug a vCPU");
         HELP.put("usb_add name[:drive]", "add a USB device (a USB model or its legacy name: tablet, disk:FILE, ...)");
         HELP.put("usb_del id|path", "remove a USB device");
@@ -75,6 +77,12 @@ public final class HmpCommands {
                 case "device_del" -> {
                     requireArgument(verb, rest);
                     HmpSupport.deviceDel(context, rest);
+                    yield "";
+                }
+                case "object_add" -> objectAdd(context, rest);
+                case "object_del" -> {
+                    requireArgument(verb, rest);
+                    HmpSupport.objectDel(context, rest);
                     yield "";
                 }
                 case "cpu_set" -> cpuSet(context, rest);
@@ -264,6 +272,19 @@ public final class HmpCommands {
             });
         });
         return out.toString();
+    }
+
+    /** {@code object_add TYPE,id=ID,KEY=VALUE...}, as QEMU's HMP and {@code -object} write it. */
+    private static String objectAdd(CommandContext context, String options) {
+        requireArgument("object_add", options);
+        Map<String, Object> properties = parseOptions(options, "qom-type");
+        Object type = properties.remove("qom-type");
+        Object id = properties.remove("id");
+        if (id == null) {
+            throw QmpError.generic("Parameter 'id' is missing");
+        }
+        HmpSupport.objectAdd(context, String.valueOf(type), id.toString(), properties);
+        return "";
     }
 
     private static String deviceAdd(CommandContext context, String options) {

@@ -5,9 +5,18 @@ import io.hotvisor.vmm.api.GuestAddress;
 import io.hotvisor.vmm.boot.E820Entry;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
-/** Where a VM's RAM goes: below the 32-bit MMIO hole, and the rest above 4 GiB (DESIGN.md §4). */
-public record MemoryMap(long ramBytes) {
+/**
+ * Where a VM's RAM goes: below the 32-bit MMIO hole, and the rest above 4 GiB; then the memory
+ * hotplug region ({@code hotplugBytes}, 0 for none) and the 64-bit PCI window, each 1 GiB
+ * aligned (DESIGN.md §4).
+ */
+public record MemoryMap(long ramBytes, long hotplugBytes) {
+    /** A machine without a hotplug region. */
+    public MemoryMap(long ramBytes) {
+        this(ramBytes, 0);
+    }
 
     public long lowRamEnd() {
         return Math.min(ramBytes, Layout.MMIO_32_START);
@@ -17,11 +26,21 @@ public record MemoryMap(long ramBytes) {
         return ramBytes - lowRamEnd();
     }
 
-    /** The 64-bit PCI MMIO window: 1 GiB aligned after the RAM above 4 GiB (DESIGN.md §4). */
+    /** The memory hotplug region: 1 GiB aligned after the RAM above 4 GiB; empty without one. */
+    public Optional<AddressRange> hotplugRegion() {
+        return hotplugBytes == 0 ? Optional.empty()
+                : Optional.of(new AddressRange(alignUp(Layout.HIGH_RAM_START + highRamBytes()), hotplugBytes));
+    }
+
+    /** The 64-bit PCI MMIO window: 1 GiB aligned after the RAM above 4 GiB and the hotplug region. */
     public AddressRange pciMmio64Window() {
-        long base = (Layout.HIGH_RAM_START + highRamBytes() + Layout.PCI_MMIO_64_ALIGNMENT - 1)
-                & -Layout.PCI_MMIO_64_ALIGNMENT;
-        return new AddressRange(base, Layout.PCI_MMIO_64_SIZE);
+        long end = hotplugRegion().map(region -> region.base() + region.size())
+                .orElse(Layout.HIGH_RAM_START + highRamBytes());
+        return new AddressRange(alignUp(end), Layout.PCI_MMIO_64_SIZE);
+    }
+
+    private static long alignUp(long address) {
+        return (address + Layout.PCI_MMIO_64_ALIGNMENT - 1) & -Layout.PCI_MMIO_64_ALIGNMENT;
     }
 
     public List<GuestAddress> ramStarts() {

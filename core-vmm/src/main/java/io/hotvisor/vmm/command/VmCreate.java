@@ -32,6 +32,10 @@ public class VmCreate implements Action {
     @Argument(index = 1, name = "options", description = "the options may also follow the name", multiValued = true)
     List<String> trailing;
 
+    /** The spec options of the memory hotplug capability, which reads them; these flags only spell them. */
+    static final String HOTPLUG_MEMORY = "hotplug-memory";
+    static final String MEMORY_SLOTS = "memory-slots";
+
     @Option(name = "--kernel", description = "bzImage, or ELF vmlinux (PVH entry), to boot (required)")
     @Completion(FileCompleter.class)
     String kernel;
@@ -73,6 +77,13 @@ public class VmCreate implements Action {
             + " (repeatable; e.g. org.qemu.guest_agent.0)", multiValued = true)
     List<String> serialPorts;
 
+    @Option(name = "--hotplug-memory", description = "room for memory hot-add (pc-dimm, mem:add) above the RAM,"
+            + " e.g. 2G (a multiple of 128M; needs feature hotvisor-mem-hotplug)")
+    String hotplugMemory;
+
+    @Option(name = "--memory-slots", description = "DIMM slots in the hotplug room (default 8, at most 256)")
+    Integer memorySlots;
+
     @Option(name = "--memory", description = "guest RAM, e.g. 512M or 2G")
     String memory = "512M";
 
@@ -86,6 +97,12 @@ public class VmCreate implements Action {
             throw new VmException("no kernel given: use --kernel FILE");
         }
         Map<String, String> allOptions = keyValues(options);
+        if (hotplugMemory != null) {
+            allOptions.put(HOTPLUG_MEMORY, hotplugMemory);
+        }
+        if (memorySlots != null) {
+            allOptions.put(MEMORY_SLOTS, memorySlots.toString());
+        }
         List<String> bootDevices = new ArrayList<>();
         for (String disk : disks == null ? List.<String>of() : disks) {
             bootDevices.add(diskDevice(disk, bootDevices.size()));

@@ -92,6 +92,7 @@ public final class KvmAbi {
     public static final int KVM_CAP_SET_TSS_ADDR = 4;
     public static final int KVM_CAP_EXT_CPUID = 7;
     public static final int KVM_CAP_NR_VCPUS = 9;
+    public static final int KVM_CAP_NR_MEMSLOTS = 10;
     public static final int KVM_CAP_MP_STATE = 14;
     /** Answers KVM_MAX_IRQ_ROUTES: the most entries (and the GSI bound) of a routing table. */
     public static final int KVM_CAP_IRQ_ROUTING = 25;

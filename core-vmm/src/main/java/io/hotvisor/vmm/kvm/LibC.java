@@ -35,6 +35,13 @@ public final class LibC {
     public static final int EFD_NONBLOCK = 0x800;
 
     public static final int O_NONBLOCK = 0x800;
+    public static final int O_CREAT = 0x40;
+    public static final int MFD_CLOEXEC = 0x1;
+    public static final int MFD_ALLOW_SEALING = 0x2;
+    public static final int F_ADD_SEALS = 1033;
+    public static final int F_SEAL_SEAL = 0x1;
+    public static final int F_SEAL_SHRINK = 0x2;
+    public static final int F_SEAL_GROW = 0x4;
     public static final int EPERM = 1;
     public static final int EBUSY = 16;
 
@@ -68,6 +75,15 @@ public final class LibC {
     public static native int open(String path, int flags) throws LastErrorException;
 
     public static native int close(int fd) throws LastErrorException;
+
+    /** {@code open} with a mode, for files it may create. */
+    public static native int open(String path, int flags, int mode) throws LastErrorException;
+
+    public static native int ftruncate(int fd, long length) throws LastErrorException;
+
+    public static native int fcntl(int fd, int command, int argument) throws LastErrorException;
+
+    public static native int memfd_create(String name, int flags) throws LastErrorException;
 
     public static native int ioctl(int fd, long request, long arg) throws LastErrorException;
 

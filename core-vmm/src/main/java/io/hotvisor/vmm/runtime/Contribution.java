@@ -2,20 +2,28 @@ package io.hotvisor.vmm.runtime;
 
 import io.hotvisor.vmm.api.GuestAddress;
 import io.hotvisor.vmm.api.MachineContribution;
+import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.api.acpi.Aml;
+import io.hotvisor.vmm.arch.MemoryMap;
 import java.util.ArrayList;
 import java.util.List;
 
 /** Collects what capabilities add to a machine while it is built. */
 final class Contribution implements MachineContribution {
+    /** Linux adds hot-plugged memory in blocks of 128 MiB on x86-64. */
+    static final long HOTPLUG_GRANULE = 128L << 20;
     private final PlatformRegisters registers;
     final List<Aml> dsdt = new ArrayList<>();
     final List<byte[]> madt = new ArrayList<>();
     final List<byte[]> srat = new ArrayList<>();
     private final List<GedEvent> gedEvents = new ArrayList<>();
+    private final long ramBytes;
+    private long hotplugBytes;
 
-    Contribution(PlatformRegisters registers) {
+    /** {@code ramBytes}: the boot RAM, after which the hotplug region goes. */
+    Contribution(PlatformRegisters registers, long ramBytes) {
         this.registers = registers;
+        this.ramBytes = ramBytes;
     }
 
     @Override
@@ -26,6 +34,23 @@ final class Contribution implements MachineContribution {
     @Override
     public GuestAddress registerPage(String capability, long offset) {
         return registers.page(capability, offset);
+    }
+
+    @Override
+    public GuestAddress hotplugMemory(long size) {
+        if (size <= 0 || size % HOTPLUG_GRANULE != 0) {
+            throw new VmException("the memory hotplug region must be a positive multiple of 128M, not " + size + " bytes");
+        }
+        if (hotplugBytes != 0) {
+            throw new VmException("the memory hotplug region was already reserved");
+        }
+        hotplugBytes = size;
+        return GuestAddress.of(new MemoryMap(ramBytes, size).hotplugRegion().orElseThrow().base());
+    }
+
+    /** The size of the memory hotplug region reserved, 0 for none. */
+    long hotplugBytes() {
+        return hotplugBytes;
     }
 
     @Override

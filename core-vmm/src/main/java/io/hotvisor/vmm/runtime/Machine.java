@@ -6,7 +6,6 @@ import io.hotvisor.vmm.acpi.PciHostBridge;
 import io.hotvisor.vmm.api.AmlContributor;
 import io.hotvisor.vmm.api.BootMarker;
 import io.hotvisor.vmm.api.GuestAddress;
-import io.hotvisor.vmm.api.GuestMemory;
 import io.hotvisor.vmm.api.Interrupts;
 import io.hotvisor.vmm.api.IoEvents;
 import io.hotvisor.vmm.api.IoLoop;
@@ -38,7 +37,10 @@ import io.hotvisor.vmm.kvm.Kvm;
 import io.hotvisor.vmm.kvm.KvmAbi;
 import io.hotvisor.vmm.kvm.VcpuFd;
 import io.hotvisor.vmm.kvm.VmFd;
+import io.hotvisor.vmm.api.memory.GuestRegion;
+import io.hotvisor.vmm.api.memory.VmMemory;
 import io.hotvisor.vmm.memory.GuestRam;
+import io.hotvisor.vmm.memory.MemorySlots;
 import io.hotvisor.vmm.memory.MmapRegion;
 import io.hotvisor.vmm.pci.PciRootBus;
 import io.hotvisor.vmm.virtio.VirtioPciTransport;
@@ -73,6 +75,7 @@ final class Machine implements AutoCloseable {
     private final InterruptRouting interrupts;
     private final IoEventFds ioEvents;
     private final IoThread ioThread;
+    private final Contribution contribution;
     /** Every fd, mapping and thread this machine created, newest first. */
     private final Deque<AutoCloseable> owned = new ArrayDeque<>();
     private final Serial16550 serial;
@@ -86,26 +89,31 @@ final class Machine implements AutoCloseable {
     Machine(Kvm kvm, Vm vm, KernelImage kernel, Set<Integer> presentCpus, List<MachineCapability> capabilities,
             List<AmlContributor> contributors, SerialConsole console, GuestEvents events) {
         VmSpec spec = vm.spec();
-        MemoryMap map = new MemoryMap(spec.memory());
         this.capabilities = capabilities.stream()
                 .sorted(Comparator.comparingInt(MachineCapability::contributionOrder)).toList();
         this.platformRegisters = new PlatformRegisters(mmio);
+        // Capabilities contribute first: the hotplug region they ask for decides where the 64-bit PCI window goes.
+        this.contribution = new Contribution(platformRegisters, spec.memory());
+        for (MachineCapability capability : this.capabilities) {
+            capability.contribute(vm, contribution);
+        }
+        MemoryMap map = new MemoryMap(spec.memory(), contribution.hotplugBytes());
         this.pciHostBridge = PciHostBridge.bus0(map.pciMmio64Window());
         try {
+            // RAM first, so that it is unmapped last: after the vCPUs and the I/O thread stopped.
             this.ram = own(GuestRam.map(map.ramStarts(), map.ramSizes()));
             this.vmFd = own(kvm.createVm());
             vmFd.setTssAddress(Layout.TSS_ADDR);
             vmFd.setIdentityMapAddress(Layout.IDENTITY_MAP_ADDR);
             vmFd.createIrqchip();
             vmFd.createPit2();
-            int slot = 0;
-            for (MmapRegion region : ram.regions()) {
-                vmFd.setUserMemoryRegion(slot++, region.start().value(), region.size(), region.hostAddress());
-            }
+            this.ioThread = own(new IoThread(spec.name()));
+            ram.attach(vmFd::setUserMemoryRegion, new MemorySlots(kvm.checkExtension(KvmAbi.KVM_CAP_NR_MEMSLOTS)),
+                    this::afterInFlightIo, map.hotplugRegion().map(range -> new GuestRegion(GuestAddress.of(range.base()),
+                            range.size(), 0, Optional.empty())));
             this.interrupts = own(InterruptRouting.of(kvm, vmFd));
             this.ioEvents = new IoEventFds(vmFd);
             this.pci = own(new PciRootBus(pciHostBridge, mmio, pio, this::interruptLine));
-            this.ioThread = own(new IoThread(spec.name()));
             this.vcpus = own(new Vcpus(spec.name(), spec.maxVcpus(), vmFd,
                     new CpuTopology(kvm.supportedCpuid(), spec.maxVcpus()), new BootMsrs(kvm.msrIndexList()), pio, mmio,
                     events));
@@ -118,7 +126,7 @@ final class Machine implements AutoCloseable {
                     () -> events.resetRequested("ACPI reset register"), () -> events.shutdownRequested("ACPI S5")));
             pio.register(Layout.PORT_ACPI_PM_TIMER, 4, new PmTimer(() -> System.nanoTime() - startNanos));
 
-            this.acpiTables = buildAcpiTables(vm, presentCpus, contributors);
+            this.acpiTables = buildAcpiTables(vm, presentCpus, contributors, map);
             acpiTables.writeTo(ram);
             ResetVector.writeTo(ram);
             KernelBoot.Entry entry = KernelBoot.load(ram, kernel,
@@ -142,15 +150,12 @@ final class Machine implements AutoCloseable {
         return resource;
     }
 
-    private AcpiTables buildAcpiTables(Vm vm, Set<Integer> presentCpus, List<AmlContributor> contributors) {
+    private AcpiTables buildAcpiTables(Vm vm, Set<Integer> presentCpus, List<AmlContributor> contributors, MemoryMap map) {
         AcpiMachine.Builder acpi = AcpiMachine.builder(presentCpus, vm.spec().maxVcpus()).pciHostBridge(pciHostBridge);
-        for (MmapRegion region : ram.regions()) {
+        for (MmapRegion region : ram.bootRegions()) {
             acpi.ram(region.start().value(), region.size());
         }
-        Contribution contribution = new Contribution(platformRegisters);
-        for (MachineCapability capability : capabilities) {
-            capability.contribute(vm, contribution);
-        }
+        map.hotplugRegion().ifPresent(region -> acpi.hotplugRegion(region.base(), region.size()));
         for (AmlContributor contributor : contributors) {
             contribution.dsdt(contributor.dsdt(vm));
             contributor.madtEntries(vm).forEach(contribution::madtEntry);
@@ -187,8 +192,20 @@ final class Machine implements AutoCloseable {
         return pci;
     }
 
-    GuestMemory memory() {
+    VmMemory memory() {
         return ram;
+    }
+
+    /**
+     * Runs {@code task} once the I/O under way is done: queued behind it on the I/O thread, or at
+     * once when that thread is gone (nothing runs on it any more).
+     */
+    private void afterInFlightIo(Runnable task) {
+        try {
+            ioThread.execute(task);
+        } catch (VmException closed) {
+            task.run();
+        }
     }
 
     Interrupts interrupts() {

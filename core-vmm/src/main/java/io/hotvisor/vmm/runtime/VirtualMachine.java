@@ -2,7 +2,8 @@ package io.hotvisor.vmm.runtime;
 
 import io.hotvisor.vmm.api.AmlContributor;
 import io.hotvisor.vmm.api.GuestAddress;
-import io.hotvisor.vmm.api.GuestMemory;
+import io.hotvisor.vmm.api.memory.MemoryBackends;
+import io.hotvisor.vmm.api.memory.VmMemory;
 import io.hotvisor.vmm.api.Interrupts;
 import io.hotvisor.vmm.api.IoEvents;
 import io.hotvisor.vmm.api.IoLoop;
@@ -25,6 +26,7 @@ import io.hotvisor.vmm.api.pci.PciBus;
 import io.hotvisor.vmm.api.virtio.VirtioBus;
 import io.hotvisor.vmm.boot.KernelImage;
 import io.hotvisor.vmm.kvm.Kvm;
+import io.hotvisor.vmm.memory.Backends;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -66,6 +68,8 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     private final Map<String, MachineCapability> attached = new HashMap<>();
     private volatile StateVault vault = new MapStateVault();
     /** Slot type/slot → the last _OST report (per boot). */
+    /** The VM's memory backends: they outlive its machines, as QEMU's objects do. */
+    private final Backends backends = new Backends();
     private final Map<String, VmEvent.OstInfo> ospmStatus = new ConcurrentSkipListMap<>();
     private final SerialConsole console;
     private final Path dataDirectory;
@@ -182,7 +186,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         if (!state.isActive()) {
             throw new VmException(name() + " is not running (state " + state.label() + ")");
         }
-        teardown();
+        shutDown();
         setState(VmState.STOPPED);
         publish(new VmEvent.Shutdown(false, reason));
     }
@@ -306,8 +310,13 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     }
 
     @Override
-    public GuestMemory memory() {
+    public VmMemory memory() {
         return running().memory();
+    }
+
+    @Override
+    public MemoryBackends memoryBackends() {
+        return backends;
     }
 
     @Override
@@ -353,9 +362,10 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         Set<Integer> presentCpus = machine.vcpus().list().stream()
                 .filter(VcpuInfo::plugged).map(VcpuInfo::id).collect(Collectors.toSet());
         teardown();
-        boot(presentCpus);
+        boot(presentCpus); // plugged memory backends stay mapped: the capabilities plug them into the new machine
     }
 
+    /** Closes the machine; on a stop, failure or destroy also lets go of what its devices held. */
     private void teardown() {
         attached.clear();
         if (machine != null) {
@@ -366,9 +376,14 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         }
     }
 
+    private void shutDown() {
+        teardown();
+        backends.machineStopped();
+    }
+
     private void fail(String why) {
         LOG.error("VM {} failed: {}", name(), why);
-        teardown();
+        shutDown();
         failure = why;
         setState(VmState.FAILED);
     }
@@ -405,8 +420,9 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     @Override
     public synchronized void close() {
         if (!closed) {
-            teardown();
+            shutDown();
             closed = true;
+            backends.close();
             console.close();
         }
     }
@@ -448,7 +464,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         public void shutdownRequested(String why) {
             LOG.info("VM {}: shutdown ({})", name(), why);
             later("shutdown", () -> {
-                teardown();
+                shutDown();
                 setState(VmState.SHUTDOWN);
                 publish(new VmEvent.Shutdown(true, "guest-shutdown"));
             });

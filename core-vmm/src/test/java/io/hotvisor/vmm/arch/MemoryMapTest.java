@@ -60,6 +60,21 @@ class MemoryMapTest {
                 e(4 * GIB, GIB, E820Entry.Type.RAM));
     }
 
+    @Test
+    void theHotplugRegionFollowsHighRamOnAGibBoundaryAndPushesThePciWindowUp() {
+        MemoryMap small = new MemoryMap(512 * MIB, 2 * GIB);
+        assertThat(small.hotplugRegion()).contains(new io.hotvisor.vmm.acpi.AddressRange(4 * GIB, 2 * GIB));
+        assertThat(small.pciMmio64Window().base()).isEqualTo(6 * GIB);
+
+        MemoryMap large = new MemoryMap(5 * GIB + 256 * MIB, 384 * MIB); // high RAM ends at 6.25 GiB
+        assertThat(large.hotplugRegion().orElseThrow().base()).isEqualTo(7 * GIB);
+        assertThat(large.pciMmio64Window().base()).isEqualTo(8 * GIB);
+        assertThat(large.e820()).as("the region is not RAM at boot").isEqualTo(new MemoryMap(5 * GIB + 256 * MIB).e820());
+
+        assertThat(new MemoryMap(512 * MIB).hotplugRegion()).isEmpty();
+        assertThat(new MemoryMap(512 * MIB).pciMmio64Window().base()).isEqualTo(4 * GIB);
+    }
+
     private static boolean covered(List<E820Entry> map, long address, long size, E820Entry.Type type) {
         return map.stream().anyMatch(x -> x.type() == type && x.address() <= address && address + size <= x.end());
     }

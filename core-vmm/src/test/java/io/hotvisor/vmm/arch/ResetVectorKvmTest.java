@@ -23,7 +23,7 @@ class ResetVectorKvmTest {
         try (GuestRam ram = GuestRam.map(List.of(GuestAddress.of(0)), List.of(1L << 20))) {
             ResetVector.writeTo(ram);
             withVcpu((vm, vcpu) -> {
-                MmapRegion region = ram.regions().get(0);
+                MmapRegion region = ram.bootRegions().get(0);
                 vm.setUserMemoryRegion(0, region.start().value(), region.size(), region.hostAddress());
                 // Where "ljmp $0xf000, $0xfff0" in real mode leaves the vCPU.
                 KvmSregs sregs = vcpu.sregs();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hotvisor.vmm.api.GuestAddress;
 import io.hotvisor.vmm.api.GuestMemoryException;
+import io.hotvisor.vmm.api.memory.GuestRegion;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,9 +46,9 @@ class GuestRamTest {
         GuestRam ram = twoRegions();
         assertThat(ram.size()).isEqualTo(LOW_SIZE + HIGH_SIZE);
         assertThat(ram.regions()).hasSize(2);
-        assertThat(ram.regions().get(0).start()).isEqualTo(at(0));
+        assertThat(ram.regions().get(0).base()).isEqualTo(at(0));
         assertThat(ram.regions().get(0).size()).isEqualTo(LOW_SIZE);
-        assertThat(ram.regions().get(1).start()).isEqualTo(at(HIGH_START));
+        assertThat(ram.regions().get(1).base()).isEqualTo(at(HIGH_START));
         assertThat(ram.regions().get(1).size()).isEqualTo(HIGH_SIZE);
         assertThat(ram.regions().get(0).hostAddress()).isNotZero().isNotEqualTo(ram.regions().get(1).hostAddress());
     }
@@ -267,7 +268,7 @@ class GuestRamTest {
     void closeUnmapsEveryRegion() throws IOException {
         long size = 0x123_0000L;                                  // an unusual size, easy to tell apart
         GuestRam ram = GuestRam.map(List.of(GuestAddress.of(0), GuestAddress.of(HIGH_START)), List.of(size, size));
-        long[] hosts = ram.regions().stream().mapToLong(MmapRegion::hostAddress).toArray();
+        long[] hosts = ram.regions().stream().mapToLong(GuestRegion::hostAddress).toArray();
         try {
             ram.writeLong(at(size - 8), 1);
             for (long host : hosts) {
