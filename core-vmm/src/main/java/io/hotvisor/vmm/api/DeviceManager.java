@@ -37,6 +37,12 @@ public interface DeviceManager {
     /** What the device's driver says about it; {@link DeviceDescription#NONE} while the driver is gone. */
     DeviceDescription describe(Vm vm, PluggedDevice device);
 
+    /**
+     * Called by a driver when the guest refused to release a device (an {@code _OST} failure): the
+     * device stays plugged and present, and a later {@link #remove} may try again.
+     */
+    void unplugFailed(Vm vm, String idOrPath);
+
     /** Called by a driver when the guest released a device: forgets it and publishes DEVICE_DELETED. */
     void deleted(Vm vm, String idOrPath);
 }

@@ -14,6 +14,13 @@ public interface MachineContribution {
      */
     GuestAddress registerPage(String capability, long offset);
 
+    /**
+     * Reserves the memory hotplug region: {@code size} bytes (a multiple of 128 MiB) above RAM,
+     * 1 GiB aligned, before the 64-bit PCI window (DESIGN.md §4); SRAT marks it
+     * hot-pluggable, so Linux sizes its memory map for it. Returns its base. One per machine.
+     */
+    GuestAddress hotplugMemory(long size);
+
     void dsdt(List<? extends Aml> aml);
 
     void madtEntry(byte[] entry);

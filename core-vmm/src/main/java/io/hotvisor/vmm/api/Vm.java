@@ -1,6 +1,8 @@
 package io.hotvisor.vmm.api;
 
 import io.hotvisor.vmm.api.acpi.AcpiTable;
+import io.hotvisor.vmm.api.memory.MemoryBackends;
+import io.hotvisor.vmm.api.memory.VmMemory;
 import io.hotvisor.vmm.api.pci.PciBus;
 import io.hotvisor.vmm.api.virtio.VirtioBus;
 import java.time.Duration;
@@ -67,8 +69,14 @@ public interface Vm {
     /** Virtio devices on the running machine's PCI bus; fails when the VM is not running. */
     VirtioBus virtio();
 
-    /** The running machine's RAM, for device DMA (bounds-checked); fails when the VM is not running. */
-    GuestMemory memory();
+    /**
+     * The running machine's RAM: bounds-checked access for device DMA, and regions plugged at run
+     * time; fails when the VM is not running.
+     */
+    VmMemory memory();
+
+    /** The VM's memory backends (QMP's memory-backend-* objects); they outlive machines. */
+    MemoryBackends memoryBackends();
 
     /** The running machine's MSI routing; fails when the VM is not running. */
     Interrupts interrupts();

@@ -242,6 +242,11 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
     }
 
     @Override
+    public void unplugFailed(Vm vm, String idOrPath) {
+        find(vm, idOrPath).ifPresent(device -> setState(vm, device.path(), State.REMOVING, State.PRESENT));
+    }
+
+    @Override
     public void deleted(Vm vm, String idOrPath) {
         PluggedDevice device = find(vm, idOrPath).map(found -> forget(vm, found.path())).orElse(null);
         if (device != null) {

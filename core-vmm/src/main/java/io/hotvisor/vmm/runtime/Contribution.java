@@ -29,6 +29,11 @@ final class Contribution implements MachineContribution {
     }
 
     @Override
+    public GuestAddress hotplugMemory(long size) {
+        throw new UnsupportedOperationException("placeholder on the mem-api branch");
+    }
+
+    @Override
     public void dsdt(List<? extends Aml> aml) {
         dsdt.addAll(aml);
     }

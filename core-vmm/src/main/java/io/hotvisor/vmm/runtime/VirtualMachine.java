@@ -306,8 +306,13 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     }
 
     @Override
-    public GuestMemory memory() {
-        return running().memory();
+    public io.hotvisor.vmm.api.memory.VmMemory memory() {
+        throw new UnsupportedOperationException("placeholder on the mem-api branch");
+    }
+
+    @Override
+    public io.hotvisor.vmm.api.memory.MemoryBackends memoryBackends() {
+        throw new UnsupportedOperationException("placeholder on the mem-api branch");
     }
 
     @Override

@@ -99,9 +99,12 @@ class DeviceManagerImplTest {
         manager.remove(vm, "rng0");
         assertThat(manager.list(vm)).singleElement().extracting(PluggedDevice::state).isEqualTo(State.REMOVING);
         assertThatThrownBy(() -> manager.remove(vm, "rng0")).hasMessage("Device 'rng0' is already in the process of unplug");
+        manager.unplugFailed(vm, "rng0"); // the guest refused: present again, and a later removal may try again
+        assertThat(manager.list(vm)).singleElement().extracting(PluggedDevice::state).isEqualTo(State.PRESENT);
+        manager.remove(vm, "rng0");
         manager.deleted(vm, "rng0");
         assertThat(manager.list(vm)).isEmpty();
-        assertThat(calls).containsExactly("plug rng0", "unplug rng0");
+        assertThat(calls).containsExactly("plug rng0", "unplug rng0", "unplug rng0");
         assertThat(fake.events).extracting(VmEvent::payload)
                 .containsExactly(new VmEvent.DeviceDeleted("rng0", "/machine/peripheral/rng0"));
     }
