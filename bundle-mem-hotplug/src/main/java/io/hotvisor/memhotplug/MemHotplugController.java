@@ -116,6 +116,17 @@ final class MemHotplugController implements MmioDevice {
         return list;
     }
 
+    /** The DIMMs the guest can see, by slot (not those of plugs in progress). */
+    synchronized List<Dimm> enabledDimms() {
+        List<Dimm> list = new ArrayList<>();
+        for (int slot = 0; slot < slots; slot++) {
+            if (dimms[slot] != null && enabled[slot]) {
+                list.add(dimms[slot]);
+            }
+        }
+        return list;
+    }
+
     synchronized List<DimmStatus> list() {
         List<DimmStatus> list = new ArrayList<>();
         for (int slot = 0; slot < slots; slot++) {

@@ -105,7 +105,7 @@ public final class MemHotplugService implements MachineCapability, VmListener {
      * Maps the DIMMs of the previous machine again, at the same addresses (their backends kept
      * their memory), and enables their slots without an event: the guest finds them as it boots.
      * Only DIMMs the device manager still lists come back, so a controller left over from a VM
-     * that stopped unseen is forgotten here.
+     * that stopped unseen is forgotten here; a plug still in progress fails on its own.
      */
     private MemHotplugController afterReset(Vm vm, MemHotplugController controller, MemHotplugController previous) {
         if (previous == null) {
@@ -113,7 +113,7 @@ public final class MemHotplugService implements MachineCapability, VmListener {
         }
         Set<String> listed = devices.list(vm).stream().filter(device -> device.driver().equals(DRIVER))
                 .map(PluggedDevice::name).collect(Collectors.toSet());
-        for (Dimm dimm : previous.dimms()) {
+        for (Dimm dimm : previous.enabledDimms()) {
             if (!listed.contains(dimm.device())) {
                 continue;
             }
@@ -200,16 +200,23 @@ public final class MemHotplugService implements MachineCapability, VmListener {
             }
             throw e;
         }
+        MemoryBackend backend = claimed;
+        boolean created = false;
         try {
-            MemoryBackend backend = claimed;
             if (backend == null) {
                 backends.create(MemoryBackends.RAM, dimm.backend(), Map.of("size", dimm.size()));
+                created = true;
                 backend = backends.claim(dimm.backend(), device.name());
             }
             vm.memory().plug(GuestAddress.of(dimm.base()), backend);
         } catch (RuntimeException e) {
             controller.cancel(dimm);
-            releaseBackend(vm, dimm);
+            if (backend != null) {
+                backends.release(backend.id());
+            }
+            if (created) {
+                backends.delete(dimm.backend());
+            }
             throw e;
         }
         if (vm.state().isActive()) {
@@ -224,17 +231,6 @@ public final class MemHotplugService implements MachineCapability, VmListener {
     /** Asks the guest to eject a DIMM, for the device model. */
     void unplug(Vm vm, String device) {
         controller(vm).remove(device);
-    }
-
-    /** Lets the backend go; one the driver created goes altogether. Quiet if it never came to be. */
-    private static void releaseBackend(Vm vm, Dimm dimm) {
-        MemoryBackends backends = vm.memoryBackends();
-        if (backends.find(dimm.backend()).flatMap(MemoryBackend::user).filter(dimm.device()::equals).isPresent()) {
-            backends.release(dimm.backend());
-        }
-        if (dimm.ownBackend() && backends.find(dimm.backend()).isPresent()) {
-            backends.delete(dimm.backend());
-        }
     }
 
     /** The controller's decisions carried out on the VM. */
@@ -255,7 +251,11 @@ public final class MemHotplugService implements MachineCapability, VmListener {
             VmMemory memory = vm.memory();
             memory.regions().stream().filter(region -> region.base().value() == dimm.base()).findFirst()
                     .ifPresent(memory::unplug);
-            releaseBackend(vm, dimm);
+            MemoryBackends backends = vm.memoryBackends();
+            backends.release(dimm.backend());
+            if (dimm.ownBackend()) {
+                backends.delete(dimm.backend());
+            }
             LOG.info("VM {}: DIMM {} ejected by the guest", vm.name(), dimm.device());
             devices.deleted(vm, dimm.device());
         }

@@ -88,6 +88,15 @@ class MemHotplugServiceTest {
     }
 
     @Test
+    void aSizeOnlyDimmLeavesABackendOfTheSameIdAlone() {
+        machine.backends.ram("d1", 128 * MIB);
+        assertThatThrownBy(() -> add("d1", Map.of("size", "128M"))).hasMessageContaining("duplicate");
+        assertThat(machine.backends.find("d1")).isPresent();
+        assertThat(machine.service.list(machine.vm)).isEmpty();
+        assertThat(machine.regions).isEmpty();
+    }
+
+    @Test
     void aFullRegionOrSlotTableIsRefused() {
         add("d1", Map.of("size", "256M"));
         add("d2", Map.of("size", "256M"));
