@@ -262,14 +262,19 @@ static void mcfg_print(const u8 *t)
 }
 
 /* Does the DSDT hold the strings "ACPI0013" (GED) and "ACPI0010" (CPU hotplug
- * container \_SB.CPUS)? No AML parsing: Horspool search for both at once (they
- * share the prefix "ACPI001"), skipping up to 8 bytes per step. */
+ * container \_SB.CPUS), and how many memory slots (Name (_HID, EISAID
+ * ("PNP0C80")): "HID", DWordPrefix, 0x800CD041) does it have? The slot count
+ * is not in the controller's registers. No AML parsing: one Horspool search for
+ * the three 8-byte needles (shifts: the smaller of the two tables), skipping up
+ * to 8 bytes per step. */
 static void dsdt_scan(const u8 *t)
 {
 	static const u8 less[256] = {	/* 8 - Horspool shift of the byte under the last position */
-		['A'] = 1, ['C'] = 2, ['P'] = 3, ['I'] = 4, ['0'] = 6, ['1'] = 7,
+		['A'] = 5, ['C'] = 2, ['P'] = 3, ['I'] = 4, ['0'] = 6, ['1'] = 7,	/* "ACPI001" */
+		['H'] = 1, ['D'] = 3, [0x0c] = 7, [0xd0] = 6,			/* "HID" 0C 41 D0 0C */
 	};
 	const u64 prefix = 0x0031303049504341UL;	/* "ACPI001", little endian */
+	const u64 memdev = 0x800cd0410c444948UL;	/* "HID" 0C 41 D0 0C 80 */
 	u32 len = r32(t, 4);
 
 	for (u32 i = HDR_LEN; i + 8 <= len; i += 8u - less[t[i + 7]]) {
@@ -280,6 +285,8 @@ static void dsdt_scan(const u8 *t)
 				acpi.have_ged = 1;
 			else
 				acpi.have_cpuhp = 1;
+		} else if (c == 0x80 && r64(t, i) == memdev && acpi.mem_slots < 256) {
+			acpi.mem_slots++;
 		}
 	}
 }

@@ -25,6 +25,7 @@ struct acpi_info {
 	u32 cpu_ids[ACPI_MAX_CPUS];	/* APIC ids of the enabled ones (first 256) */
 	int have_ged;			/* the DSDT holds "ACPI0013" */
 	int have_cpuhp;			/* the DSDT holds "ACPI0010" (CPU hotplug container) */
+	unsigned mem_slots;		/* memory hotplug slots: _HID PNP0C80 devices in the DSDT (max 256) */
 	u64 ecam_base;			/* MCFG's first allocation (segment 0); 0: no MCFG */
 	u8 ecam_end_bus;
 };

@@ -5,6 +5,7 @@
 #include "acpi.h"
 #include "smp.h"
 #include "ged.h"
+#include "memhp.h"
 #include "pci.h"
 #include "virtio_rng.h"
 
@@ -14,6 +15,8 @@ static void cmd_poweroff(const char *args);
 static void cmd_acpi(const char *args);
 static void cmd_cpus(const char *args);
 static void cmd_hotplug(const char *args);
+static void cmd_mem(const char *args);
+static void cmd_memrefuse(const char *args);
 static void cmd_pci(const char *args);
 static void cmd_rng(const char *args);
 
@@ -24,6 +27,8 @@ static const struct command commands[] = {
 	{ "acpi",	"walk the ACPI tables again and print them",	cmd_acpi },
 	{ "cpus",	"list the online CPUs (APIC ids)",		cmd_cpus },
 	{ "hotplug",	"CPU hotplug controller: enabled flag of each possible CPU", cmd_hotplug },
+	{ "mem",	"memory hotplug controller: base and size of each enabled slot", cmd_mem },
+	{ "memrefuse",	"on|off: answer memory eject requests with _OST failure", cmd_memrefuse },
 	{ "pci",	"bus 0 through ECAM: ids, class and BAR sizes of each function", cmd_pci },
 	{ "rng",	"read 16 bytes from the virtio entropy device (queue 0, MSI-X)", cmd_rng },
 };
@@ -109,6 +114,33 @@ static void cmd_hotplug(const char *args)
 {
 	(void)args;
 	cpuhp_report();
+}
+
+static void cmd_mem(const char *args)
+{
+	(void)args;
+	memhp_report();
+}
+
+static int word_is(const char *s, const char *w)
+{
+	while (*w && *s == *w)
+		s++, w++;
+	return !*w && (*s == '\0' || *s == ' ');
+}
+
+/* Lets a test check that a refused removal is reported and the DIMM stays. */
+static void cmd_memrefuse(const char *args)
+{
+	if (word_is(args, "on"))
+		memhp_refuse = 1;
+	else if (word_is(args, "off"))
+		memhp_refuse = 0;
+	else if (*args) {
+		con_puts("memrefuse: on or off\r\n");
+		return;
+	}
+	con_puts(memhp_refuse ? "memrefuse: on\r\n" : "memrefuse: off\r\n");
 }
 
 /* Run one complete line. */

@@ -10,6 +10,7 @@
 #include "acpi.h"
 #include "commands.h"
 #include "interrupts.h"
+#include "memhp.h"
 #include "serial.h"
 #include "smp.h"
 
@@ -166,8 +167,10 @@ void ged_process(void)
 		con_unlock();
 		if (ev & GED_CPU)
 			cpu_scan();
-		if (ev & GED_MEMORY)
+		if (ev & GED_MEMORY) {
 			say("ged: memory event\r\n");
+			memhp_scan();
+		}
 		if (ev & GED_PCI)
 			say("ged: pci event\r\n");
 		if (ev & GED_POWER) {
