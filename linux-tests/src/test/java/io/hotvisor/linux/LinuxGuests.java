@@ -2,6 +2,8 @@ package io.hotvisor.linux;
 
 import io.hotvisor.cpuhotplug.CpuHotplugService;
 import io.hotvisor.cpuhotplug.HotplugMachine;
+import io.hotvisor.memhotplug.DimmDeviceDriver;
+import io.hotvisor.memhotplug.MemHotplugService;
 import io.hotvisor.virtio.VirtioBlkDriver;
 import io.hotvisor.virtio.VirtioNetDriver;
 import io.hotvisor.virtio.VirtioRngDriver;
@@ -46,6 +48,7 @@ public final class LinuxGuests implements ParameterResolver, TestExecutionExcept
     public static final class Guests implements ExtensionContext.Store.CloseableResource, AutoCloseable {
         private final Path dataDir;
         private final HotplugMachine machine;
+        private final MemHotplugService memHotplug;
         private final List<GuestConsole> consoles = new CopyOnWriteArrayList<>();
 
         Guests(String owner) {
@@ -55,6 +58,10 @@ public final class LinuxGuests implements ParameterResolver, TestExecutionExcept
             machine.devices.addDriver(new VirtioRngDriver());
             machine.devices.addDriver(new VirtioNetDriver(new HostNetworkService()));
             machine.devices.addDriver(new VirtioSerialDriver());
+            memHotplug = new MemHotplugService(machine.ged, machine.devices);
+            machine.manager.addListener(memHotplug);
+            machine.manager.addCapability(memHotplug);
+            machine.devices.addDriver(new DimmDeviceDriver(memHotplug));
         }
 
         /** Where a test class keeps its files (disk images, logs). */
@@ -64,24 +71,29 @@ public final class LinuxGuests implements ParameterResolver, TestExecutionExcept
 
         /** Boots the guest kit's kernel and initramfs and waits for its shell. */
         public LinuxGuest boot(String name, int vcpus, int maxVcpus, long memoryBytes) {
-            return boot(name, LinuxKit.get().kernel(), vcpus, maxVcpus, memoryBytes, Map.of());
+            return boot(name, LinuxKit.get().kernel(), vcpus, maxVcpus, memoryBytes, Map.of(), "");
         }
 
         /** Boots the kit with VM options, such as boot-time devices ({@code device.N}). */
         public LinuxGuest boot(String name, int vcpus, long memoryBytes, Map<String, String> options) {
-            return boot(name, LinuxKit.get().kernel(), vcpus, vcpus, memoryBytes, options);
+            return boot(name, LinuxKit.get().kernel(), vcpus, vcpus, memoryBytes, options, "");
+        }
+
+        /** Boots the kit with VM options and words added to the kit's kernel command line. */
+        public LinuxGuest boot(String name, int vcpus, long memoryBytes, Map<String, String> options, String cmdline) {
+            return boot(name, LinuxKit.get().kernel(), vcpus, vcpus, memoryBytes, options, cmdline);
         }
 
         /** Boots {@code kernel} (vmlinux or bzImage) with the kit's initramfs and waits for its shell. */
         public LinuxGuest boot(String name, Path kernel, int vcpus, int maxVcpus, long memoryBytes) {
-            return boot(name, kernel, vcpus, maxVcpus, memoryBytes, Map.of());
+            return boot(name, kernel, vcpus, maxVcpus, memoryBytes, Map.of(), "");
         }
 
         private LinuxGuest boot(String name, Path kernel, int vcpus, int maxVcpus, long memoryBytes,
-                                Map<String, String> options) {
+                                Map<String, String> options, String extraCmdline) {
             LinuxKit kit = LinuxKit.get();
             Vm vm = machine.manager.create(new VmSpec(name, kernel.toString(), kit.initrd().toString(),
-                    kit.cmdline(), vcpus, maxVcpus, memoryBytes, options));
+                    (kit.cmdline() + " " + extraCmdline).strip(), vcpus, maxVcpus, memoryBytes, options));
             GuestConsole console = GuestConsole.attach(vm).prompt(kit.prompt());
             consoles.add(console);
             long start = System.nanoTime();
@@ -97,8 +109,13 @@ public final class LinuxGuests implements ParameterResolver, TestExecutionExcept
 
         /** Creates (not starts) a probe-guest VM with a console harness attached. */
         public GuestConsole probe(String name, String cmdline, int vcpus) {
+            return probe(name, cmdline, vcpus, Map.of());
+        }
+
+        /** A probe-guest VM with VM options, such as a memory hotplug region. */
+        public GuestConsole probe(String name, String cmdline, int vcpus, Map<String, String> options) {
             Vm vm = machine.manager.create(new VmSpec(name, LinuxKit.get().probeImage().toString(), null, cmdline,
-                    vcpus, 64L << 20));
+                    vcpus, vcpus, 64L << 20, options));
             GuestConsole console = GuestConsole.attach(vm);
             consoles.add(console);
             return console;

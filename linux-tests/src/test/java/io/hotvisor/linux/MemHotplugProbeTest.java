@@ -1,0 +1,126 @@
+package io.hotvisor.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.hotvisor.vmm.api.PluggedDevice;
+import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.api.VmEvent;
+import io.hotvisor.vmm.api.memory.MemoryBackends;
+import io.hotvisor.vmm.testing.KvmTest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * ACPI DIMM hotplug against the probe guest, which takes the GED interrupt and walks
+ * {@code \_SB.MHPC} as the AML does: it maps a hot-added DIMM, writes and checks a pattern across
+ * it, ejects on request or (after {@code memrefuse on}) refuses through {@code _OST}.
+ */
+@KvmTest
+@ExtendWith(LinuxGuests.class)
+class MemHotplugProbeTest {
+    private static final Duration GUEST = Duration.ofSeconds(120);
+    private static final long MIB = 1L << 20;
+    private static final long BOOT_MEMORY = 64 * MIB;
+    private static final Map<String, String> HOTPLUG = Map.of("hotplug-memory", "1G", "memory-slots", "4");
+
+    private static Vm start(LinuxGuests.Guests guests, String name, GuestConsole console) {
+        Vm vm = guests.manager().get(name);
+        vm.start();
+        console.waitFor("probe> ", GUEST);
+        return vm;
+    }
+
+    @Test
+    void plugsChecksRefusesAndEjectsADimm(LinuxGuests.Guests guests) throws InterruptedException {
+        GuestConsole console = guests.probe("memprobe", "console=ttyS0", 1, HOTPLUG);
+        Vm vm = start(guests, "memprobe", console);
+        vm.memoryBackends().create(MemoryBackends.RAM, "m1", Map.of("size", "128M"));
+
+        guests.devices().add(vm, "pc-dimm", "d1", Map.of("memdev", "m1"));
+        // 64 MiB of RAM end below 4 GiB, so the hotplug region starts at 4 GiB.
+        console.waitFor("mem slot 0 insert base 0x100000000 size 0x8000000", GUEST);
+        console.waitFor("mem slot 0 pattern ok", GUEST);
+        console.waitFor("mem slot 0 online", GUEST);
+        awaitEvent(guests, new VmEvent.AcpiDeviceOst(new VmEvent.OstInfo("d1", "0", "DIMM", 1, 0)));
+        assertThat(vm.currentMemory()).isEqualTo(BOOT_MEMORY + 128 * MIB);
+
+        console.sendLine("memrefuse on");
+        console.waitFor("memrefuse: on", GUEST);
+        guests.devices().remove(vm, "d1");
+        console.waitFor("mem slot 0 eject refused", GUEST);
+        awaitEvent(guests, new VmEvent.AcpiDeviceOst(new VmEvent.OstInfo("d1", "0", "DIMM", 3, 1)));
+        assertThat(guests.devices().find(vm, "d1")).map(PluggedDevice::state).contains(PluggedDevice.State.PRESENT);
+        assertThat(vm.currentMemory()).as("a refused removal keeps the DIMM").isEqualTo(BOOT_MEMORY + 128 * MIB);
+
+        console.sendLine("memrefuse off");
+        console.waitFor("memrefuse: off", GUEST);
+        guests.devices().remove(vm, "d1");
+        console.waitFor("mem slot 0 ejected", GUEST);
+        awaitEvent(guests, new VmEvent.DeviceDeleted("d1", "/machine/peripheral/d1"));
+        assertThat(vm.currentMemory()).isEqualTo(BOOT_MEMORY);
+        assertThat(vm.memoryBackends().find("m1").orElseThrow().user()).isEmpty();
+        vm.memoryBackends().delete("m1");
+    }
+
+    /** 100 add/remove cycles of 128 MiB: the VMM gives the memory back, and keeps no fd or slot per cycle. */
+    @Test
+    void hundredCyclesGiveTheMemoryBack(LinuxGuests.Guests guests) throws InterruptedException {
+        GuestConsole console = guests.probe("memsoak", "console=ttyS0", 1, HOTPLUG);
+        Vm vm = start(guests, "memsoak", console);
+        cycle(guests, vm, console, 0); // warm-up: first-use allocations of the JVM and the page-table pool
+        long rss = rssBytes();
+        long fds = count(Path.of("/proc/self/fd"));
+        for (int cycle = 1; cycle <= 100; cycle++) {
+            cycle(guests, vm, console, cycle);
+        }
+        assertThat(rssBytes() - rss).as("RSS growth over 100 cycles").isLessThan(8 * MIB);
+        assertThat(count(Path.of("/proc/self/fd"))).isLessThanOrEqualTo(fds);
+        assertThat(vm.memory().regions()).as("only boot RAM is mapped").hasSize(1);
+    }
+
+    private static void cycle(LinuxGuests.Guests guests, Vm vm, GuestConsole console, int cycle)
+            throws InterruptedException {
+        String id = "soak" + cycle;
+        guests.devices().add(vm, "pc-dimm", id, Map.of("size", "128M"));
+        console.waitFor("mem slot 0 online", GUEST);
+        guests.devices().remove(vm, id);
+        awaitEvent(guests, new VmEvent.DeviceDeleted(id, "/machine/peripheral/" + id));
+    }
+
+    private static void awaitEvent(LinuxGuests.Guests guests, VmEvent.Payload expected) throws InterruptedException {
+        Predicate<VmEvent> matches = event -> event.payload().equals(expected);
+        long deadline = System.nanoTime() + GUEST.toNanos();
+        while (guests.events().stream().noneMatch(matches)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no event " + expected + "; got " + guests.events());
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private static long rssBytes() {
+        try {
+            String line = Files.readAllLines(Path.of("/proc/self/status")).stream()
+                    .filter(status -> status.startsWith("VmRSS:")).findFirst().orElseThrow();
+            return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static long count(Path directory) {
+        try (Stream<Path> entries = Files.list(directory)) {
+            return entries.count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
