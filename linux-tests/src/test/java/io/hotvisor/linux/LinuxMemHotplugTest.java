@@ -126,4 +126,45 @@ class LinuxMemHotplugTest {
         guests.devices().remove(guest.vm(), "d2");
         awaitEvent(new VmEvent.DeviceDeleted("d2", "/machine/peripheral/d2"));
     }
+
+    /**
+     * A DIMM onlined as kernel memory with unmovable pages in it cannot be offlined: the guest
+     * says so through {@code _OST}, and the DIMM stays plugged and usable. With 512 MiB of boot
+     * RAM all below 4 GiB, the DIMM is the guest's only ZONE_NORMAL, where the kernel's own
+     * allocations (the slab of the files made here) go first.
+     */
+    @Test
+    @Order(4)
+    void aDimmTheGuestCannotOfflineStaysAndTheRefusalIsReported() throws InterruptedException {
+        long before = memTotalKib();
+        guest.sh("echo offline > /sys/devices/system/memory/auto_online_blocks");
+        guest.vm().memoryBackends().create(MemoryBackends.RAM, "m3", Map.of("size", DIMM));
+        int blocks = Integer.parseInt(guest.sh("ls -d /sys/devices/system/memory/memory* | wc -l"));
+        guests.devices().add(guest.vm(), "pc-dimm", "d3", Map.of("memdev", "m3"));
+        guest.waitUntil("[ $(ls -d /sys/devices/system/memory/memory* | wc -l) -gt " + blocks + " ]", VISIBLE);
+        guest.sh("for b in /sys/devices/system/memory/memory*; do [ $(cat $b/online) = 0 ] && echo online_kernel > $b/state; done; :");
+        assertThat(memTotalKib() - before).isEqualTo(DIMM / 1024);
+        guest.sh("mkdir -p /tmp/slab && cd /tmp/slab && seq 1 30000 | xargs touch && cd /");
+
+        guests.devices().remove(guest.vm(), "d3");
+
+        long deadline = System.nanoTime() + VISIBLE.toNanos();
+        while (guests.events().stream().map(VmEvent::payload).noneMatch(LinuxMemHotplugTest::refusedEject)) {
+            if (System.nanoTime() > deadline) {
+                throw guest.failure("no ACPI_DEVICE_OST refusing the eject of d3; zones: "
+                        + guest.sh("grep -E '^Node|nr_slab' /proc/zoneinfo | tr '\\n' ' '"));
+            }
+            Thread.sleep(20);
+        }
+        assertThat(guests.devices().find(guest.vm(), "d3")).map(PluggedDevice::state).contains(PluggedDevice.State.PRESENT);
+        assertThat(memTotalKib() - before).as("the guest keeps the DIMM").isEqualTo(DIMM / 1024);
+        assertThat(guest.vm().currentMemory()).isEqualTo(512 * MIB + DIMM);
+        guest.sh("ls /tmp/slab | wc -l"); // the guest still runs, its files intact
+    }
+
+    /** An _OST on the eject of d3 with a failure: neither success (0) nor "in progress" (0x84). */
+    private static boolean refusedEject(VmEvent.Payload payload) {
+        return payload instanceof VmEvent.AcpiDeviceOst ost && "d3".equals(ost.info().device())
+                && ost.info().source() == 3 && ost.info().status() != 0 && ost.info().status() != 0x84;
+    }
 }
