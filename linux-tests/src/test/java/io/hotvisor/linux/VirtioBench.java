@@ -1,8 +1,6 @@
 package io.hotvisor.linux;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
@@ -32,17 +29,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class VirtioBench {
     private static final long MIB = 1 << 20;
     private static final int RUNS = 3;
-    private static final Path QEMU = Path.of("/opt/qemu/bin/qemu-system-x86_64");
     /** Guest-side timing of one shell command: prints "elapsed=SECONDS". */
     private static final String TIMED = "a=$(cut -d' ' -f1 /proc/uptime); %s; b=$(cut -d' ' -f1 /proc/uptime);"
             + " echo elapsed=$(awk \"BEGIN { print $b - $a }\")";
     private static final Pattern ELAPSED = Pattern.compile("elapsed=([0-9.]+)");
     private static final Pattern PING_AVG = Pattern.compile("min/avg/max = [0-9.]+/([0-9.]+)/");
-
-    /** What a guest can run: the Hotvisor guest's console, or QEMU's serial line. */
-    private interface Shell {
-        String sh(String command) throws IOException;
-    }
 
     private record Result(String metric, String unit, List<Double> hotvisor, List<Double> qemu) {
     }
@@ -58,7 +49,9 @@ class VirtioBench {
         guests.manager().destroy("bench");
 
         Map<String, List<Double>> qemu;
-        try (QemuGuest qemuGuest = new QemuGuest(qemuDisk, "qbench0")) {
+        try (QemuGuest qemuGuest = new QemuGuest(List.of("-m", "512M",
+                "-drive", "file=" + qemuDisk + ",format=raw,if=none,id=d0", "-device", "virtio-blk-pci,drive=d0",
+                "-netdev", "tap,id=n0,ifname=qbench0,script=no,downscript=no", "-device", "virtio-net-pci,netdev=n0,romfile="))) {
             qemu = measure(qemuGuest, "qbench0");
         }
 
@@ -86,7 +79,7 @@ class VirtioBench {
     }
 
     /** Sequential 1 MiB writes and reads and 4 KiB reads, all O_DIRECT, then ping over the TAP. */
-    private static Map<String, List<Double>> measure(Shell guest, String tap) throws Exception {
+    private static Map<String, List<Double>> measure(GuestShell guest, String tap) throws Exception {
         Map<String, List<Double>> figures = new java.util.LinkedHashMap<>();
         for (int run = 0; run < RUNS; run++) {
             figures.computeIfAbsent("seq write 64 MiB, 1 MiB O_DIRECT", k -> new ArrayList<>()).add(64 / seconds(guest,
@@ -111,7 +104,7 @@ class VirtioBench {
         return figures;
     }
 
-    private static double seconds(Shell guest, String command) throws IOException {
+    private static double seconds(GuestShell guest, String command) throws IOException {
         Matcher elapsed = ELAPSED.matcher(guest.sh(String.format(TIMED, command)));
         if (!elapsed.find()) {
             throw new AssertionError("no elapsed time for " + command);
@@ -119,7 +112,7 @@ class VirtioBench {
         return Math.max(0.01, Double.parseDouble(elapsed.group(1)));
     }
 
-    private static double median(List<Double> values) {
+    static double median(List<Double> values) {
         List<Double> sorted = values.stream().sorted().toList();
         return sorted.get(sorted.size() / 2);
     }
@@ -131,77 +124,5 @@ class VirtioBench {
             throw new AssertionError(String.join(" ", command) + ": " + output);
         }
         return output;
-    }
-
-    /** The kit under QEMU (KVM, q35, as run-lab's --compare-qemu boots it), driven over its serial line. */
-    private static final class QemuGuest implements Shell, AutoCloseable {
-        private final Process process;
-        private final InputStream out;
-        private final OutputStream in;
-        private final StringBuilder seen = new StringBuilder();
-        private int commands;
-
-        QemuGuest(Path disk, String tap) throws IOException {
-            LinuxKit kit = LinuxKit.get();
-            if (!Files.isExecutable(QEMU)) {
-                throw new AssertionError(QEMU + " is missing: run with lab/run-lab.sh --compare-qemu");
-            }
-            process = new ProcessBuilder(QEMU.toString(), "-enable-kvm", "-cpu", "host", "-smp", "1", "-m", "512M",
-                    "-machine", "q35", "-kernel", kit.kernel().toString(), "-initrd", kit.initrd().toString(),
-                    "-append", kit.cmdline(), "-display", "none", "-nodefaults", "-no-reboot", "-serial", "stdio",
-                    "-drive", "file=" + disk + ",format=raw,if=none,id=d0",
-                    "-device", "virtio-blk-pci,drive=d0",
-                    "-netdev", "tap,id=n0,ifname=" + tap + ",script=no,downscript=no",
-                    "-device", "virtio-net-pci,netdev=n0,romfile=").redirectErrorStream(true).start();
-            out = process.getInputStream();
-            in = process.getOutputStream();
-            readUntil(kit.prompt(), LinuxGuests.BOOT.toSeconds());
-        }
-
-        @Override
-        public String sh(String command) throws IOException {
-            int n = ++commands;
-            in.write(("echo @@Q" + n + "'@@'; " + command + "; echo @@R" + n + "'@@'\n").getBytes(StandardCharsets.UTF_8));
-            in.flush();
-            String text = readUntil("@@R" + n + "@@", 120);
-            int start = text.lastIndexOf("@@Q" + n + "@@");
-            return text.substring(start + ("@@Q" + n + "@@").length(), text.lastIndexOf("@@R" + n + "@@")).trim();
-        }
-
-        private String readUntil(String marker, long seconds) throws IOException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-            byte[] buffer = new byte[4096];
-            while (seen.indexOf(marker) < 0) {
-                if (System.nanoTime() > deadline || !process.isAlive()) {
-                    throw new AssertionError("QEMU guest: no '" + marker + "'; last output:\n"
-                            + seen.substring(Math.max(0, seen.length() - 2000)));
-                }
-                if (out.available() == 0) {
-                    sleep();
-                    continue;
-                }
-                int count = out.read(buffer);
-                seen.append(new String(buffer, 0, count, StandardCharsets.ISO_8859_1));
-            }
-            String text = seen.substring(0, seen.indexOf(marker) + marker.length());
-            seen.delete(0, seen.indexOf(marker) + marker.length());
-            return text;
-        }
-
-        private static void sleep() {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        }
     }
 }
