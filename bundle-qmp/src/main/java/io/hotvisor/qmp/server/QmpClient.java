@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
  * One connected QMP client: a reader thread that parses and runs its commands, and a writer
  * thread that sends answers and events in order (so an event published on a vCPU thread never
  * waits for a slow client). Output waiting to be sent is bounded in bytes
- * ({@link QmpLimits#outputBytes()}): a client whose answers and events pile up past it does not
- * read, and is disconnected. The writer closes the connection; {@link #abort()} closes it at once.
+ * ({@link QmpLimits#outputBytes()}): a client whose answers and events would pile up past it
+ * does not read (or asked for an answer that large), and is disconnected. The writer closes the connection; {@link #abort()} closes it at once.
  */
 final class QmpClient {
     private static final Logger LOG = LoggerFactory.getLogger(QmpClient.class);
@@ -84,9 +84,8 @@ final class QmpClient {
     }
 
     /**
-     * Queues a line, or disconnects a client that does not read: one whose queue is not empty and
-     * would exceed the bound (so one answer larger than the bound, a long {@code id} echoed, still
-     * goes out to a client that reads).
+     * Queues a line, or disconnects the client if that would take its output past the bound: it
+     * does not read, or it asked for an answer larger than the bound (a long {@code id} echoed).
      */
     private void enqueue(String line) {
         long queued;
@@ -95,15 +94,15 @@ final class QmpClient {
                 return;
             }
             queued = queuedBytes;
-            if (queued == 0 || queued + line.length() <= server.limits().outputBytes()) {
+            if (queued + line.length() <= server.limits().outputBytes()) {
                 queuedBytes += line.length();
                 queue.add(line);
                 return;
             }
             closed = true; // one thread logs and aborts
         }
-        LOG.warn("QMP client {} does not read its output: {} bytes queued, {} more would exceed the limit of {}:"
-                + " disconnecting it", this, queued, line.length(), server.limits().outputBytes());
+        LOG.warn("QMP client {}: {} bytes of output queued, {} more would exceed the limit of {}: disconnecting it",
+                this, queued, line.length(), server.limits().outputBytes());
         abort();
     }
 

@@ -12,7 +12,7 @@ import java.util.Map;
  * cannot lock out the socket's owner). Set per VM by its options ({@code qmp.*}).
  *
  * @param outputBytes        queued output (answers and events not yet sent) over which a client
- *                           is disconnected; one line is always accepted into an empty queue
+ *                           is disconnected, so also the largest answer (an {@code id} is echoed)
  * @param negotiationTimeout a client that has not negotiated by then is disconnected
  * @param unixClients        clients at once on the UNIX socket
  * @param tcpClients         clients at once on the TCP port
