@@ -6,8 +6,8 @@ import io.hotvisor.qmp.command.DeviceCommands;
 import io.hotvisor.qmp.command.MemoryCommands;
 import io.hotvisor.qmp.command.StatusCommands;
 import io.hotvisor.qmp.hmp.HmpCommands;
-import io.hotvisor.qmp.protocol.JsonWriter;
 import io.hotvisor.qmp.protocol.QmpSession;
+import io.hotvisor.qmp.server.QmpLimits;
 import io.hotvisor.qmp.server.QmpServer;
 import io.hotvisor.qmp.server.SocketPaths;
 import io.hotvisor.vmm.api.CpuHotplug;
@@ -17,7 +17,6 @@ import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmEvent;
 import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.api.VmListener;
-import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -113,7 +112,7 @@ public final class QmpService implements VmListener, AutoCloseable {
     }
 
     private QmpServer listen(Vm vm) {
-        QmpServer server = new QmpServer(vm, services, registry);
+        QmpServer server = new QmpServer(vm, services, registry, limits(vm));
         try {
             listenUnix(server, vm.name());
         } catch (IOException | RuntimeException e) {
@@ -129,6 +128,15 @@ public final class QmpService implements VmListener, AutoCloseable {
             }
         }
         return server;
+    }
+
+    private static QmpLimits limits(Vm vm) {
+        try {
+            return QmpLimits.of(vm.spec().options());
+        } catch (VmException e) {
+            LOG.error("VM {}: {}: QMP uses its default limits", vm.name(), e.getMessage());
+            return QmpLimits.DEFAULTS;
+        }
     }
 
     /**
@@ -165,26 +173,13 @@ public final class QmpService implements VmListener, AutoCloseable {
         }
     }
 
-    /** The events bridge: {@code {"timestamp": {...}, "event": ..., "data": ...}} to negotiated clients. */
+    /** The events bridge: each VM event to that VM's negotiated clients. */
     @Override
     public void event(VmEvent event) {
         Endpoint endpoint = endpoints.get(event.vm());
         if (endpoint != null) {
-            endpoint.server().broadcast(JsonWriter.write(eventJson(event)));
+            endpoint.server().broadcast(event);
         }
-    }
-
-    public static JsonObject eventJson(VmEvent event) {
-        JsonObject timestamp = new JsonObject();
-        timestamp.addProperty("seconds", event.timestamp().getEpochSecond());
-        timestamp.addProperty("microseconds", event.timestamp().getNano() / 1000);
-        JsonObject json = new JsonObject();
-        json.add("timestamp", timestamp);
-        json.addProperty("event", event.type());
-        if (!event.data().isEmpty()) {
-            json.add("data", JsonWriter.toJson(event.data()));
-        }
-        return json;
     }
 
     /**

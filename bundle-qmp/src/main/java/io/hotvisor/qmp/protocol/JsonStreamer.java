@@ -17,7 +17,8 @@ import java.util.List;
  * <li>a streamer that counts braces and brackets and hands the tokens to {@link JsonParser} once
  *     they balance (or go negative), so every top-level value, valid or not, gets one answer;</li>
  * <li>limits on the size, token count and nesting of one value (smaller than QEMU's 64 MiB / 2M
- *     tokens; the same 1024 levels).</li>
+ *     tokens; the same 1024 levels). Buffers that grew for a large message shrink back once it is
+ *     consumed, so that one 4 MiB message does not cost its connection 8 MiB for good.</li>
  * </ul>
  * Not thread-safe: one instance per connection.
  */
@@ -32,6 +33,10 @@ public final class JsonStreamer {
     static final int MAX_MESSAGE_BYTES = 4 << 20;
     static final int MAX_TOKENS = 64 * 1024;
     static final int MAX_NESTING = 1024;
+    /** Buffers grown past these for one large message are let go once it is done. */
+    private static final int RETAINED_TOKEN_BYTES = 4096;
+    private static final int RETAINED_TOKENS = 1024;
+    private static final int INITIAL_TOKEN_BYTES = 64;
 
     // Lexer states; the token types double as terminal states.
     private static final int ERROR = 0;
@@ -58,10 +63,10 @@ public final class JsonStreamer {
 
     private final Listener listener;
     private int state = START;
-    private byte[] token = new byte[64];
+    private byte[] token = new byte[INITIAL_TOKEN_BYTES];
     private int tokenLength;
 
-    private final List<JsonToken> tokens = new ArrayList<>();
+    private List<JsonToken> tokens = new ArrayList<>();
     private long queuedBytes;
     private int braces;
     private int brackets;
@@ -80,6 +85,11 @@ public final class JsonStreamer {
         feed(bytes, 0, bytes.length);
     }
 
+    /** The bytes this streamer's token buffer holds on to between messages. */
+    int retainedBytes() {
+        return token.length;
+    }
+
     private void feed(int ch) {
         boolean consumed = false;
         while (!consumed) {
@@ -91,22 +101,22 @@ public final class JsonStreamer {
             }
             if (next >= TOKEN) {
                 token(TYPES[next - TOKEN], new String(token, 0, tokenLength, StandardCharsets.ISO_8859_1));
-                tokenLength = 0;
+                clearToken();
                 next = START;
             } else if (next == START) {
-                tokenLength = 0;
+                clearToken();
             } else if (next == ERROR) {
                 error(new String(token, 0, tokenLength, StandardCharsets.ISO_8859_1));
-                tokenLength = 0;
+                clearToken();
                 next = RECOVERY;
             } else if (next == RECOVERY) {
-                tokenLength = 0;
+                clearToken();
             }
             state = next;
         }
         if (tokenLength > MAX_MESSAGE_BYTES) {
             // One token larger than a whole message may be: give up on it and resynchronise.
-            tokenLength = 0;
+            clearToken();
             state = RECOVERY;
             emitError("JSON token size limit exceeded");
         }
@@ -121,10 +131,17 @@ public final class JsonStreamer {
         if (state != START && state != RECOVERY) {
             error(new String(token, 0, tokenLength, StandardCharsets.ISO_8859_1));
         }
-        tokenLength = 0;
+        clearToken();
         state = START;
         if (!tokens.isEmpty()) {
             emitQueuedValue();
+        }
+    }
+
+    private void clearToken() {
+        tokenLength = 0;
+        if (token.length > RETAINED_TOKEN_BYTES) {
+            token = new byte[INITIAL_TOKEN_BYTES];
         }
     }
 
@@ -287,7 +304,11 @@ public final class JsonStreamer {
     }
 
     private void reset() {
-        tokens.clear();
+        if (tokens.size() > RETAINED_TOKENS) {
+            tokens = new ArrayList<>();
+        } else {
+            tokens.clear();
+        }
         queuedBytes = 0;
         braces = 0;
         brackets = 0;

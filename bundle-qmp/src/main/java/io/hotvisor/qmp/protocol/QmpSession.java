@@ -11,6 +11,7 @@ import io.hotvisor.qmp.command.QmpCommand;
 import io.hotvisor.qmp.command.StatusCommands;
 import io.hotvisor.qmp.command.VmErrors;
 import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.api.VmEvent;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -50,6 +51,20 @@ public final class QmpSession implements CommandContext, JsonStreamer.Listener {
         JsonObject greeting = new JsonObject();
         greeting.add("QMP", qmp);
         return greeting;
+    }
+
+    /** An event as QMP sends it: {@code {"timestamp": {...}, "event": ..., "data": ...}}. */
+    public static JsonObject eventJson(VmEvent event) {
+        JsonObject timestamp = new JsonObject();
+        timestamp.addProperty("seconds", event.timestamp().getEpochSecond());
+        timestamp.addProperty("microseconds", event.timestamp().getNano() / 1000);
+        JsonObject json = new JsonObject();
+        json.add("timestamp", timestamp);
+        json.addProperty("event", event.type());
+        if (!event.data().isEmpty()) {
+            json.add("data", JsonWriter.toJson(event.data()));
+        }
+        return json;
     }
 
     public void feed(byte[] bytes, int offset, int length) {

@@ -8,34 +8,39 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One connected QMP client: a reader thread that parses and runs its commands, and a writer
  * thread that sends answers and events in order (so an event published on a vCPU thread never
- * waits for a slow client). A client whose queue of unsent events overflows is disconnected.
- * The writer closes the connection; {@link #abort()} closes it at once.
+ * waits for a slow client). Output waiting to be sent is bounded in bytes
+ * ({@link QmpLimits#outputBytes()}): a client whose answers and events would pile up past it
+ * does not read (or asked for an answer that large), and is disconnected. The writer closes the connection; {@link #abort()} closes it at once.
  */
 final class QmpClient {
     private static final Logger LOG = LoggerFactory.getLogger(QmpClient.class);
-    static final int MAX_QUEUED = 1024;
     private static final String CLOSE = "\0close";
 
     private final QmpServer server;
     private final SocketChannel channel;
     private final String name;
+    private final String peer;
+    private final boolean unix;
     private final QmpSession session;
-    private final BlockingQueue<String> queue = new LinkedBlockingQueue<>(MAX_QUEUED);
+    private final BlockingQueue<String> queue = new LinkedBlockingQueue<>();
     private final Thread reader;
     private final Thread writer;
+    /** Output queued or being written, in bytes (JSON lines are ASCII: one byte per char). */
+    private long queuedBytes;
     private volatile boolean closed;
 
-    QmpClient(QmpServer server, SocketChannel channel, String name) {
+    QmpClient(QmpServer server, SocketChannel channel, String name, String peer, boolean unix) {
         this.server = server;
         this.channel = channel;
         this.name = name;
+        this.peer = peer;
+        this.unix = unix;
         this.session = new QmpSession(server.vm(), server.services(), server.registry(), this::reply, false);
         this.reader = new Thread(this::read, name);
         this.writer = new Thread(this::write, name + "-out");
@@ -44,39 +49,61 @@ final class QmpClient {
     }
 
     void start() {
-        queue.add(JsonWriter.write(QmpSession.greeting(server.services())) + "\r\n");
+        enqueue(JsonWriter.write(QmpSession.greeting(server.services())) + "\r\n");
         writer.start();
         reader.start();
     }
 
-    String name() {
-        return name;
+    /** Which client, for log lines: its thread name, VM and peer. */
+    @Override
+    public String toString() {
+        return name + " of VM " + server.vm().name() + " (" + peer + ")";
     }
 
-    /** An answer: waits for room (the reader thread slows down with its client). */
+    boolean unix() {
+        return unix;
+    }
+
+    boolean negotiated() {
+        return session.negotiated();
+    }
+
+    boolean closed() {
+        return closed;
+    }
+
     private void reply(String json) {
-        enqueueWaiting(json + "\r\n");
-    }
-
-    private void enqueueWaiting(String line) {
-        try {
-            while (!closed && !queue.offer(line, 100, TimeUnit.MILLISECONDS)) {
-                // the writer is blocked on a client that does not read
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        enqueue(json + "\r\n");
     }
 
     /** An event, if the client negotiated; never blocks the publisher. */
     void event(String json) {
-        if (closed || !session.negotiated()) {
-            return;
+        if (session.negotiated()) {
+            enqueue(json + "\r\n");
         }
-        if (!queue.offer(json + "\r\n")) {
-            LOG.warn("QMP client {} does not read its events: disconnecting it", name);
-            abort();
+    }
+
+    /**
+     * Queues a line, or disconnects the client if that would take its output past the bound: it
+     * does not read, or it asked for an answer larger than the bound (a long {@code id} echoed).
+     */
+    private void enqueue(String line) {
+        long queued;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            queued = queuedBytes;
+            if (queued + line.length() <= server.limits().outputBytes()) {
+                queuedBytes += line.length();
+                queue.add(line);
+                return;
+            }
+            closed = true; // one thread logs and aborts
         }
+        LOG.warn("QMP client {}: {} bytes of output queued, {} more would exceed the limit of {}: disconnecting it",
+                this, queued, line.length(), server.limits().outputBytes());
+        abort();
     }
 
     private void read() {
@@ -92,12 +119,12 @@ final class QmpClient {
             }
         } catch (IOException e) {
             if (!closed) {
-                LOG.debug("QMP client {}: {}", name, e.toString());
+                LOG.debug("QMP client {}: {}", this, e.toString());
             }
         } catch (RuntimeException e) {
-            LOG.warn("QMP client {} failed", name, e);
+            LOG.warn("QMP client {} failed", this, e);
         } finally {
-            enqueueWaiting(CLOSE);
+            queue.add(CLOSE);
         }
     }
 
@@ -112,13 +139,16 @@ final class QmpClient {
                 while (bytes.hasRemaining()) {
                     channel.write(bytes);
                 }
+                synchronized (this) {
+                    if (!closed) {
+                        queuedBytes -= line.length();
+                    }
+                }
             }
         } catch (IOException | InterruptedException e) {
-            LOG.debug("QMP client {}: {}", name, e.toString());
+            LOG.debug("QMP client {}: {}", this, e.toString());
         } finally {
-            closed = true;
-            closeChannel();
-            queue.clear();
+            abort();
             server.removed(this);
         }
     }
@@ -127,16 +157,19 @@ final class QmpClient {
         try {
             channel.close();
         } catch (IOException e) {
-            LOG.debug("closing QMP client {}: {}", name, e.toString());
+            LOG.debug("closing QMP client {}: {}", this, e.toString());
         }
     }
 
-    /** Closes the connection now; both threads end. */
+    /** Closes the connection now and drops what is queued; both threads end. */
     void abort() {
-        closed = true;
+        synchronized (this) {
+            closed = true;
+            queue.clear();
+            queuedBytes = 0;
+        }
         closeChannel();
-        queue.clear();
-        queue.offer(CLOSE);
+        queue.add(CLOSE);
     }
 
     void join(long millis) throws InterruptedException {

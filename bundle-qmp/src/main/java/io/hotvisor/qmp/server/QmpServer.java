@@ -2,7 +2,10 @@ package io.hotvisor.qmp.server;
 
 import io.hotvisor.qmp.QmpServices;
 import io.hotvisor.qmp.command.CommandRegistry;
+import io.hotvisor.qmp.protocol.JsonWriter;
+import io.hotvisor.qmp.protocol.QmpSession;
 import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.api.VmEvent;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -16,7 +19,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
@@ -26,19 +32,29 @@ import org.slf4j.LoggerFactory;
 /**
  * The QMP server of one VM: a UNIX socket (mode 0600, only this user's and root's connections
  * are served) and optionally a TCP port on 127.0.0.1, one acceptor thread each
- * ({@code qmp-VM-accept}, {@code qmp-VM-tcp-accept}) and two threads per client. {@link #close()}
- * closes the listeners and every client and waits for all their threads.
+ * ({@code qmp-VM-accept}, {@code qmp-VM-tcp-accept}), two threads per client and a timer thread
+ * ({@code qmp-VM-timer}) for negotiation deadlines and event windows. {@link QmpLimits} bound
+ * each listener's clients, each client's queued output and its time to negotiate; events are
+ * rate-limited as QEMU does ({@link EventThrottle}). {@link #close()} closes the listeners and
+ * every client and waits for all their threads.
  */
 public final class QmpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(QmpServer.class);
-    /** Clients served at once per VM; more are refused (closed at once). */
-    public static final int MAX_CLIENTS = 32;
     private static final long JOIN_MILLIS = 5000;
+    /** Refusals are logged at most this often, per listener, however fast a client reconnects. */
+    static final long REFUSAL_LOG_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final Vm vm;
     private final QmpServices services;
     private final CommandRegistry registry;
+    private final QmpLimits limits;
+    private final Ticker ticker;
+    private final EventThrottle throttle;
+    private final RateLimitedWarning unixRefusals;
+    private final RateLimitedWarning tcpRefusals;
     private final List<QmpClient> clients = new CopyOnWriteArrayList<>();
+    /** What cancels each client's negotiation deadline, so that no deadline outlives its client. */
+    private final Map<QmpClient, Runnable> deadlines = new ConcurrentHashMap<>();
     private final List<Thread> acceptors = new ArrayList<>();
     private final List<ServerSocketChannel> listeners = new ArrayList<>();
     private final AtomicInteger clientNumbers = new AtomicInteger();
@@ -47,10 +63,19 @@ public final class QmpServer implements AutoCloseable {
     private int tcpPort = -1;
     private volatile boolean closed;
 
-    public QmpServer(Vm vm, QmpServices services, CommandRegistry registry) {
+    public QmpServer(Vm vm, QmpServices services, CommandRegistry registry, QmpLimits limits) {
+        this(vm, services, registry, limits, Ticker.system("qmp-" + vm.name() + "-timer"));
+    }
+
+    QmpServer(Vm vm, QmpServices services, CommandRegistry registry, QmpLimits limits, Ticker ticker) {
         this.vm = vm;
         this.services = services;
         this.registry = registry;
+        this.limits = limits;
+        this.ticker = ticker;
+        this.throttle = new EventThrottle(ticker, this::send);
+        this.unixRefusals = new RateLimitedWarning(LOG, ticker, REFUSAL_LOG_NANOS);
+        this.tcpRefusals = new RateLimitedWarning(LOG, ticker, REFUSAL_LOG_NANOS);
         this.owner = System.getProperty("user.name");
     }
 
@@ -64,6 +89,10 @@ public final class QmpServer implements AutoCloseable {
 
     CommandRegistry registry() {
         return registry;
+    }
+
+    QmpLimits limits() {
+        return limits;
     }
 
     /** The UNIX socket this server listens on, or null. */
@@ -145,46 +174,86 @@ public final class QmpServer implements AutoCloseable {
                 sleep();
                 continue;
             }
-            if (unix && !allowed(channel)) {
+            if (!closed) {
+                admit(channel, unix);
+            } else {
                 close(channel);
-                continue;
             }
-            if (closed || clients.size() >= MAX_CLIENTS) {
-                LOG.warn("QMP server of {}: {} clients already connected, refusing another", vm.name(), MAX_CLIENTS);
-                close(channel);
-                continue;
-            }
-            QmpClient client = new QmpClient(this, channel,
-                    "qmp-" + vm.name() + "-" + clientNumbers.incrementAndGet());
-            clients.add(client);
-            client.start();
         }
     }
 
-    /** Only the socket's owner (this process's user) and root; mode 0600 says the same. */
-    private boolean allowed(SocketChannel channel) {
+    private void admit(SocketChannel channel, boolean unix) {
+        RateLimitedWarning refusals = unix ? unixRefusals : tcpRefusals;
+        String user = unix ? peerUser(channel) : null;
+        if (user != null && !user.equals(owner) && !user.equals("root")) {
+            // Only the socket's owner (this process's user) and root; mode 0600 says the same.
+            refusals.warn("QMP server of " + vm.name() + ": refusing a connection from user " + user);
+            close(channel);
+            return;
+        }
+        int limit = unix ? limits.unixClients() : limits.tcpClients();
+        if (clients.stream().filter(client -> client.unix() == unix).count() >= limit) {
+            refusals.warn("QMP server of " + vm.name() + ": " + limit + " " + (unix ? "UNIX socket" : "TCP")
+                    + " clients already connected, refusing another");
+            close(channel);
+            return;
+        }
+        QmpClient client = new QmpClient(this, channel, "qmp-" + vm.name() + "-" + clientNumbers.incrementAndGet(),
+                unix ? "unix socket, user " + user : "tcp " + remoteAddress(channel), unix);
+        clients.add(client);
+        deadlines.put(client, ticker.schedule(() -> negotiationDeadline(client), limits.negotiationTimeout().toNanos()));
+        client.start();
+    }
+
+    /** The connecting user, or null where SO_PEERCRED is not available (the file mode still applies). */
+    private static String peerUser(SocketChannel channel) {
         try {
             UnixDomainPrincipal peer = channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
-            String user = peer.user().getName();
-            if (user.equals(owner) || user.equals("root")) {
-                return true;
-            }
-            LOG.warn("QMP server of {}: refusing a connection from user {}", vm.name(), user);
-            return false;
+            return peer.user().getName();
         } catch (IOException | UnsupportedOperationException e) {
-            return true; // the file mode still applies
+            return null;
         }
     }
 
-    /** Sends an event to every client that completed negotiation. */
-    public void broadcast(String eventJson) {
+    private static String remoteAddress(SocketChannel channel) {
+        try {
+            return String.valueOf(channel.getRemoteAddress());
+        } catch (IOException e) {
+            return "unknown peer";
+        }
+    }
+
+    /** A client that has not negotiated in time holds a slot for nothing: it is closed. */
+    private void negotiationDeadline(QmpClient client) {
+        deadlines.remove(client);
+        if (!client.negotiated() && !client.closed()) {
+            LOG.info("QMP client {} did not negotiate capabilities within {} s: disconnecting it", client,
+                    limits.negotiationTimeout().toSeconds());
+            client.abort();
+        }
+    }
+
+    /** Sends an event to every client that completed negotiation, rate-limited as QEMU does. */
+    public void broadcast(VmEvent event) {
+        throttle.publish(event);
+    }
+
+    private void send(VmEvent event) {
+        if (clients.isEmpty()) {
+            return;
+        }
+        String json = JsonWriter.write(QmpSession.eventJson(event));
         for (QmpClient client : clients) {
-            client.event(eventJson);
+            client.event(json);
         }
     }
 
     void removed(QmpClient client) {
         clients.remove(client);
+        Runnable deadline = deadlines.remove(client);
+        if (deadline != null) {
+            deadline.run();
+        }
     }
 
     private static void close(SocketChannel channel) {
@@ -234,6 +303,7 @@ public final class QmpServer implements AutoCloseable {
             }
         }
         clients.clear();
+        ticker.close();
         if (socketPath != null) {
             try {
                 Files.deleteIfExists(socketPath);

@@ -132,4 +132,18 @@ class JsonStreamerTest {
         streamer.flush();
         assertThat(out).containsExactly("error: JSON parse error, premature EOI");
     }
+
+    /** Audit row 3: one large message must not cost its connection that much heap for good. */
+    @Test
+    void buffersShrinkAfterALargeToken() {
+        String large = "x".repeat(JsonStreamer.MAX_MESSAGE_BYTES - 64);
+        assertThat(feed("{\"execute\": \"query-status\", \"id\": \"" + large + "\"}")).hasSize(1);
+        assertThat(streamer.retainedBytes()).isLessThan(64 * 1024);
+        out.clear();
+        // One token over the limit: an error, and the buffer that held it is let go as well.
+        assertThat(feed("\"" + large + large + "\"")).containsExactly("error: JSON token size limit exceeded");
+        assertThat(streamer.retainedBytes()).isLessThan(64 * 1024);
+        out.clear();
+        assertThat(feed("{\"execute\": \"x\"}")).containsExactly("{\"execute\": \"x\"}");
+    }
 }
