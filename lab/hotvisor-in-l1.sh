@@ -29,6 +29,10 @@ STATE=$(cd "$2" && pwd)
 CACHE=${3:-$HOME/.cache/hotvisor}
 readonly HOME_DIR STATE CACHE
 [[ -x "$HOME_DIR/bin/karaf" ]] || die "$HOME_DIR is not a Hotvisor distribution (no bin/karaf)"
+# The first start's password for user karaf is made and printed here, on this host's terminal
+# (scripts/run.sh has already done it: then nothing happens), not by bin/setenv in L1, whose
+# output is L1's console log.
+sh "$HOME_DIR/bin/hotvisor-first-start" || echo "$ME: warning: no password for user karaf (keys still log in)" >&2
 
 # A Karaf configuration value from etc/PID.cfg, or the default.
 etc_value() { # PID KEY DEFAULT
@@ -58,7 +62,10 @@ l1_prepare "$CACHE" "$STATE/l1" || { echo "$ME: the lab cannot start: qemu-syste
 #   (the OSGi bundle cache: read often, written only by Karaf) cached.
 # - JMX: Karaf accepts connections to a loopback-bound RMI server only from local addresses,
 #   and forwarded connections come from QEMU's gateway (10.0.2.2): the RMI server listens on L1's
-#   NIC instead, and its stubs name 127.0.0.1, where this host's forward is.
+#   NIC instead, and its stubs name 127.0.0.1, where this host's forward is. That NIC is on
+#   QEMU's private user network, reached only through the forward from this host's 127.0.0.1,
+#   so JMX stays loopback-only as etc/ ships it. SSH (sshHost 127.0.0.1 in etc/) answers the
+#   forward through route_localnet (lab/l1-init.sh).
 job="$STATE/job"
 # An L1 that ended without its job's exit status (killed, or a kernel panic when the emulator
 # wedged) may have lost writes to the bundle cache, which it caches: Karaf would hang on it.

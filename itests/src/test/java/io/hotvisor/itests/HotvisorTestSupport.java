@@ -54,6 +54,15 @@ public abstract class HotvisorTestSupport {
     protected static final String JMX_URL = "service:jmx:rmi://127.0.0.1:" + JMX_SERVER_PORT
             + "/jndi/rmi://127.0.0.1:" + JMX_REGISTRY_PORT + "/karaf-root";
 
+    /**
+     * The tests' own account (the distribution ships none with a password: bin/setenv makes
+     * karaf's on the first start through bin/karaf, which Pax Exam does not run). Its password is
+     * random per run, written to etc/users.properties hashed as Karaf's JAAS encryption stores
+     * it, and handed to the container (where the tests run) in a system property.
+     */
+    protected static final String TEST_USER = "itest";
+    protected static final String TEST_PASSWORD_PROPERTY = "hotvisor.itest.password";
+
     /** Container services (bundles, features, JMX connector) after Pax Exam says it is up. */
     protected static final Duration BOOT_TIMEOUT = Duration.ofSeconds(60);
     /** The demo VM defined (from etc/), its MBean registered. */
@@ -81,6 +90,7 @@ public abstract class HotvisorTestSupport {
         String localRepo = required("hotvisor.itest.localRepository");
         String unpack = System.getProperty("hotvisor.itest.unpackDirectory", "target/exam");
         String karafVersion = System.getProperty("karaf.version", "4.4.10");
+        String password = TestPasswords.random();
 
         List<Option> options = new ArrayList<>(List.of(
                 karafDistributionConfiguration()
@@ -98,6 +108,9 @@ public abstract class HotvisorTestSupport {
                 // Pax Exam's own bundles come from the build's local repository.
                 editConfigurationFilePut("etc/org.ops4j.pax.url.mvn.cfg",
                         "org.ops4j.pax.url.mvn.localRepository", localRepo),
+                editConfigurationFilePut("etc/users.properties", TEST_USER,
+                        TestPasswords.crypt(password) + ",_g_:admingroup"),
+                systemProperty(TEST_PASSWORD_PROPERTY).value(password),
                 // Karaf's JMX connector where an operator finds it: Pax Exam writes random ports into
                 // etc/org.apache.karaf.management.cfg after our edits, but Karaf (4.3+) lets
                 // system properties named PID.key override any configuration.
@@ -113,6 +126,11 @@ public abstract class HotvisorTestSupport {
             options.add(new VMOption("-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=*:" + debug));
         }
         return options.toArray(new Option[0]);
+    }
+
+    /** The tests' password (inside the container). */
+    protected static String testPassword() {
+        return required(TEST_PASSWORD_PROPERTY);
     }
 
     /** Copied from Karaf 4.4's bin/karaf; paths are relative to the container's home (its cwd). */

@@ -16,7 +16,7 @@ import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerSuite;
 
 /**
- * Karaf's remote JMX connector (RMI registry 1099, server 44444, user karaf) serves each defined
+ * Karaf's remote JMX connector (RMI registry 1099, server 44444, the tests' user) serves each defined
  * VM's MBean, as an operator's JMX client sees it, with the VM's definition whether or not it can
  * run here. Operations on a running VM: io.hotvisor.itests.running.JmxIT.
  */
@@ -29,10 +29,10 @@ public class JmxConnectorIT extends HotvisorTestSupport {
         ObjectName demo = new ObjectName("io.hotvisor:type=VirtualMachine,name=" + DEMO);
         JMXConnector[] connector = new JMXConnector[1];
         // The connector comes up with the management feature; retry until it answers.
-        await(JMX_URL + " to accept karaf", BOOT_TIMEOUT, () -> {
+        await(JMX_URL + " to accept " + TEST_USER, BOOT_TIMEOUT, () -> {
             try {
                 connector[0] = JMXConnectorFactory.connect(new JMXServiceURL(JMX_URL),
-                        Map.of(JMXConnector.CREDENTIALS, new String[] {"karaf", "karaf"}));
+                        Map.of(JMXConnector.CREDENTIALS, new String[] {TEST_USER, testPassword()}));
                 return true;
             } catch (Exception e) {
                 return false;

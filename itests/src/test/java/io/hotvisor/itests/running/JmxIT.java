@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The demo VM's MBean through Karaf's remote JMX connector (RMI registry 1099, server 44444 on
- * 127.0.0.1, forwarded into the lab there), as an operator's JMX console sees it.
+ * 127.0.0.1, forwarded into the lab there), as an operator's JMX console sees it, logged in as
+ * the tests' own user ({@link RunningHotvisor#jmxCredentials()}).
  */
 @WithRunningHotvisor
 @Order(4)
@@ -68,7 +69,7 @@ class JmxIT {
         while (true) {
             try {
                 return JMXConnectorFactory.connect(new JMXServiceURL(JMX_URL),
-                        Map.of(JMXConnector.CREDENTIALS, new String[] {"karaf", "karaf"}));
+                        Map.of(JMXConnector.CREDENTIALS, hotvisor.jmxCredentials()));
             } catch (Exception e) {
                 if (System.nanoTime() > deadline) {
                     throw new AssertionError("Cannot connect to " + JMX_URL + " (" + hotvisor.where() + ")", e);

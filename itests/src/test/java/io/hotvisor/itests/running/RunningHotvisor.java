@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import io.hotvisor.itests.TestPasswords;
 import org.junit.jupiter.api.Assumptions;
 import org.opentest4j.TestAbortedException;
 
@@ -208,6 +209,31 @@ public final class RunningHotvisor {
         } catch (IOException e) {
             text.append("--- ").append(what).append(": cannot read ").append(file).append(": ").append(e).append('\n');
         }
+    }
+
+    private String[] jmxCredentials;
+
+    /**
+     * A JMX login of the tests' own (JMX takes no key, and the distribution has no known
+     * password): a user with a random password, added once, hashed, to the running distribution's
+     * etc/users.properties. Karaf reads that file at every login; in the lab etc/ is shared with
+     * L1 uncached.
+     */
+    public synchronized String[] jmxCredentials() {
+        if (jmxCredentials == null) {
+            String user = "itest";
+            String password = TestPasswords.random();
+            Path users = home().resolve("etc").resolve("users.properties");
+            try {
+                Files.writeString(users, "\n# itests (RunningHotvisor): random per run\n" + user + " = "
+                        + TestPasswords.crypt(password) + ",_g_:admingroup\n", StandardCharsets.UTF_8,
+                        java.nio.file.StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                throw new AssertionError("cannot add the tests' user to " + users, e);
+            }
+            jmxCredentials = new String[] {user, password};
+        }
+        return jmxCredentials.clone();
     }
 
     /** {@code scripts/shell.sh COMMAND}: its output and exit status. */
