@@ -3,6 +3,8 @@ package io.hotvisor.qmp;
 import io.hotvisor.cpuhotplug.CpuDeviceDriver;
 import io.hotvisor.cpuhotplug.CpuHotplugService;
 import io.hotvisor.ged.AcpiGed;
+import io.hotvisor.memhotplug.DimmDeviceDriver;
+import io.hotvisor.memhotplug.MemHotplugService;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.manager.DeviceManagerImpl;
@@ -20,6 +22,7 @@ final class QmpFixture implements AutoCloseable {
     final DeviceManagerImpl devices = new DeviceManagerImpl();
     final QmpServices services = new QmpServices("Hotvisor test");
     final QmpService qmp;
+    private AcpiGed ged;
 
     QmpFixture(Path data) {
         this(data, data);
@@ -39,14 +42,33 @@ final class QmpFixture implements AutoCloseable {
 
     /** Adds the GED and CPU hotplug capabilities, as installing their features would. */
     QmpFixture withCpuHotplug() {
-        AcpiGed ged = new AcpiGed();
-        CpuHotplugService cpus = new CpuHotplugService(ged, devices);
-        manager.addCapability(ged);
+        CpuHotplugService cpus = new CpuHotplugService(ged(), devices);
         manager.addCapability(cpus);
         devices.addDriver(new CpuDeviceDriver(cpus));
-        services.setGedEvents(ged);
         services.setCpuHotplug(cpus);
         return this;
+    }
+
+    /**
+     * Adds the GED and memory hotplug capabilities (the {@code pc-dimm} model; a VM needs the
+     * {@code hotplug-memory} option), as installing their features would.
+     */
+    QmpFixture withMemHotplug() {
+        MemHotplugService memory = new MemHotplugService(ged(), devices);
+        manager.addListener(memory);
+        manager.addCapability(memory);
+        devices.addDriver(new DimmDeviceDriver(memory));
+        return this;
+    }
+
+    /** The GED, added once for every capability that raises its events. */
+    private AcpiGed ged() {
+        if (ged == null) {
+            ged = new AcpiGed();
+            manager.addCapability(ged);
+            services.setGedEvents(ged);
+        }
+        return ged;
     }
 
     Vm probe(String name) {

@@ -86,6 +86,16 @@ public final class QemuKitVm implements AutoCloseable {
      */
     public static QemuKitVm start(Path binary, GuestKit kit, int vcpus, int maxVcpus, Path runDir, Path logDir, String name)
             throws IOException {
+        return start(binary, kit, vcpus, maxVcpus, "", "", runDir, logDir, name);
+    }
+
+    /**
+     * As {@link #start(Path, GuestKit, int, int, Path, Path, String)}, with {@code memoryOptions}
+     * appended to {@code -m 512M} (e.g. {@code ,slots=8,maxmem=4G} for DIMM slots) and
+     * {@code extraCmdline} to the kit's kernel command line (e.g. {@code memhp_default_state=online_movable}).
+     */
+    public static QemuKitVm start(Path binary, GuestKit kit, int vcpus, int maxVcpus, String memoryOptions,
+            String extraCmdline, Path runDir, Path logDir, String name) throws IOException {
         Files.createDirectories(logDir);
         Path socket = runDir.resolve("qmp.sock");
         List<String> command = new ArrayList<>(List.of(binary.toString(),
@@ -93,12 +103,12 @@ public final class QemuKitVm implements AutoCloseable {
                 "-smp", vcpus + ",maxcpus=" + maxVcpus,
                 // Hotvisor always describes node 0 in an SRAT; so does QEMU with one -numa node.
                 // Without it QEMU's CPU props have no node-id.
-                "-m", "512M",
+                "-m", "512M" + memoryOptions,
                 "-object", "memory-backend-ram,id=ram0,size=512M",
                 "-numa", "node,nodeid=0,memdev=ram0",
                 "-kernel", kit.vmlinux().toString(),
                 "-initrd", kit.initramfs().toString(),
-                "-append", kit.cmdline(),
+                "-append", (kit.cmdline() + " " + extraCmdline).strip(),
                 // No default NIC, VGA, parallel port or floppy: less to emulate under TCG.
                 "-nodefaults", "-display", "none",
                 "-serial", "stdio",

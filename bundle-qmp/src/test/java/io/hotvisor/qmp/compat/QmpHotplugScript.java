@@ -3,13 +3,9 @@ package io.hotvisor.qmp.compat;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import io.hotvisor.qmp.QmpTestClient;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.Predicate;
 
 /**
@@ -63,228 +59,58 @@ public final class QmpHotplugScript {
     /** Runs the script against the QMP socket; the transcript is filled as it goes, also when it throws. */
     public void run(Path socket, Guest guest, QmpTranscript transcript) throws Exception {
         try (QmpTestClient client = QmpTestClient.unix(socket)) {
-            new Run(client, transcript).script(guest);
+            script(new QmpScriptSession(client, transcript, answerTimeout, guestTimeout), guest);
         }
     }
 
-    private final class Run {
-        private final QmpTestClient client;
-        private final QmpTranscript transcript;
+    private static void script(QmpScriptSession session, Guest guest) throws Exception {
+        QmpTranscript transcript = session.transcript();
+        session.greeting(GREETING);
 
-        Run(QmpTestClient client, QmpTranscript transcript) {
-            this.client = client;
-            this.transcript = transcript;
-        }
+        session.expectReturn(session.execute(CAPABILITIES, session.command("qmp_capabilities")), CAPABILITIES);
 
-        void script(Guest guest) throws Exception {
-            QmpTranscript.Step greeting = transcript.begin(GREETING, null);
-            greeting.answer(next(answerTimeout, "the greeting"));
-
-            expectReturn(execute(CAPABILITIES, command("qmp_capabilities")), CAPABILITIES);
-
-            JsonArray cpus = expectReturn(execute(QUERY_BEFORE, command("query-hotpluggable-cpus")), QUERY_BEFORE)
-                    .getAsJsonArray();
-            JsonObject free = null;
-            for (JsonElement cpu : cpus) {
-                if (!cpu.getAsJsonObject().has("qom-path")) {
-                    free = cpu.getAsJsonObject();
-                    break;
-                }
-            }
-            if (free == null) {
-                throw new AssertionError(transcript.target() + ": no hotpluggable CPU without qom-path in " + cpus);
-            }
-            JsonObject arguments = new JsonObject();
-            arguments.add("driver", free.get("type"));
-            arguments.addProperty("id", DEVICE_ID);
-            free.getAsJsonObject("props").entrySet().forEach(p -> arguments.add(p.getKey(), p.getValue()));
-            expectReturn(execute(DEVICE_ADD, command("device_add", arguments)), DEVICE_ADD);
-            JsonObject inserted = awaitEvents(e -> ost(e, 1, -1) != null, e -> false, "ACPI_DEVICE_OST source 1", Duration.ofMillis(300))
-                    .stream().filter(e -> ost(e, 1, -1) != null).findFirst().orElseThrow();
-            String slot = ost(inserted, 1, -1).get("slot").getAsString();
-            transcript.note("guest: bring CPU slot " + slot + " online");
-            guest.cpuInserted(slot);
-            transcript.note("guest: CPU slot " + slot + " is online");
-
-            execute(QUERY_PLUGGED, command("query-hotpluggable-cpus"));
-            execute(CPUS_FAST, command("query-cpus-fast"));
-
-            JsonObject del = new JsonObject();
-            del.addProperty("id", DEVICE_ID);
-            expectReturn(execute(DEVICE_DEL, command("device_del", del)), DEVICE_DEL);
-            // Complete with both the eject's OST (3, 0) and a DEVICE_DELETED of the device or a
-            // child of it; one without the other within the timeout is recorded as it is.
-            Predicate<JsonObject> ejected = e -> ost(e, 3, 0) != null;
-            Predicate<JsonObject> deleted = QmpHotplugScript::deletesTheDevice;
-            awaitEvents(e -> false, ejected.or(deleted), "ACPI_DEVICE_OST source 3 status 0 or DEVICE_DELETED",
-                    Duration.ofMillis(300), ejected, deleted);
-            guest.cpuRemoved(slot);
-
-            execute(QUERY_AFTER, command("query-hotpluggable-cpus"));
-
-            execute(QUIT, command("quit"));
-            awaitClose();
-        }
-
-        private JsonObject command(String name) {
-            JsonObject command = new JsonObject();
-            command.addProperty("execute", name);
-            return command;
-        }
-
-        private JsonObject command(String name, JsonObject arguments) {
-            JsonObject command = command(name);
-            command.add("arguments", arguments);
-            return command;
-        }
-
-        /** Starts a step: sends the command and returns its answer; events meanwhile go to the step. */
-        private JsonObject execute(String step, JsonObject command) throws IOException {
-            QmpTranscript.Step current = transcript.begin(step, command);
-            String text = command.toString();
-            transcript.sent(text);
-            client.send(text + "\r\n");
-            while (true) {
-                JsonObject line = next(answerTimeout, "the answer to " + text).getAsJsonObject();
-                if (line.has("event")) {
-                    current.event(line);
-                } else {
-                    current.answer(line);
-                    return line;
-                }
+        JsonArray cpus = session.expectReturn(session.execute(QUERY_BEFORE, session.command("query-hotpluggable-cpus")),
+                QUERY_BEFORE).getAsJsonArray();
+        JsonObject free = null;
+        for (JsonElement cpu : cpus) {
+            if (!cpu.getAsJsonObject().has("qom-path")) {
+                free = cpu.getAsJsonObject();
+                break;
             }
         }
-
-        private JsonElement expectReturn(JsonObject answer, String step) {
-            if (!answer.has("return")) {
-                throw new AssertionError(transcript.target() + ": " + step + " answered " + answer);
-            }
-            return answer.get("return");
+        if (free == null) {
+            throw new AssertionError(transcript.target() + ": no hotpluggable CPU without qom-path in " + cpus);
         }
+        JsonObject arguments = new JsonObject();
+        arguments.add("driver", free.get("type"));
+        arguments.addProperty("id", DEVICE_ID);
+        free.getAsJsonObject("props").entrySet().forEach(p -> arguments.add(p.getKey(), p.getValue()));
+        session.expectReturn(session.execute(DEVICE_ADD, session.command("device_add", arguments)), DEVICE_ADD);
+        JsonObject inserted = session.awaitEvents(e -> ost(e, 1, -1) != null, e -> false, "ACPI_DEVICE_OST source 1",
+                Duration.ofMillis(300)).stream().filter(e -> ost(e, 1, -1) != null).findFirst().orElseThrow();
+        String slot = ost(inserted, 1, -1).get("slot").getAsString();
+        transcript.note("guest: bring CPU slot " + slot + " online");
+        guest.cpuInserted(slot);
+        transcript.note("guest: CPU slot " + slot + " is online");
 
-        /**
-         * Adds the events that come to the current step until {@code done} matches one, or until
-         * every one of {@code all} has matched one; then {@code settle} more for stragglers. At
-         * the timeout, returns what came if {@code started} matched one, else fails.
-         */
-        @SafeVarargs
-        private List<JsonObject> awaitEvents(Predicate<JsonObject> done, Predicate<JsonObject> started, String what,
-                Duration settle, Predicate<JsonObject>... all) {
-            QmpTranscript.Step step = transcript.current();
-            long deadline = System.nanoTime() + guestTimeout.toNanos();
-            boolean seenStart = false;
-            boolean[] seen = new boolean[all.length];
-            // Events that came before the command's answer count too.
-            List<JsonObject> pending = new ArrayList<>(step.events());
-            while (true) {
-                if (!pending.isEmpty()) {
-                    JsonObject event = pending.remove(0);
-                    seenStart |= started.test(event) || done.test(event);
-                    if (complete(event, done, all, seen)) {
-                        settle(settle);
-                        return step.events();
-                    }
-                    continue;
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    if (seenStart) {
-                        transcript.note("timed out after " + guestTimeout.toMillis() + " ms waiting for the rest of: " + what);
-                        return step.events();
-                    }
-                    throw new AssertionError(transcript.target() + ": no " + what + " within " + guestTimeout.toMillis()
-                            + " ms; transcript:\n" + transcript.text());
-                }
-                JsonObject line = nextOrNull(Duration.ofNanos(left));
-                if (line == null) {
-                    continue;
-                }
-                if (!line.has("event")) {
-                    throw new AssertionError(transcript.target() + ": an answer nobody asked for: " + line);
-                }
-                step.event(line);
-                seenStart |= started.test(line) || done.test(line);
-                if (complete(line, done, all, seen)) {
-                    settle(settle);
-                    return step.events();
-                }
-            }
-        }
+        session.execute(QUERY_PLUGGED, session.command("query-hotpluggable-cpus"));
+        session.execute(CPUS_FAST, session.command("query-cpus-fast"));
 
-        private boolean complete(JsonObject event, Predicate<JsonObject> done, Predicate<JsonObject>[] all, boolean[] seen) {
-            if (done.test(event)) {
-                return true;
-            }
-            if (all.length == 0) {
-                return false;
-            }
-            boolean complete = true;
-            for (int i = 0; i < all.length; i++) {
-                seen[i] |= all[i].test(event);
-                complete &= seen[i];
-            }
-            return complete;
-        }
+        JsonObject del = new JsonObject();
+        del.addProperty("id", DEVICE_ID);
+        session.expectReturn(session.execute(DEVICE_DEL, session.command("device_del", del)), DEVICE_DEL);
+        // Complete with both the eject's OST (3, 0) and a DEVICE_DELETED of the device or a
+        // child of it; one without the other within the timeout is recorded as it is.
+        Predicate<JsonObject> ejected = e -> ost(e, 3, 0) != null;
+        Predicate<JsonObject> deleted = QmpHotplugScript::deletesTheDevice;
+        session.awaitEvents(e -> false, ejected.or(deleted), "ACPI_DEVICE_OST source 3 status 0 or DEVICE_DELETED",
+                Duration.ofMillis(300), ejected, deleted);
+        guest.cpuRemoved(slot);
 
-        /** Adds what comes during {@code time} to the current step. */
-        private void settle(Duration time) {
-            long deadline = System.nanoTime() + time.toNanos();
-            long left;
-            while ((left = deadline - System.nanoTime()) > 0) {
-                JsonObject line = nextOrNull(Duration.ofNanos(left));
-                if (line != null) {
-                    if (!line.has("event")) {
-                        throw new AssertionError(transcript.target() + ": an answer nobody asked for: " + line);
-                    }
-                    transcript.current().event(line);
-                }
-            }
-        }
+        session.execute(QUERY_AFTER, session.command("query-hotpluggable-cpus"));
 
-        private void awaitClose() {
-            long deadline = System.nanoTime() + answerTimeout.toNanos();
-            long left;
-            while ((left = deadline - System.nanoTime()) > 0) {
-                String line = client.poll(Duration.ofNanos(left));
-                if (line == null) {
-                    break;
-                }
-                if (QmpTestClient.isEof(line)) {
-                    transcript.note("connection closed by the server");
-                    transcript.current().closed();
-                    return;
-                }
-                transcript.received(line);
-                transcript.current().event(JsonParser.parseString(line).getAsJsonObject());
-            }
-            transcript.note("connection still open " + answerTimeout.toMillis() + " ms after quit");
-        }
-
-        private JsonElement next(Duration timeout, String what) {
-            JsonObject line = nextOrNull(timeout);
-            if (line == null) {
-                throw new AssertionError(transcript.target() + ": no " + what + " within " + timeout.toMillis()
-                        + " ms; transcript:\n" + transcript.text());
-            }
-            return line;
-        }
-
-        /** The next JSON object from the server, null after the timeout; fails at end of stream. */
-        private JsonObject nextOrNull(Duration timeout) {
-            String line = client.poll(timeout);
-            if (line == null) {
-                return null;
-            }
-            if (QmpTestClient.isEof(line)) {
-                transcript.note("connection closed by the server");
-                throw new AssertionError(transcript.target() + ": the server closed the connection; transcript:\n" + transcript.text());
-            }
-            transcript.received(line);
-            if (line.startsWith("NOT CRLF-TERMINATED")) {
-                throw new AssertionError(transcript.target() + ": " + line);
-            }
-            return JsonParser.parseString(line).getAsJsonObject();
-        }
+        session.execute(QUIT, session.command("quit"));
+        session.awaitClose();
     }
 
     /** The info of an ACPI_DEVICE_OST event with that source (and status, unless -1), else null. */
