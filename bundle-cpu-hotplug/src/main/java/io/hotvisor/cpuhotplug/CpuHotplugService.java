@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
 public final class CpuHotplugService implements MachineCapability, CpuHotplug {
     /** DESIGN.md §4: the CPU controller's register page follows the GED's. */
     static final long REGISTER_PAGE_OFFSET = 0x1000;
+    /** How ACPI _OST reports name this controller's slots (QMP's ACPIOSTInfo slot-type). */
+    static final String SLOT_TYPE = "CPU";
 
     private static final Logger LOG = LoggerFactory.getLogger(CpuHotplugService.class);
     private static final Gson GSON = new Gson();
@@ -71,6 +73,7 @@ public final class CpuHotplugService implements MachineCapability, CpuHotplug {
         if (serves(vm)) {
             contribution.dsdt(CpuAml.build(contribution.registerPage(CAPABILITY, REGISTER_PAGE_OFFSET), vm.spec().maxVcpus()));
             contribution.gedEvent(GedEvents.CPU, CpuAml.SCAN_METHOD);
+            contribution.ospmSlots(SLOT_TYPE, vm.spec().maxVcpus());
         }
     }
 
@@ -185,7 +188,7 @@ public final class CpuHotplugService implements MachineCapability, CpuHotplug {
             if (CpuHotplugController.insertSucceeded(event, status) && vm.cpus().get(cpu).plugged()) {
                 vm.cpus().setState(cpu, VcpuInfo.State.ONLINE);
             }
-            vm.publish(new VmEvent.AcpiDeviceOst(new VmEvent.OstInfo(deviceOf(vm, cpu).map(PluggedDevice::id).orElse(null), Integer.toString(cpu), "CPU", event, status)));
+            vm.publish(new VmEvent.AcpiDeviceOst(new VmEvent.OstInfo(deviceOf(vm, cpu).map(PluggedDevice::id).orElse(null), Integer.toString(cpu), SLOT_TYPE, event, status)));
         }
     }
 }

@@ -67,6 +67,9 @@ public final class MemHotplugService implements MachineCapability, VmListener {
     }
 
     /** The guest learns of DIMM events through the GED's interrupt. */
+    /** How ACPI _OST reports name this controller's slots (QMP's ACPIOSTInfo slot-type). */
+    static final String SLOT_TYPE = "DIMM";
+
     @Override
     public Set<String> requiredCapabilities() {
         return Set.of(GedEvents.CAPABILITY);
@@ -79,6 +82,7 @@ public final class MemHotplugService implements MachineCapability, VmListener {
             contribution.dsdt(MemAml.build(contribution.registerPage(CAPABILITY, REGISTER_PAGE_OFFSET),
                     settings.slots()));
             contribution.gedEvent(GedEvents.MEMORY, MemAml.SCAN_METHOD);
+            contribution.ospmSlots(SLOT_TYPE, settings.slots());
         });
     }
 
@@ -263,7 +267,7 @@ public final class MemHotplugService implements MachineCapability, VmListener {
         @Override
         public void ost(int slot, Dimm dimm, int event, int status) {
             String id = dimm == null ? null : devices.find(vm, dimm.device()).map(PluggedDevice::id).orElse(null);
-            vm.publish(new VmEvent.AcpiDeviceOst(new VmEvent.OstInfo(id, Integer.toString(slot), "DIMM", event, status)));
+            vm.publish(new VmEvent.AcpiDeviceOst(new VmEvent.OstInfo(id, Integer.toString(slot), SLOT_TYPE, event, status)));
         }
 
         @Override

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -35,6 +36,7 @@ class MemAmlAcpicaTest {
         final List<Aml> dsdt = new ArrayList<>();
         final List<GedEvent> events = new ArrayList<>();
         long hotplugMemory;
+        final Map<String, Integer> ospmSlots = new java.util.HashMap<>();
 
         @Override
         public GuestAddress registerPage(String capability) {
@@ -50,6 +52,11 @@ class MemAmlAcpicaTest {
         public GuestAddress hotplugMemory(long size) {
             hotplugMemory = size;
             return GuestAddress.of(FakeMachine.REGION_BASE);
+        }
+
+        @Override
+        public void ospmSlots(String slotType, int count) {
+            ospmSlots.put(slotType, count);
         }
 
         @Override
@@ -85,6 +92,7 @@ class MemAmlAcpicaTest {
         new AcpiGed().contribute(machine.vm, contribution);
         assertThat(contribution.hotplugMemory).isEqualTo(4L << 30);
         assertThat(contribution.events).containsExactly(new MachineContribution.GedEvent(0x2, MemAml.SCAN_METHOD));
+        assertThat(contribution.ospmSlots).containsExactly(Map.entry("DIMM", slots));
 
         AcpiMachine acpi = AcpiMachine.builder(1, 1).ram(0, 0xA0000).ram(0x10_0000, 512L << 20)
                 .hotplugRegion(FakeMachine.REGION_BASE, 4L << 30).dsdt(contribution.dsdt).build();

@@ -95,8 +95,11 @@ class QmpCpuHotplugTest {
         assertThat(fast.get(1).getAsJsonObject().get("cpu-index").getAsInt()).isEqualTo(1);
         assertThat(fast.get(1).getAsJsonObject().get("thread-id").getAsLong()).isPositive();
         client.send("{\"execute\": \"query-acpi-ospm-status\"}\n");
-        assertThat(client.answer()).isEqualTo("{\"return\": [{\"device\": \"hcpu1\", \"source\": 1, \"status\": 0, "
-                + "\"slot\": \"1\", \"slot-type\": \"CPU\"}]}");
+        // Every possible CPU's slot, as QEMU lists them: the guest's last report, or none yet (0/0).
+        assertThat(client.answer()).isEqualTo("{\"return\": [{\"source\": 0, \"status\": 0, \"slot\": \"0\", \"slot-type\": \"CPU\"}, "
+                + "{\"device\": \"hcpu1\", \"source\": 1, \"status\": 0, \"slot\": \"1\", \"slot-type\": \"CPU\"}, "
+                + "{\"source\": 0, \"status\": 0, \"slot\": \"2\", \"slot-type\": \"CPU\"}, "
+                + "{\"source\": 0, \"status\": 0, \"slot\": \"3\", \"slot-type\": \"CPU\"}]}");
 
         client.send("{\"execute\": \"device_del\", \"arguments\": {\"id\": \"hcpu1\"}}\n");
         assertThat(client.answer()).isEqualTo("{\"return\": {}}");

@@ -21,6 +21,13 @@ public interface MachineContribution {
      */
     GuestAddress hotplugMemory(long size);
 
+    /**
+     * Declares the capability's {@code count} hotplug slots of {@code slotType} ({@code CPU},
+     * {@code DIMM}), numbered from 0, which QMP's {@code query-acpi-ospm-status} lists from boot
+     * on, as QEMU lists every slot of its controllers: source and status 0 until the guest reports.
+     */
+    void ospmSlots(String slotType, int count);
+
     void dsdt(List<? extends Aml> aml);
 
     void madtEntry(byte[] entry);

@@ -6,7 +6,9 @@ import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.api.acpi.Aml;
 import io.hotvisor.vmm.arch.MemoryMap;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Collects what capabilities add to a machine while it is built. */
 final class Contribution implements MachineContribution {
@@ -17,6 +19,8 @@ final class Contribution implements MachineContribution {
     final List<byte[]> madt = new ArrayList<>();
     final List<byte[]> srat = new ArrayList<>();
     private final List<GedEvent> gedEvents = new ArrayList<>();
+    /** Slot type → how many slots, in the order capabilities declared them. */
+    final Map<String, Integer> ospmSlots = new LinkedHashMap<>();
     private final long ramBytes;
     private long hotplugBytes;
 
@@ -51,6 +55,11 @@ final class Contribution implements MachineContribution {
     /** The size of the memory hotplug region reserved, 0 for none. */
     long hotplugBytes() {
         return hotplugBytes;
+    }
+
+    @Override
+    public void ospmSlots(String slotType, int count) {
+        ospmSlots.put(slotType, count);
     }
 
     @Override

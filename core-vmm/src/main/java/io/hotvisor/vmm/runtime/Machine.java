@@ -50,6 +50,7 @@ import java.util.Deque;
 import java.util.function.Consumer;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -169,6 +170,11 @@ final class Machine implements AutoCloseable {
 
     List<AcpiTable> acpiTables() {
         return acpiTables.tables();
+    }
+
+    /** Slot type → count of the hotplug slots the capabilities declared, in their order. */
+    Map<String, Integer> ospmSlots() {
+        return contribution.ospmSlots;
     }
 
     /** The capabilities this machine was built with. */

@@ -29,6 +29,7 @@ import io.hotvisor.vmm.kvm.Kvm;
 import io.hotvisor.vmm.memory.Backends;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -399,7 +400,18 @@ public final class VirtualMachine implements Vm, AutoCloseable {
 
     @Override
     public List<VmEvent.OstInfo> acpiOspmStatus() {
-        return List.copyOf(ospmStatus.values());
+        Machine running = machine;
+        if (running == null) {
+            return List.of();
+        }
+        // Every declared slot, as QEMU lists them: the guest's last report, or none yet (0/0).
+        List<VmEvent.OstInfo> status = new ArrayList<>();
+        running.ospmSlots().forEach((type, count) -> {
+            for (int slot = 0; slot < count; slot++) {
+                status.add(ospmStatus.getOrDefault(type + "/" + slot, new VmEvent.OstInfo(null, Integer.toString(slot), type, 0, 0)));
+            }
+        });
+        return status;
     }
 
     @Override
