@@ -157,8 +157,32 @@ class CpuHotplugProbeTest {
         assertThatThrownBy(() -> machine.cpuHotplug.add(fixed, 1)).hasMessageContaining("max-vcpus greater than vcpus");
     }
 
+    /**
+     * In the lab the probe guest sometimes triple-faults during this long run (cause not found;
+     * see the issue 12 closing note): a guest reset restarts it once on a new VM, loudly, since it
+     * measures the VMM's threads and fds, not the guest.
+     */
     @Test
     void hundredCyclesLeaveThreadAndFdCountsAsTheyWere() throws InterruptedException {
+        try {
+            cycles();
+        } catch (AssertionError | RuntimeException e) {
+            if (machine.events.stream().noneMatch(event -> event.vm().equals(vm.name())
+                    && event.payload() instanceof VmEvent.Reset reset && reset.guest())) {
+                throw e;
+            }
+            System.err.println("*** the probe guest reset itself during the cycles; running them again on a new VM"
+                    + " (known lab issue, see the issue 12 closing note): " + e);
+            machine.manager.destroy(vm.name());
+            vm = machine.probe("hp-again", 1, 4);
+            vm.start();
+            console = new ConsoleHarness(vm);
+            console.waitFor("probe> ", GUEST);
+            cycles();
+        }
+    }
+
+    private void cycles() throws InterruptedException {
         addAndRemove(1);
         long threads = vcpuThreads();
         long fds = openFds();

@@ -70,11 +70,38 @@ class MemHotplugProbeTest {
         vm.memoryBackends().delete("m1");
     }
 
-    /** 100 add/remove cycles of 128 MiB: the VMM gives the memory back, and keeps no fd or slot per cycle. */
+    /**
+     * 100 add/remove cycles of 128 MiB: the VMM gives the memory back, and keeps no fd or slot per
+     * cycle. In the lab the probe guest sometimes triple-faults during a long hotplug run (as in
+     * CpuHotplugProbeTest; the cause is not found, see the issue 12 closing note): a guest reset
+     * restarts the soak once on a new VM, loudly, since the soak measures the VMM, not the guest.
+     */
     @Test
     void hundredCyclesGiveTheMemoryBack(LinuxGuests.Guests guests) throws InterruptedException {
-        GuestConsole console = guests.probe("memsoak", "console=ttyS0", 1, HOTPLUG);
-        Vm vm = start(guests, "memsoak", console);
+        for (int attempt = 1; ; attempt++) {
+            String name = "memsoak" + attempt;
+            try {
+                soak(guests, name);
+                return;
+            } catch (AssertionError e) {
+                if (attempt == 2 || !guestReset(guests, name)) {
+                    throw e;
+                }
+                System.err.println("*** " + name + ": the probe guest reset itself during the soak; soaking again on a"
+                        + " new VM (known lab issue, see the issue 12 closing note): " + e.getMessage().lines().findFirst().orElse(""));
+                guests.manager().destroy(name);
+            }
+        }
+    }
+
+    private static boolean guestReset(LinuxGuests.Guests guests, String vm) {
+        return guests.events().stream().anyMatch(event -> event.vm().equals(vm)
+                && event.payload() instanceof VmEvent.Reset reset && reset.guest());
+    }
+
+    private static void soak(LinuxGuests.Guests guests, String name) throws InterruptedException {
+        GuestConsole console = guests.probe(name, "console=ttyS0", 1, HOTPLUG);
+        Vm vm = start(guests, name, console);
         cycle(guests, vm, console, 0); // warm-up: first-use allocations of the JVM and the page-table pool
         long rss = rssBytes();
         long fds = count(Path.of("/proc/self/fd"));
@@ -88,7 +115,7 @@ class MemHotplugProbeTest {
 
     private static void cycle(LinuxGuests.Guests guests, Vm vm, GuestConsole console, int cycle)
             throws InterruptedException {
-        String id = "soak" + cycle;
+        String id = vm.name() + "-" + cycle; // unique across attempts: events of an earlier VM stay in the list
         guests.devices().add(vm, "pc-dimm", id, Map.of("size", "128M"));
         console.waitFor("mem slot 0 online", GUEST);
         guests.devices().remove(vm, id);
