@@ -64,6 +64,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Machine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Machine.class);
+    private final String name;
     private final VmFd vmFd;
     private final GuestRam ram;
     private final Vcpus vcpus;
@@ -90,6 +91,7 @@ final class Machine implements AutoCloseable {
     Machine(Kvm kvm, Vm vm, KernelImage kernel, Set<Integer> presentCpus, List<MachineCapability> capabilities,
             List<AmlContributor> contributors, SerialConsole console, GuestEvents events) {
         VmSpec spec = vm.spec();
+        this.name = spec.name();
         this.capabilities = capabilities.stream()
                 .sorted(Comparator.comparingInt(MachineCapability::contributionOrder)).toList();
         this.platformRegisters = new PlatformRegisters(mmio);
@@ -115,7 +117,7 @@ final class Machine implements AutoCloseable {
             this.interrupts = own(InterruptRouting.of(kvm, vmFd));
             this.ioEvents = new IoEventFds(vmFd);
             this.pci = own(new PciRootBus(pciHostBridge, mmio, pio, this::interruptLine));
-            this.vcpus = own(new Vcpus(spec.name(), spec.maxVcpus(), vmFd,
+            this.vcpus = own(new Vcpus(spec.name(), spec.maxVcpus(), vmFd::createVcpu,
                     new CpuTopology(kvm.supportedCpuid(), spec.maxVcpus()), new BootMsrs(kvm.msrIndexList()), pio, mmio,
                     events));
             this.serial = new Serial16550(interruptLine(Layout.COM1_GSI), console::output);
@@ -284,21 +286,22 @@ final class Machine implements AutoCloseable {
     /**
      * Releases what the machine owns, newest first: vCPU threads stop, then the I/O thread, then
      * the devices leave the bus, their interrupt routes go, the VM fd closes and RAM is unmapped.
+     * If a vCPU thread outlives its bounded stop, everything after the vCPUs stays until that thread
+     * ends (the thread may still use RAM, devices or the VM fd), is released then, and this throws
+     * a {@link Vcpus.StillRunningException} that completes after that.
      */
     @Override
     public void close() {
-        boolean vcpusRunning = false;
         while (!owned.isEmpty()) {
             AutoCloseable resource = owned.pop();
-            if (resource == ram && vcpusRunning) {
-                LOG.error("guest RAM stays mapped: a vCPU thread that did not stop may still use it");
-                continue;
-            }
             try {
                 resource.close();
             } catch (Vcpus.StillRunningException e) {
-                vcpusRunning = true;
-                LOG.error(e.getMessage());
+                LOG.error("{}; the machine is released when they end", e.getMessage());
+                throw new Vcpus.StillRunningException(e.getMessage(), e.released().whenComplete((ignored, failure) -> {
+                    close();
+                    LOG.info("VM {}: the late vCPU threads ended, and their machine is released", name);
+                }));
             } catch (Exception e) {
                 LOG.error("closing {} failed; going on with the rest", resource, e);
             }

@@ -8,6 +8,7 @@ import io.hotvisor.vmm.kvm.VcpuExit;
 import io.hotvisor.vmm.kvm.VcpuFd;
 import io.hotvisor.vmm.kvm.VcpuKick;
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -20,6 +21,9 @@ import org.slf4j.LoggerFactory;
 final class VcpuThread implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(VcpuThread.class);
     private static final long READY_TIMEOUT_SECONDS = 10;
+    static final long PAUSE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    static final long STOP_TIMEOUT_MILLIS = 10_000;
+    private static final ThreadLocal<Boolean> ON_VCPU = ThreadLocal.withInitial(() -> false);
 
     private final VcpuFd vcpu;
     private final IoBus<PioDevice> pio;
@@ -27,11 +31,11 @@ final class VcpuThread implements Runnable {
     private final GuestEvents events;
     private final Thread thread;
     private final CountDownLatch ready = new CountDownLatch(1);
+    private final CompletableFuture<Void> ended = new CompletableFuture<>();
     private final Object pauseLock = new Object();
     private final byte[][] scratch = {null, new byte[1], new byte[2], null, new byte[4], null, null, null, new byte[8]};
     private volatile int tid;
     private volatile boolean stopRequested;
-    static final long STOP_TIMEOUT_MILLIS = 10_000;
     private volatile boolean pauseRequested;
     private boolean paused;
 
@@ -42,6 +46,20 @@ final class VcpuThread implements Runnable {
         this.events = events;
         this.thread = new Thread(this, "vcpu-" + vmName + "-" + vcpu.id());
         this.thread.setDaemon(true);
+    }
+
+    /** Whether the caller is a vCPU thread (of any VM), which must never wait for vCPU threads. */
+    static boolean onVcpuThread() {
+        return ON_VCPU.get();
+    }
+
+    int id() {
+        return vcpu.id();
+    }
+
+    /** Completes when the thread has ended (never, for one that was never started). */
+    CompletableFuture<Void> ended() {
+        return ended;
     }
 
     /** The kernel thread id, once the thread runs. */
@@ -65,9 +83,10 @@ final class VcpuThread implements Runnable {
 
     @Override
     public void run() {
-        tid = VcpuKick.prepareCurrentThread();
-        ready.countDown();
+        ON_VCPU.set(true);
         try {
+            tid = VcpuKick.prepareCurrentThread();
+            ready.countDown();
             while (!stopRequested) {
                 if (pauseRequested) {
                     waitWhilePaused();
@@ -80,9 +99,13 @@ final class VcpuThread implements Runnable {
                     return;
                 }
             }
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // Errors too (an OOM, a class gone with its bundle): a vCPU that ends must fail its VM, never vanish.
             LOG.error("{} failed", thread.getName(), e);
-            events.failed(thread.getName() + ": " + e.getMessage());
+            events.failed(thread.getName() + " failed: " + e);
+        } finally {
+            ready.countDown();
+            ended.complete(null);
         }
     }
 
@@ -218,23 +241,38 @@ final class VcpuThread implements Runnable {
         }
     }
 
-    /** Asks the vCPU to pause and waits until it has left KVM_RUN. */
-    void pause() {
+    /** Asks the vCPU to pause; {@link #awaitPaused} waits until it has left KVM_RUN. */
+    void requestPause() {
         pauseRequested = true;
+        kickUnlessCurrent();
+    }
+
+    /**
+     * Waits until the vCPU has paused, at most until {@code deadlineNanos} ({@link System#nanoTime()});
+     * returns whether it is out of KVM_RUN for good: paused, ended, or it is the caller (whose loop
+     * sees the request before its next KVM_RUN). A resume meanwhile ends the wait with false.
+     */
+    boolean awaitPaused(long deadlineNanos) {
         if (Thread.currentThread() == thread) {
-            return; // the loop sees the request before its next KVM_RUN
+            return true;
         }
-        VcpuKick.kick(vcpu, tid);
+        boolean interrupted = false;
         synchronized (pauseLock) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_TIMEOUT_SECONDS);
-            while (!paused && thread.isAlive() && System.nanoTime() < deadline) {
+            while (!paused && pauseRequested && thread.isAlive()) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
                 try {
-                    pauseLock.wait(100);
+                    TimeUnit.NANOSECONDS.timedWait(pauseLock, Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
                 } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
+                    interrupted = true; // the wait is bounded: finish it
                 }
             }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            return paused || !thread.isAlive();
         }
     }
 
@@ -245,23 +283,27 @@ final class VcpuThread implements Runnable {
         }
     }
 
-    /**
-     * Stops the loop and waits for the thread to end (unless called from that very thread), kicking
-     * it out of KVM_RUN, for at most {@link #STOP_TIMEOUT_MILLIS}; an interrupt does not cut the
-     * wait short (the caller unmaps what the thread uses next). Returns whether the thread ended.
-     */
-    boolean stop() {
+    /** Asks the loop to end, kicking it out of KVM_RUN; {@link #awaitStopped} waits for it. */
+    void requestStop() {
         stopRequested = true;
         synchronized (pauseLock) {
             pauseLock.notifyAll();
         }
+        kickUnlessCurrent();
+    }
+
+    /**
+     * Waits for the thread to end (unless it is the caller), kicking it again now and then, at most
+     * until {@code deadlineNanos}; an interrupt does not cut the wait short (the caller unmaps what
+     * the thread uses next). Returns whether the thread ended (or is the caller, about to).
+     */
+    boolean awaitStopped(long deadlineNanos) {
         if (Thread.currentThread() == thread) {
             return true;
         }
         boolean interrupted = false;
-        long deadline = System.nanoTime() + STOP_TIMEOUT_MILLIS * 1_000_000L;
-        while (thread.isAlive() && System.nanoTime() < deadline) {
-            VcpuKick.kick(vcpu, tid);
+        while (thread.isAlive() && System.nanoTime() < deadlineNanos) {
+            kickUnlessCurrent();
             try {
                 thread.join(50);
             } catch (InterruptedException e) {
@@ -272,5 +314,12 @@ final class VcpuThread implements Runnable {
             Thread.currentThread().interrupt();
         }
         return !thread.isAlive();
+    }
+
+    /** A thread that has ended is not kicked: its tid may be another thread's by now. */
+    private void kickUnlessCurrent() {
+        if (Thread.currentThread() != thread && thread.isAlive()) {
+            VcpuKick.kick(vcpu, tid);
+        }
     }
 }

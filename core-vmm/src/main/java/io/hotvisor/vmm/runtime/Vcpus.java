@@ -11,21 +11,28 @@ import io.hotvisor.vmm.arch.LongModeBoot;
 import io.hotvisor.vmm.devices.IoBus;
 import io.hotvisor.vmm.kvm.KvmAbi;
 import io.hotvisor.vmm.kvm.VcpuFd;
-import io.hotvisor.vmm.kvm.VmFd;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
-import java.util.function.Consumer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Every possible vCPU of one machine: creates them (at boot or on plug), parks ejected ones (KVM
  * cannot destroy a vCPU, so the fd and its parked thread stay for reuse) and resets a reused one
- * to the INIT/SIPI wait state, never to the boot CPU's state.
+ * to the INIT/SIPI wait state, never to the boot CPU's state. Its lock guards its tables only: it
+ * is never held while waiting for a vCPU thread to pause or stop, since a vCPU in a device handler
+ * (the CPU controller asks what is present) may need it before it can.
  */
 final class Vcpus implements VcpuControl, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Vcpus.class);
+
     private final String vmName;
-    private final VmFd vmFd;
+    /** KVM_CREATE_VCPU: the VM fd's, or a test's. */
+    private final IntFunction<VcpuFd> createVcpu;
     private final CpuTopology topology;
     private final BootMsrs msrs;
     private final IoBus<PioDevice> pio;
@@ -38,11 +45,13 @@ final class Vcpus implements VcpuControl, AutoCloseable {
     private final boolean[] parked;
     private boolean started;
     private boolean paused;
+    /** Set by {@link #close()}: no vCPU may be plugged any more, it would never be closed. */
+    private boolean closing;
 
-    Vcpus(String vmName, int maxVcpus, VmFd vmFd, CpuTopology topology, BootMsrs msrs, IoBus<PioDevice> pio,
+    Vcpus(String vmName, int maxVcpus, IntFunction<VcpuFd> createVcpu, CpuTopology topology, BootMsrs msrs, IoBus<PioDevice> pio,
           IoBus<MmioDevice> mmio, GuestEvents events) {
         this.vmName = vmName;
-        this.vmFd = vmFd;
+        this.createVcpu = createVcpu;
         this.topology = topology;
         this.msrs = msrs;
         this.pio = pio;
@@ -56,10 +65,17 @@ final class Vcpus implements VcpuControl, AutoCloseable {
         Arrays.fill(states, VcpuInfo.State.ABSENT);
     }
 
-    /** Creates a vCPU with its CPUID, MSRs and LAPIC wiring, waiting for INIT/SIPI, thread not started. */
+    /**
+     * Sets up vCPU {@code id} with its CPUID, MSRs and LAPIC wiring, waiting for INIT/SIPI, thread
+     * not started. KVM cannot destroy a vCPU, so one whose set-up failed keeps its fd (closed with
+     * the others) and the next try sets that fd up again; the id counts as present only once its
+     * thread exists.
+     */
     synchronized VcpuFd create(int id) {
-        VcpuFd vcpu = vmFd.createVcpu(id);
-        fds[id] = vcpu;
+        if (fds[id] == null) {
+            fds[id] = createVcpu.apply(id);
+        }
+        VcpuFd vcpu = fds[id];
         vcpu.setCpuid(topology.cpuidFor(id));
         msrs.apply(vcpu);
         LongModeBoot.resetFpuAndLapic(vcpu);
@@ -80,22 +96,40 @@ final class Vcpus implements VcpuControl, AutoCloseable {
         }
     }
 
-    synchronized void pauseAll() {
-        paused = true;
-        forEachRunning(VcpuThread::pause);
+    /**
+     * Pauses every running vCPU, waiting (without this lock) at most 10 s in all. If some did not
+     * pause, those that did resume and this throws: a VM half paused is not reported paused.
+     */
+    void pauseAll() {
+        List<VcpuThread> running;
+        synchronized (this) {
+            paused = true;
+            running = running();
+            running.forEach(VcpuThread::requestPause);
+        }
+        long deadline = System.nanoTime() + VcpuThread.PAUSE_TIMEOUT_NANOS;
+        List<Integer> late = running.stream().filter(thread -> !thread.awaitPaused(deadline))
+                .map(VcpuThread::id).toList();
+        if (!late.isEmpty()) {
+            resumeAll();
+            throw new VmException(vmName + ": vCPUs " + late + " did not pause within "
+                    + TimeUnit.NANOSECONDS.toSeconds(VcpuThread.PAUSE_TIMEOUT_NANOS) + " s; the VM goes on running");
+        }
     }
 
     synchronized void resumeAll() {
         paused = false;
-        forEachRunning(VcpuThread::resume);
+        running().forEach(VcpuThread::resume);
     }
 
-    private void forEachRunning(Consumer<VcpuThread> action) {
+    private List<VcpuThread> running() {
+        List<VcpuThread> running = new ArrayList<>();
         for (int id = 0; id < threads.length; id++) {
             if (threads[id] != null && !parked[id]) {
-                action.accept(threads[id]);
+                running.add(threads[id]);
             }
         }
+        return running;
     }
 
     @Override
@@ -132,18 +166,20 @@ final class Vcpus implements VcpuControl, AutoCloseable {
     @Override
     public synchronized void plug(int id) {
         check(id);
+        if (closing) {
+            throw new VmException("CPU " + id + " cannot be plugged: " + vmName + " is stopping");
+        }
         if (states[id] != VcpuInfo.State.ABSENT) {
             throw new VmException("CPU " + id + " is already present");
         }
         if (!started) {
             throw new VmException("CPUs can be plugged only while the VM runs");
         }
-        if (fds[id] == null) {
+        if (threads[id] == null) {
             create(id);
-            // On a paused VM the new vCPU waits with the others until the VM resumes.
-            threads[id].start(paused);
+            startPlugged(id);
         } else {
-            VcpuFd vcpu = Objects.requireNonNull(fds[id]);
+            VcpuFd vcpu = fds[id];
             vcpu.setLapic(resetLapics[id]);
             vcpu.setMpState(KvmAbi.KVM_MP_STATE_UNINITIALIZED);
             parked[id] = false;
@@ -154,18 +190,39 @@ final class Vcpus implements VcpuControl, AutoCloseable {
         states[id] = VcpuInfo.State.PENDING_ADD;
     }
 
+    /** On a paused VM the new vCPU waits with the others until the VM resumes. */
+    private void startPlugged(int id) {
+        try {
+            threads[id].start(paused);
+        } catch (RuntimeException | Error e) {
+            // No thread (or none that will enter KVM_RUN): the id stays absent, and a next plug builds another.
+            threads[id].requestStop();
+            threads[id] = null;
+            states[id] = VcpuInfo.State.ABSENT;
+            throw e;
+        }
+    }
+
     @Override
-    public synchronized void park(int id) {
-        check(id);
-        if (id == 0) {
-            throw new VmException("CPU 0 cannot be removed");
+    public void park(int id) {
+        VcpuThread thread;
+        synchronized (this) {
+            check(id);
+            if (id == 0) {
+                throw new VmException("CPU 0 cannot be removed");
+            }
+            if (threads[id] == null || parked[id]) {
+                throw new VmException("CPU " + id + " is not present");
+            }
+            thread = threads[id];
+            thread.requestPause();
+            parked[id] = true;
+            states[id] = VcpuInfo.State.ABSENT;
         }
-        if (threads[id] == null || parked[id]) {
-            throw new VmException("CPU " + id + " is not present");
+        if (!thread.awaitPaused(System.nanoTime() + VcpuThread.PAUSE_TIMEOUT_NANOS)) {
+            LOG.warn("{}: parked CPU {} did not leave KVM_RUN within {} s", vmName, id,
+                    TimeUnit.NANOSECONDS.toSeconds(VcpuThread.PAUSE_TIMEOUT_NANOS));
         }
-        threads[id].pause();
-        parked[id] = true;
-        states[id] = VcpuInfo.State.ABSENT;
     }
 
     @Override
@@ -178,35 +235,58 @@ final class Vcpus implements VcpuControl, AutoCloseable {
     }
 
     /**
-     * Stops every vCPU thread and closes the vCPU fds (their kvm_run mappings with them). A thread
-     * that does not end within its bound keeps its fd and mapping, and this throws
+     * Stops every vCPU thread, waiting (without this lock) at most {@link VcpuThread#STOP_TIMEOUT_MILLIS}
+     * in all, and closes the vCPU fds (their kvm_run mappings with them). A thread that does not end
+     * in time keeps its fd and mapping, closed when it ends, and this throws
      * {@link StillRunningException}: the caller must not unmap guest RAM under it either.
      */
     @Override
-    public synchronized void close() {
-        List<Integer> running = new ArrayList<>();
-        for (int id = 0; id < threads.length; id++) {
-            if (threads[id] != null && !threads[id].stop()) {
-                running.add(id);
+    public void close() {
+        List<VcpuThread> all = new ArrayList<>();
+        synchronized (this) {
+            closing = true;
+            for (VcpuThread thread : threads) {
+                if (thread != null) {
+                    all.add(thread);
+                }
             }
         }
-        for (int id = 0; id < fds.length; id++) {
-            if (fds[id] != null && !running.contains(id)) {
-                fds[id].close();
+        all.forEach(VcpuThread::requestStop);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(VcpuThread.STOP_TIMEOUT_MILLIS);
+        List<VcpuThread> running = all.stream().filter(thread -> !thread.awaitStopped(deadline)).toList();
+        List<CompletableFuture<Void>> released = new ArrayList<>();
+        synchronized (this) {
+            for (int id = 0; id < fds.length; id++) {
+                VcpuThread thread = threads[id];
+                if (fds[id] != null && running.contains(thread)) {
+                    released.add(thread.ended().thenRun(fds[id]::close));
+                } else if (fds[id] != null) {
+                    fds[id].close();
+                }
             }
         }
         if (!running.isEmpty()) {
-            throw new StillRunningException(vmName + ": vCPU threads " + running + " did not stop within "
-                    + VcpuThread.STOP_TIMEOUT_MILLIS + " ms; their fds and the guest's memory stay mapped");
+            throw new StillRunningException(vmName + ": vCPU threads " + running.stream().map(VcpuThread::id).toList()
+                    + " did not stop within " + VcpuThread.STOP_TIMEOUT_MILLIS / 1000 + " s",
+                    CompletableFuture.allOf(released.toArray(CompletableFuture[]::new)));
         }
     }
 
-    /** Some vCPU thread outlived its stop: what it may still touch must stay mapped. */
+    /**
+     * Some vCPU thread outlived its stop: what it may still touch must stay mapped until
+     * {@link #released()} completes (the threads ended and their fds closed).
+     */
     static final class StillRunningException extends IllegalStateException {
         private static final long serialVersionUID = 1L;
+        private final transient CompletableFuture<Void> released;
 
-        StillRunningException(String message) {
+        StillRunningException(String message, CompletableFuture<Void> released) {
             super(message);
+            this.released = released;
+        }
+
+        CompletableFuture<Void> released() {
+            return released;
         }
     }
 }

@@ -33,9 +33,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -46,7 +48,10 @@ import org.slf4j.LoggerFactory;
 /**
  * A defined VM and its lifecycle. Each start builds a fresh {@link Machine}; stop closes it.
  * Requests from the guest (reset, poweroff, failure) arrive on vCPU threads and are carried out
- * on a short-lived thread of their own, since they tear down the vCPU that reported them.
+ * by {@link GuestRequests}, since they tear down the vCPU that reported them.
+ * <p>Lifecycle steps (start, stop, pause, reset, capability changes) hold the lifecycle lock, and
+ * they wait for vCPU threads: no vCPU thread may take it, and it refuses them. What a vCPU
+ * thread may ask (the state, the vCPUs, the vault) takes no lock of this VM at all.
  */
 public final class VirtualMachine implements Vm, AutoCloseable {
     /** Told about every state change and event (the manager forwards them to listeners). */
@@ -75,14 +80,18 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     private final SerialConsole console;
     private final Path dataDirectory;
     private final Observer observer;
-    private VmState state = VmState.CREATED;
-    /** Volatile: vCPU threads (in capability handlers) read it without taking this VM's lock. */
+    private final Object lifecycle = new Object();
+    private final GuestRequests guestRequests;
+    /** Volatile, as the fields below: written under the lifecycle lock, read without a lock. */
+    private volatile VmState state = VmState.CREATED;
     private volatile Machine machine;
-    private String failure;
-    private List<BootMarker> lastMarkers = List.of();
-    private boolean closed;
+    private volatile String failure;
+    private volatile List<BootMarker> lastMarkers = List.of();
+    private volatile boolean closed;
     /** Counts boots, so that a guest request from an earlier boot is not applied to a later one. */
     private int generation;
+    /** Completes when the last machine is released: late if a vCPU thread outlived its stop. */
+    private CompletableFuture<Void> released = CompletableFuture.completedFuture(null);
 
     /** Checks the kernel image now, so a bad one fails the definition, not the first start. */
     public VirtualMachine(VmSpec spec, Supplier<Kvm> kvm, Supplier<List<MachineCapability>> capabilities,
@@ -98,6 +107,11 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         this.observer = observer;
         this.dataDirectory = dataDirectory;
         this.console = new SerialConsole(dataDirectory.resolve("console.log"));
+        this.guestRequests = new GuestRequests(spec.name(), this::carryOut, task -> {
+            Thread worker = new Thread(task, "vm-" + spec.name() + "-requests");
+            worker.setDaemon(true);
+            return worker;
+        });
     }
 
     @Override
@@ -111,13 +125,14 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     }
 
     @Override
-    public synchronized VmState state() {
+    public VmState state() {
         return state;
     }
 
     @Override
-    public synchronized Duration uptime() {
-        return machine == null ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - machine.startNanos());
+    public Duration uptime() {
+        Machine running = machine;
+        return running == null ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - running.startNanos());
     }
 
     @Override
@@ -134,17 +149,34 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     }
 
     @Override
-    public synchronized Optional<String> failure() {
+    public Optional<String> failure() {
         return Optional.ofNullable(failure);
     }
 
     @Override
-    public synchronized void start() {
-        checkOpen();
-        if (state.isActive()) {
-            throw new VmException(name() + " is already " + state.label());
+    public void start() {
+        synchronized (lifecycle()) {
+            checkOpen();
+            if (state.isActive()) {
+                throw new VmException(name() + " is already " + state.label());
+            }
+            if (!released.isDone()) {
+                throw new VmException(name() + " cannot start: a vCPU thread of its last run has not ended (" + failure + ")");
+            }
+            boot(IntStream.range(0, spec.vcpus()).boxed().collect(Collectors.toSet()));
         }
-        boot(IntStream.range(0, spec.vcpus()).boxed().collect(Collectors.toSet()));
+    }
+
+    /**
+     * The lifecycle lock. A vCPU thread may not take it: a lifecycle step waits for vCPU threads,
+     * which would then wait for themselves or for the thread that holds it.
+     */
+    private Object lifecycle() {
+        if (VcpuThread.onVcpuThread()) {
+            throw new IllegalStateException(name() + ": a vCPU thread cannot start, stop, pause or reset its VM;"
+                    + " guest requests go through GuestEvents");
+        }
+        return lifecycle;
     }
 
     /**
@@ -158,22 +190,30 @@ public final class VirtualMachine implements Vm, AutoCloseable {
             ospmStatus.clear();
             booted = new Machine(kvm.get(), this, KernelImage.open(Path.of(spec.kernel())), presentCpus,
                     capabilities.get(), amlContributors.get(), console, new Events(++generation));
-        } catch (RuntimeException e) {
-            fail("start failed: " + e.getMessage());
-            throw e instanceof VmException ? e : new VmException(name() + ": start failed: " + e.getMessage(), e);
+        } catch (RuntimeException | Error e) {
+            throw startFailed(e);
         }
         machine = booted;
         failure = null;
-        console.connectInput(booted::receiveConsoleInput);
-        booted.capabilities().forEach(this::attach);
         try {
+            console.connectInput(booted::receiveConsoleInput);
+            booted.capabilities().forEach(this::attach);
             observer.machineBuilt(this);
-        } catch (RuntimeException e) {
-            fail("start failed: " + e.getMessage());
-            throw e instanceof VmException ? e : new VmException(name() + ": start failed: " + e.getMessage(), e);
+            booted.start();
+        } catch (RuntimeException | Error e) {
+            throw startFailed(e); // closes the machine: no fd, mapping or started vCPU thread stays
         }
-        booted.start();
         setState(VmState.RUNNING);
+    }
+
+    /** The VM fails with what went wrong and lets go of the machine; Errors are rethrown as they are. */
+    private RuntimeException startFailed(Throwable e) {
+        String why = e.getMessage() == null ? e.toString() : e.getMessage();
+        fail("start failed: " + why);
+        if (e instanceof Error error) {
+            throw error;
+        }
+        return e instanceof VmException vmException ? vmException : new VmException(name() + ": start failed: " + why, e);
     }
 
     @Override
@@ -182,46 +222,59 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     }
 
     @Override
-    public synchronized void stop(String reason) {
-        checkOpen();
-        if (!state.isActive()) {
-            throw new VmException(name() + " is not running (state " + state.label() + ")");
+    public void stop(String reason) {
+        synchronized (lifecycle()) {
+            checkOpen();
+            if (!state.isActive()) {
+                throw new VmException(name() + " is not running (state " + state.label() + ")");
+            }
+            if (!shutDown()) {
+                throw new VmException(name() + " failed while stopping: " + failure);
+            }
+            setState(VmState.STOPPED);
+            publish(new VmEvent.Shutdown(false, reason));
         }
-        shutDown();
-        setState(VmState.STOPPED);
-        publish(new VmEvent.Shutdown(false, reason));
+    }
+
+    /** A pause that some vCPU did not make in time fails, and the VM goes on running (see {@link Vcpus#pauseAll()}). */
+    @Override
+    public void pause() {
+        synchronized (lifecycle()) {
+            checkOpen();
+            if (state != VmState.RUNNING) {
+                throw new VmException(name() + " is not running (state " + state.label() + ")");
+            }
+            machine.pause();
+            setState(VmState.PAUSED);
+            publish(new VmEvent.Stop());
+        }
     }
 
     @Override
-    public synchronized void pause() {
-        checkOpen();
-        if (state != VmState.RUNNING) {
-            throw new VmException(name() + " is not running (state " + state.label() + ")");
+    public void resume() {
+        synchronized (lifecycle()) {
+            checkOpen();
+            if (state != VmState.PAUSED) {
+                throw new VmException(name() + " is not paused (state " + state.label() + ")");
+            }
+            machine.resume();
+            setState(VmState.RUNNING);
+            publish(new VmEvent.Resume());
         }
-        machine.pause();
-        setState(VmState.PAUSED);
-        publish(new VmEvent.Stop());
     }
 
     @Override
-    public synchronized void resume() {
-        checkOpen();
-        if (state != VmState.PAUSED) {
-            throw new VmException(name() + " is not paused (state " + state.label() + ")");
+    public void reset() {
+        synchronized (lifecycle()) {
+            checkOpen();
+            if (!state.isActive()) {
+                throw new VmException(name() + " is not running (state " + state.label() + ")");
+            }
+            if (!rebuild()) {
+                throw new VmException(name() + " failed while resetting: " + failure);
+            }
+            publish(new VmEvent.Reset(false, "host-qmp-system-reset"));
         }
-        machine.resume();
-        setState(VmState.RUNNING);
-        publish(new VmEvent.Resume());
-    }
-
-    @Override
-    public synchronized void reset() {
-        checkOpen();
-        if (!state.isActive()) {
-            throw new VmException(name() + " is not running (state " + state.label() + ")");
-        }
-        rebuild();
-        publish(new VmEvent.Reset(false, "host-qmp-system-reset"));
     }
 
     @Override
@@ -235,13 +288,15 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     }
 
     @Override
-    public synchronized List<BootMarker> bootMarkers() {
-        return machine == null ? lastMarkers : machine.bootMarkers();
+    public List<BootMarker> bootMarkers() {
+        Machine running = machine;
+        return running == null ? lastMarkers : running.bootMarkers();
     }
 
     @Override
-    public synchronized List<AcpiTable> acpiTables() {
-        return machine == null ? List.of() : machine.acpiTables();
+    public List<AcpiTable> acpiTables() {
+        Machine running = machine;
+        return running == null ? List.of() : running.acpiTables();
     }
 
     public Path consoleLog() {
@@ -249,24 +304,28 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     }
 
     /** A capability service appeared: it takes over the page its predecessor left on the running machine. */
-    public synchronized void capabilityAdded(MachineCapability capability) {
-        Machine running = machine;
-        if (running != null && running.registerPage(capability.name()).isPresent()
-                && !attached.containsKey(capability.name())) {
-            attach(capability);
+    public void capabilityAdded(MachineCapability capability) {
+        synchronized (lifecycle()) {
+            Machine running = machine;
+            if (running != null && running.registerPage(capability.name()).isPresent()
+                    && !attached.containsKey(capability.name())) {
+                attach(capability);
+            }
         }
     }
 
     /** A capability service is going away: it saves its state and the page holds guest accesses. */
-    public synchronized void capabilityRemoved(MachineCapability capability) {
-        Machine running = machine;
-        if (running != null && attached.get(capability.name()) == capability) {
-            attached.remove(capability.name());
-            running.registerPage(capability.name()).ifPresent(RegisterPage::hold);
-            try {
-                capability.detach(this, attachment(running, capability.name()));
-            } catch (RuntimeException e) {
-                LOG.warn("VM {}: capability {} failed to detach: {}", name(), capability.name(), e.toString());
+    public void capabilityRemoved(MachineCapability capability) {
+        synchronized (lifecycle()) {
+            Machine running = machine;
+            if (running != null && attached.get(capability.name()) == capability) {
+                attached.remove(capability.name());
+                running.registerPage(capability.name()).ifPresent(RegisterPage::hold);
+                try {
+                    capability.detach(this, attachment(running, capability.name()));
+                } catch (RuntimeException e) {
+                    LOG.warn("VM {}: capability {} failed to detach: {}", name(), capability.name(), e.toString());
+                }
             }
         }
     }
@@ -358,33 +417,59 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         });
     }
 
-    /** A reset: the machine is built anew (KVM has no whole-VM reset) with the vCPUs it has now. */
-    private void rebuild() {
+    /**
+     * A reset: the machine is built anew (KVM has no whole-VM reset) with the vCPUs it has now.
+     * False when the old machine did not stop (the VM failed).
+     */
+    private boolean rebuild() {
         Set<Integer> presentCpus = machine.vcpus().list().stream()
                 .filter(VcpuInfo::plugged).map(VcpuInfo::id).collect(Collectors.toSet());
-        teardown();
+        if (!teardown()) {
+            return false;
+        }
         boot(presentCpus); // plugged memory backends stay mapped: the capabilities plug them into the new machine
+        return true;
     }
 
-    /** Closes the machine; on a stop, failure or destroy also lets go of what its devices held. */
-    private void teardown() {
+    /**
+     * Closes the machine. False if a vCPU thread outlived its bounded stop: the VM has then failed,
+     * and the machine and the memory backends it used are released when that thread ends.
+     */
+    private boolean teardown() {
         attached.clear();
-        if (machine != null) {
-            console.connectInput(null);
-            lastMarkers = machine.bootMarkers();
-            machine.close();
+        Machine closing = machine;
+        if (closing == null) {
+            return true;
+        }
+        console.connectInput(null);
+        lastMarkers = closing.bootMarkers();
+        try {
+            closing.close();
+            return true;
+        } catch (Vcpus.StillRunningException e) {
+            released = e.released().whenComplete((ignored, error) -> backends.machineStopped());
+            markFailed(e.getMessage());
+            return false;
+        } finally {
             machine = null;
         }
     }
 
-    private void shutDown() {
-        teardown();
+    /** Closes the machine; on a stop, failure or destroy also lets go of what its devices held. */
+    private boolean shutDown() {
+        if (!teardown()) {
+            return false;
+        }
         backends.machineStopped();
+        return true;
     }
 
     private void fail(String why) {
+        markFailed(shutDown() ? why : why + "; " + failure);
+    }
+
+    private void markFailed(String why) {
         LOG.error("VM {} failed: {}", name(), why);
-        shutDown();
         failure = why;
         setState(VmState.FAILED);
     }
@@ -430,16 +515,41 @@ public final class VirtualMachine implements Vm, AutoCloseable {
 
     /** Stops the VM if it runs and releases everything, the console log included. */
     @Override
-    public synchronized void close() {
-        if (!closed) {
-            shutDown();
-            closed = true;
-            backends.close();
-            console.close();
+    public void close() {
+        synchronized (lifecycle()) {
+            if (!closed) {
+                shutDown();
+                closed = true;
+                released.whenComplete((ignored, error) -> backends.close());
+                console.close();
+            }
         }
     }
 
-    /** Guest requests, carried out off the vCPU thread; ignored if the machine changed meanwhile. */
+    /** A guest request, on the requests' worker; ignored if the machine changed meanwhile. */
+    private void carryOut(GuestRequests.Request request) {
+        synchronized (lifecycle()) {
+            if (closed || generation != request.boot() || !state.isActive()) {
+                return;
+            }
+            switch (request.kind()) {
+                case RESET -> {
+                    if (rebuild()) {
+                        publish(new VmEvent.Reset(true, "guest-reset"));
+                    }
+                }
+                case SHUTDOWN -> {
+                    if (shutDown()) {
+                        setState(VmState.SHUTDOWN);
+                        publish(new VmEvent.Shutdown(true, "guest-shutdown"));
+                    }
+                }
+                case FAILURE -> fail(request.why());
+            }
+        }
+    }
+
+    /** What one boot's machine reports, handed to the requests' worker (a loop of them costs one request). */
     private final class Events implements GuestEvents {
         private final int boot;
 
@@ -447,44 +557,25 @@ public final class VirtualMachine implements Vm, AutoCloseable {
             this.boot = boot;
         }
 
-        private void later(String what, Runnable action) {
-            Thread worker = new Thread(() -> {
-                synchronized (VirtualMachine.this) {
-                    if (!closed && generation == boot && state.isActive()) {
-                        action.run();
-                    }
-                }
-            }, "vm-" + name() + "-" + what);
-            worker.setDaemon(true);
-            worker.start();
+        private void submit(GuestRequests.Kind kind, String why) {
+            if (guestRequests.submit(new GuestRequests.Request(kind, why, boot))) {
+                LOG.info("VM {}: guest {} request ({})", name(), kind.name().toLowerCase(Locale.ROOT), why);
+            }
         }
 
         @Override
         public void resetRequested(String why) {
-            LOG.info("VM {}: reset ({})", name(), why);
-            later("reset", () -> {
-                try {
-                    rebuild();
-                    publish(new VmEvent.Reset(true, "guest-reset"));
-                } catch (RuntimeException e) {
-                    LOG.error("VM {}: reboot failed", name(), e);
-                }
-            });
+            submit(GuestRequests.Kind.RESET, why);
         }
 
         @Override
         public void shutdownRequested(String why) {
-            LOG.info("VM {}: shutdown ({})", name(), why);
-            later("shutdown", () -> {
-                shutDown();
-                setState(VmState.SHUTDOWN);
-                publish(new VmEvent.Shutdown(true, "guest-shutdown"));
-            });
+            submit(GuestRequests.Kind.SHUTDOWN, why);
         }
 
         @Override
         public void failed(String why) {
-            later("failure", () -> fail(why));
+            submit(GuestRequests.Kind.FAILURE, why);
         }
     }
 }
