@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
  */
 @KvmTest
 class VcpuTeardownKvmTest extends VmManagerFixture {
-    /** An unusual RAM size, so its mapping can be told apart in /proc/self/maps. */
+    /** An unusual RAM size (a single region below the 32-bit hole). */
     private static final long RAM = 0x3E0_0000L;
     private static final Duration QUICK = Duration.ofSeconds(5);
 
@@ -102,19 +102,20 @@ class VcpuTeardownKvmTest extends VmManagerFixture {
     void row6LateVcpuFailsTheVmAndItsMachineGoesWhenItEnds() throws Exception {
         onFirstRead = vm -> await(leave);
         Vm vm = bootInHandler();
+        long ram = vm.memory().regions().get(0).hostAddress();
 
         assertThatThrownBy(vm::stop).isInstanceOf(VmException.class).hasMessageContaining("did not stop");
         assertThat(vm.state()).isEqualTo(VmState.FAILED);
         assertThat(vm.failure()).hasValueSatisfying(why -> assertThat(why).contains("did not stop"));
-        assertThat(ramMappings()).isEqualTo(1);
+        assertThat(mapped(ram)).as("RAM stays mapped while the vCPU runs").isTrue();
         assertThatThrownBy(vm::start).isInstanceOf(VmException.class).hasMessageContaining("has not ended");
 
         leave.countDown();
         long deadline = System.nanoTime() + QUICK.toNanos();
-        while ((ramMappings() > 0 || vcpuThreads() > 0) && System.nanoTime() < deadline) {
+        while ((mapped(ram) || vcpuThreads() > 0) && System.nanoTime() < deadline) {
             pause(50);
         }
-        assertThat(ramMappings()).isZero();
+        assertThat(mapped(ram)).as("RAM unmapped once the vCPU ended").isFalse();
         assertThat(vcpuThreads()).isZero();
         vm.start();
         new ConsoleHarness(vm).waitFor("probe> ", BOOT);
@@ -124,6 +125,7 @@ class VcpuTeardownKvmTest extends VmManagerFixture {
     @Test
     void row10ErrorDuringStartReleasesTheMachine() throws Exception {
         boolean[] failNext = {true};
+        long[] ram = {0};
         VmSpec spec = new VmSpec("start-error", TestImages.probeGuest().toString(), null, "console=ttyS0", 1, RAM);
         try (Kvm kvm = Kvm.open();
              VirtualMachine vm = new VirtualMachine(spec, () -> kvm, List::of, List::of, data, new VirtualMachine.Observer() {
@@ -137,6 +139,7 @@ class VcpuTeardownKvmTest extends VmManagerFixture {
 
                  @Override
                  public void machineBuilt(VirtualMachine vm) {
+                     ram[0] = vm.memory().regions().get(0).hostAddress();
                      if (failNext[0]) {
                          failNext[0] = false;
                          throw new OutOfMemoryError("test: no memory for a listener");
@@ -146,14 +149,14 @@ class VcpuTeardownKvmTest extends VmManagerFixture {
             assertThatThrownBy(vm::start).isInstanceOf(OutOfMemoryError.class);
             assertThat(vm.state()).isEqualTo(VmState.FAILED);
             assertThat(vm.failure()).hasValueSatisfying(why -> assertThat(why).contains("no memory for a listener"));
-            assertThat(ramMappings()).isZero();
+            assertThat(mapped(ram[0])).as("the failed start's RAM is unmapped").isFalse();
             assertThatThrownBy(vm::cpus).isInstanceOf(VmException.class);
 
             vm.start();
             new ConsoleHarness(vm).waitFor("probe> ", BOOT);
-            assertThat(ramMappings()).isEqualTo(1);
+            assertThat(mapped(ram[0])).isTrue();
         }
-        assertThat(ramMappings()).isZero();
+        assertThat(mapped(ram[0])).isFalse();
     }
 
     /** Boots a 2-vCPU probe guest and runs {@code hotplug}; returns once a vCPU is in the handler. */
@@ -234,12 +237,17 @@ class VcpuTeardownKvmTest extends VmManagerFixture {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("vcpu-held-")).count();
     }
 
-    private static long ramMappings() {
+    /**
+     * Whether guest RAM mapped at {@code host} is still mapped: a mapping of this process covers
+     * all of it. By address, not by size: the kernel merges an anonymous mapping with a neighbour
+     * of the same kind, so a size search can miss it.
+     */
+    private static boolean mapped(long host) {
         try {
-            return Files.readAllLines(Path.of("/proc/self/maps")).stream().filter(line -> {
+            return Files.readAllLines(Path.of("/proc/self/maps")).stream().anyMatch(line -> {
                 String[] range = line.substring(0, line.indexOf(' ')).split("-");
-                return Long.parseUnsignedLong(range[1], 16) - Long.parseUnsignedLong(range[0], 16) == RAM;
-            }).count();
+                return Long.parseUnsignedLong(range[0], 16) <= host && host + RAM <= Long.parseUnsignedLong(range[1], 16);
+            });
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
