@@ -144,10 +144,25 @@ public final class RunningHotvisor {
         }
     }
 
+    /** run.sh's report of an L1 that ended on a panic before Karaf answered (hotvisor-in-l1.sh prints its console). */
+    private static boolean bootWedged(String output) {
+        return output.contains("L1 ended before Karaf") && (output.contains("Kernel panic") || output.contains("soft lockup")
+                || output.contains("panic+"));
+    }
+
     private static RunningHotvisor start() {
         Path root = Path.of(required("hotvisor.root")).toAbsolutePath().normalize();
         Path runDir = Path.of(required("hotvisor.itest.runDirectory")).toAbsolutePath().normalize();
         Result started = script(root, runDir, START_TIMEOUT, "scripts/run.sh", "--detach");
+        // L1 can wedge while it boots too (a kernel panic or soft lockup before Karaf's SSH port
+        // answers): start again, as often as a wedge under a test may restart it.
+        while (!started.ok() && wedges < WEDGE_RESTARTS && bootWedged(started.output())) {
+            wedges++;
+            System.err.println("*** L1 WEDGED while Hotvisor started (restart " + wedges + " of " + WEDGE_RESTARTS
+                    + "): the emulator's nested SVM stalled, not a test failure. Starting Hotvisor again.");
+            script(root, runDir, Duration.ofMinutes(2), "scripts/run.sh", "--stop");
+            started = script(root, runDir, START_TIMEOUT, "scripts/run.sh", "--detach");
+        }
         if (started.status() == CANNOT_RUN_VMS && !"1".equals(System.getenv("HOTVISOR_REQUIRE_KVM"))) {
             String reason = "*** SKIPPED: Hotvisor cannot run VMs here (HOTVISOR_REQUIRE_KVM=1 makes this fail): "
                     + started.output().strip().replace('\n', ' ') + " ***";
