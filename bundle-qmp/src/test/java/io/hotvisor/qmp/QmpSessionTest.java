@@ -174,6 +174,19 @@ class QmpSessionTest {
         assertThat(session.closing()).isTrue();
     }
 
+    /** Audit row 21: QMP cpu-add and HMP cpu_set take CPU ids, and a negative one is none. */
+    @Test
+    void negativeCpuIdsAreRefused() {
+        negotiate();
+        assertThat(send("{\"execute\":\"cpu-add\",\"arguments\":{\"id\":-3}}")).isEqualTo(
+                "{\"error\": {\"class\": \"GenericError\", \"desc\": \"Invalid CPU id: -3\"}}");
+        assertThat(send("{\"execute\":\"cpu-add\",\"arguments\":{\"id\":\"-1\"}}")).contains("Invalid CPU id: -1");
+        assertThat(send("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"cpu_set -3 online\"}}"))
+                .isEqualTo("{\"return\": \"Error: Invalid CPU id: -3\\r\\n\"}");
+        assertThat(send("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"cpu_set -1 offline\"}}"))
+                .isEqualTo("{\"return\": \"Error: Invalid CPU id: -1\\r\\n\"}");
+    }
+
     @Test
     void missingCapabilitiesAreNamed() {
         negotiate();
