@@ -13,13 +13,14 @@ import static io.hotvisor.cpuhotplug.CpuControllerRegisters.FLAGS;
 import static io.hotvisor.cpuhotplug.CpuControllerRegisters.FLAG_ENABLED;
 import static io.hotvisor.cpuhotplug.CpuControllerRegisters.FLAG_INSERT;
 import static io.hotvisor.cpuhotplug.CpuControllerRegisters.FLAG_REMOVE;
+import static io.hotvisor.cpuhotplug.CpuControllerRegisters.LENGTH;
 import static io.hotvisor.cpuhotplug.CpuControllerRegisters.OST_INSERT;
 import static io.hotvisor.cpuhotplug.CpuControllerRegisters.OST_SUCCESS;
 import static io.hotvisor.cpuhotplug.CpuControllerRegisters.SELECTOR;
 
+import io.hotvisor.vmm.api.CpuHotplug;
 import io.hotvisor.vmm.api.MmioDevice;
 import io.hotvisor.vmm.api.VmException;
-import java.util.Arrays;
 import java.util.OptionalInt;
 
 /**
@@ -81,9 +82,12 @@ final class CpuHotplugController implements MmioDevice {
 
     // Requests from the host
 
-    /** The CPU an add of {@code requested} would plug: itself if absent, the lowest absent one if negative. */
+    /**
+     * The CPU an add of {@code requested} would plug: itself if absent, the lowest absent one for
+     * {@link CpuHotplug#LOWEST_ABSENT}.
+     */
     synchronized int absentCpu(int requested) {
-        int cpu = requested >= 0 ? requested : lowestAbsent().orElseThrow(() -> new VmException(
+        int cpu = requested != CpuHotplug.LOWEST_ABSENT ? requested : lowestAbsent().orElseThrow(() -> new VmException(
                 "all " + maxCpus + " possible CPUs are present (max-vcpus)"));
         checkRange(cpu);
         if (actions.present(cpu)) {
@@ -92,7 +96,7 @@ final class CpuHotplugController implements MmioDevice {
         return cpu;
     }
 
-    /** Plugs a CPU (the lowest absent one for a negative id) and raises the insert event. */
+    /** Plugs a CPU (the lowest absent one for {@link CpuHotplug#LOWEST_ABSENT}) and raises the insert event. */
     int add(int requested) {
         int cpu;
         synchronized (this) {
@@ -144,28 +148,42 @@ final class CpuHotplugController implements MmioDevice {
     }
 
     private void checkRange(int cpu) {
-        if (cpu < 0 || cpu >= maxCpus) {
+        if (cpu < 0) {
+            throw new VmException("there is no CPU " + cpu + ": possible CPUs are 0.." + (maxCpus - 1));
+        }
+        if (cpu >= maxCpus) {
             throw new VmException("CPU " + cpu + " is beyond max-vcpus: possible CPUs are 0.." + (maxCpus - 1));
         }
     }
 
     // The guest's register accesses
 
+    /**
+     * Each byte as the register layout has it, whatever the access size (an 8-byte read spans two
+     * registers); bytes past the block read all-ones, as the memory hotplug block's.
+     */
     @Override
     public synchronized void read(long offset, byte[] data) {
-        Arrays.fill(data, (byte) 0);
-        int value = switch ((int) offset) {
-            case FLAGS -> flags(selector);
-            case DATA -> switch (command) {
-                case COMMAND_NEXT_WITH_EVENT -> selector;
-                case COMMAND_ARCH_ID -> selector; // x86: the APIC id, which equals the selector
-                default -> 0;
-            };
-            default -> 0; // command data 2 (upper arch id bits) and reserved bytes read 0
-        };
         for (int i = 0; i < data.length; i++) {
-            data[i] = (byte) (value >>> (8 * i));
+            long at = offset + i;
+            data[i] = at >= 0 && at < LENGTH ? registerByte((int) at) : (byte) 0xFF;
         }
+    }
+
+    private byte registerByte(int at) {
+        return switch (at) {
+            case FLAGS -> (byte) flags(selector);
+            case DATA, DATA + 1, DATA + 2, DATA + 3 -> (byte) (commandData() >>> (8 * (at - DATA)));
+            default -> 0; // command data 2 (upper arch id bits), the command byte and reserved bytes
+        };
+    }
+
+    private int commandData() {
+        return switch (command) {
+            case COMMAND_NEXT_WITH_EVENT -> selector;
+            case COMMAND_ARCH_ID -> selector; // x86: the APIC id, which equals the selector
+            default -> 0;
+        };
     }
 
     private int flags(int cpu) {
@@ -175,6 +193,9 @@ final class CpuHotplugController implements MmioDevice {
 
     @Override
     public void write(long offset, byte[] data) {
+        if (data.length == 0 || data.length > 4) {
+            return; // the block takes 1 to 4 byte accesses, as QEMU's
+        }
         int value = littleEndian(data);
         Runnable after = null;
         synchronized (this) {
@@ -204,7 +225,7 @@ final class CpuHotplugController implements MmioDevice {
 
     private static int littleEndian(byte[] data) {
         int value = 0;
-        for (int i = 0; i < Math.min(4, data.length); i++) {
+        for (int i = 0; i < data.length; i++) {
             value |= (data[i] & 0xFF) << (8 * i);
         }
         return value;

@@ -3,6 +3,7 @@ package io.hotvisor.cpuhotplug;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.hotvisor.vmm.api.CpuHotplug;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -144,6 +145,47 @@ class CpuHotplugControllerTest {
         assertThatThrownBy(() -> controller.remove(2)).hasMessage("the removal of CPU 1 is still pending");
         present[3] = true;
         assertThatThrownBy(() -> controller.add(-1)).hasMessageContaining("all 4 possible CPUs are present");
+    }
+
+    /** Audit row 21: only -1 asks for the lowest absent CPU; other negative ids name no CPU. */
+    @Test
+    void aNegativeIdOtherThanLowestAbsentIsRefused() {
+        assertThatThrownBy(() -> controller.add(-3)).hasMessage("there is no CPU -3: possible CPUs are 0..3");
+        assertThatThrownBy(() -> controller.remove(-3)).hasMessage("there is no CPU -3: possible CPUs are 0..3");
+        assertThat(actions).isEmpty();
+        assertThat(controller.add(CpuHotplug.LOWEST_ABSENT)).isEqualTo(1);
+    }
+
+    /**
+     * Audit row 21: a read of any size reads each byte as the register layout has it (the block
+     * takes 1 to 4 byte accesses, so an 8-byte read spans two registers), and bytes past the
+     * block read all-ones; 8-byte writes are ignored.
+     */
+    @Test
+    void readsFollowTheRegisterLayoutWhateverTheirSize() {
+        controller.add(1);
+        write(CpuControllerRegisters.SELECTOR, 1, 4);
+        write(CpuControllerRegisters.COMMAND, CpuControllerRegisters.COMMAND_ARCH_ID, 1);
+        int flags = CpuControllerRegisters.FLAG_ENABLED | CpuControllerRegisters.FLAG_INSERT;
+
+        assertThat(readBytes(CpuControllerRegisters.SELECTOR, 8)).containsExactly(0, 0, 0, 0, flags, 0, 0, 0);
+        assertThat(readBytes(CpuControllerRegisters.FLAGS, 8)).containsExactly(flags, 0, 0, 0, 1, 0, 0, 0);
+        assertThat(readBytes(CpuControllerRegisters.DATA, 8)).containsExactly(1, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF);
+        assertThat(readBytes(CpuControllerRegisters.DATA + 1, 2)).containsExactly(0, 0);
+        assertThat(readBytes(CpuControllerRegisters.LENGTH, 4)).containsExactly(0xFF, 0xFF, 0xFF, 0xFF);
+
+        write(CpuControllerRegisters.COMMAND, CpuControllerRegisters.COMMAND_OST_EVENT, 8);
+        assertThat(read(CpuControllerRegisters.DATA, 4)).isEqualTo(1); // still the arch id command
+    }
+
+    private int[] readBytes(int offset, int size) {
+        byte[] data = new byte[size];
+        controller.read(offset, data);
+        int[] unsigned = new int[size];
+        for (int i = 0; i < size; i++) {
+            unsigned[i] = data[i] & 0xFF;
+        }
+        return unsigned;
     }
 
     @Test

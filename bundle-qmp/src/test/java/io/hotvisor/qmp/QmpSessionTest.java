@@ -9,6 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -96,6 +99,55 @@ class QmpSessionTest {
                 "Invalid parameter type for 'id', expected: string");
     }
 
+    /**
+     * Audit row 18: two clients sending {@code stop} and {@code cont} at once both get an empty
+     * return, as from QEMU, where stopping a paused VM or continuing a running one does nothing;
+     * a VM in prelaunch leaves it once, with one RESUME.
+     */
+    @Test
+    void concurrentStopAndContFromTwoClientsAreNoOpsForTheLoser() throws InterruptedException {
+        fake.jitter = true;
+        List<String> commands = List.of("stop", "cont");
+        Random random = new Random(18);
+        for (int round = 0; round < 2000; round++) {
+            VmState initial = List.of(VmState.RUNNING, VmState.PAUSED, VmState.CREATED).get(random.nextInt(3));
+            fake.state = initial;
+            fake.events.clear();
+            String first = initial == VmState.CREATED ? "cont" : commands.get(random.nextInt(2));
+            String second = initial == VmState.CREATED ? "cont" : commands.get(random.nextInt(2));
+            List<String> answers = new CopyOnWriteArrayList<>();
+            CountDownLatch go = new CountDownLatch(1);
+            List<Thread> clients = new ArrayList<>();
+            for (String command : List.of(first, second)) {
+                QmpSession client = new QmpSession(fake.vm, service.services(), service.registry(), answers::add, true);
+                byte[] bytes = ("{\"execute\":\"" + command + "\"}\n").getBytes(StandardCharsets.UTF_8);
+                Thread thread = new Thread(() -> {
+                    try {
+                        go.await();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    client.feed(bytes, 0, bytes.length);
+                });
+                thread.start();
+                clients.add(thread);
+            }
+            go.countDown();
+            for (Thread client : clients) {
+                client.join();
+            }
+            assertThat(answers).as("round %d: %s and %s from %s", round, first, second, initial)
+                    .containsExactly("{\"return\": {}}", "{\"return\": {}}");
+            if (first.equals(second)) {
+                assertThat(fake.state).isEqualTo(first.equals("stop") ? VmState.PAUSED : VmState.RUNNING);
+            }
+            if (initial == VmState.CREATED) {
+                assertThat(fake.events).extracting(event -> event.payload().getClass().getSimpleName())
+                        .containsExactly("Resume");
+            }
+        }
+    }
+
     @Test
     void statusNamesAreQemus() {
         negotiate();
@@ -120,6 +172,19 @@ class QmpSessionTest {
         assertThat(fake.state).isEqualTo(VmState.STOPPED);
         assertThat(fake.events).hasSize(1); // the core's one SHUTDOWN, no duplicate
         assertThat(session.closing()).isTrue();
+    }
+
+    /** Audit row 21: QMP cpu-add and HMP cpu_set take CPU ids, and a negative one is none. */
+    @Test
+    void negativeCpuIdsAreRefused() {
+        negotiate();
+        assertThat(send("{\"execute\":\"cpu-add\",\"arguments\":{\"id\":-3}}")).isEqualTo(
+                "{\"error\": {\"class\": \"GenericError\", \"desc\": \"Invalid CPU id: -3\"}}");
+        assertThat(send("{\"execute\":\"cpu-add\",\"arguments\":{\"id\":\"-1\"}}")).contains("Invalid CPU id: -1");
+        assertThat(send("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"cpu_set -3 online\"}}"))
+                .isEqualTo("{\"return\": \"Error: Invalid CPU id: -3\\r\\n\"}");
+        assertThat(send("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"cpu_set -1 offline\"}}"))
+                .isEqualTo("{\"return\": \"Error: Invalid CPU id: -1\\r\\n\"}");
     }
 
     @Test

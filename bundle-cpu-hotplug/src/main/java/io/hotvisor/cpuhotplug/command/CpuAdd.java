@@ -1,5 +1,6 @@
 package io.hotvisor.cpuhotplug.command;
 
+import io.hotvisor.vmm.api.CpuHotplug;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.command.support.TrailingOptions;
 import java.util.List;
@@ -12,7 +13,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 @Service
 public class CpuAdd extends CpuAction {
     @Option(name = "--id", description = "the CPU (APIC id) to add")
-    int id = -1;
+    int id = CpuHotplug.LOWEST_ABSENT;
 
     @Argument(index = 1, name = "options", description = "the options may also follow the name", multiValued = true)
     List<String> trailing;

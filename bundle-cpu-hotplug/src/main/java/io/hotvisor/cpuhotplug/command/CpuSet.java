@@ -1,5 +1,6 @@
 package io.hotvisor.cpuhotplug.command;
 
+import io.hotvisor.vmm.api.CpuHotplug;
 import io.hotvisor.vmm.api.VcpuInfo;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmException;
@@ -33,7 +34,7 @@ public class CpuSet extends CpuAction {
             throw new VmException("count must be between 1 and max-vcpus (" + vm.cpus().maxVcpus() + ")");
         }
         while (plugged(vm).size() < count) {
-            hotplug.add(vm, -1);
+            hotplug.add(vm, CpuHotplug.LOWEST_ABSENT);
         }
         while (plugged(vm).size() > count) {
             List<VcpuInfo> present = plugged(vm);

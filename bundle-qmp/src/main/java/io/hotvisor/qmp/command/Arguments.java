@@ -107,7 +107,7 @@ public final class Arguments {
                 number = null;
             }
         }
-        if (number == null || number < 0 || number > Integer.MAX_VALUE) {
+        if (number == null || number < Integer.MIN_VALUE || number > Integer.MAX_VALUE) {
             throw type(name, "integer");
         }
         return number.intValue();

@@ -41,15 +41,24 @@ public final class CpuCommands {
     }
 
     static void addCpu(CommandContext context, int id) {
+        checkId(id);
         CpuHotplug hotplug = context.services().cpuHotplug()
                 .orElseThrow(() -> QmpError.notSupported("CPU hotplug", CpuHotplug.CAPABILITY));
         hotplug.add(context.vm(), id);
     }
 
     static void removeCpu(CommandContext context, int id) {
+        checkId(id);
         CpuHotplug hotplug = context.services().cpuHotplug()
                 .orElseThrow(() -> QmpError.notSupported("CPU hotplug", CpuHotplug.CAPABILITY));
         hotplug.remove(context.vm(), id);
+    }
+
+    /** QEMU's check; it also keeps clients from {@link CpuHotplug#LOWEST_ABSENT}, which is cpu:add's alone. */
+    private static void checkId(int id) {
+        if (id < 0) {
+            throw QmpError.generic("Invalid CPU id: " + id);
+        }
     }
 
     static JsonObject props(CpuView cpu) {

@@ -12,6 +12,7 @@ import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmEvent;
 import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.api.VmState;
+import java.util.function.Predicate;
 
 /** Negotiation, version, status and the run-state commands: stop, cont, reset, powerdown, quit. */
 public final class StatusCommands {
@@ -104,30 +105,47 @@ public final class StatusCommands {
         return Values.object("status", status(state), "singlestep", false, "running", state == VmState.RUNNING);
     }
 
+    /** Stopping a VM that is not running does nothing, as in QEMU. */
     private static JsonElement stop(CommandContext context, Arguments args) {
         args.done();
         Vm vm = context.vm();
         if (vm.state() == VmState.RUNNING) {
-            vm.pause();
+            unlessBeaten(vm, vm::pause, state -> state != VmState.RUNNING);
         }
         return null;
     }
 
+    /** Continuing a running VM does nothing, as in QEMU. */
     private static JsonElement cont(CommandContext context, Arguments args) {
         args.done();
         Vm vm = context.vm();
         switch (vm.state()) {
-            case PAUSED -> vm.resume();
-            case CREATED -> {
-                // Leaving prelaunch: QEMU's vm_start sends RESUME (the core's start() does not).
+            case PAUSED -> unlessBeaten(vm, vm::resume, state -> state == VmState.RUNNING);
+            case CREATED -> unlessBeaten(vm, () -> {
                 vm.start();
+                // Leaving prelaunch: QEMU's vm_start sends RESUME (the core's start() does not).
                 vm.publish(new VmEvent.Resume());
-            }
+            }, VmState::isActive);
             case RUNNING -> {
             }
             default -> throw QmpError.generic("Resetting the Virtual Machine is required");
         }
         return null;
+    }
+
+    /**
+     * Runs a state change the VM refuses if another client (or the guest) changed the state since
+     * it was read (audit row 18): a refusal that leaves the VM where the command wanted it is the
+     * no-op QEMU answers; any other one is the command's error.
+     */
+    private static void unlessBeaten(Vm vm, Runnable change, Predicate<VmState> done) {
+        try {
+            change.run();
+        } catch (VmException e) {
+            if (!done.test(vm.state())) {
+                throw e;
+            }
+        }
     }
 
     /** A running VM is reset (RESET event); one that is down boots again, as after a power cycle. */

@@ -8,10 +8,13 @@ package io.hotvisor.vmm.api;
 public interface CpuHotplug {
     String CAPABILITY = "cpu-hotplug";
     String DRIVER = "host-x86_64-cpu";
+    /** The id {@link #add} takes for "the lowest absent CPU" ({@code cpu:add} without {@code --id}). */
+    int LOWEST_ABSENT = -1;
 
     /**
-     * Plugs CPU {@code id} (the lowest absent one if {@code id} is negative) and tells the guest;
-     * returns its id. Refuses beyond max-vcpus, a present CPU, and a VM without CPU hotplug.
+     * Plugs CPU {@code id} (the lowest absent one for {@link #LOWEST_ABSENT}) and tells the guest;
+     * returns its id. Refuses other negative ids, ids beyond max-vcpus, a present CPU, and a VM
+     * without CPU hotplug.
      */
     int add(Vm vm, int id);
 

@@ -15,11 +15,14 @@ import io.hotvisor.vmm.runtime.VirtualMachine;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -36,9 +39,17 @@ import org.slf4j.LoggerFactory;
 @Component(service = VmManager.class)
 public final class VmManagerImpl implements VmManager, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VmManagerImpl.class);
+    /** How long a create or destroy waits for another one of the same name (a destroy stops the VM). */
+    private static final long SETTLE_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private final Path dataRoot;
     private final Map<String, VirtualMachine> vms = new LinkedHashMap<>();
+    /**
+     * Names whose create or destroy is still telling listeners; guarded by {@code this}. Another
+     * create or destroy of such a name waits, so listeners (QMP sockets, MBeans, all keyed by
+     * name) hear of one name's VMs in order: never a create before the previous destroy.
+     */
+    private final Set<String> changing = new HashSet<>();
     private final List<VmListener> listeners = new CopyOnWriteArrayList<>();
     private final List<AmlContributor> amlContributors = new CopyOnWriteArrayList<>();
     private final List<MachineCapability> capabilities = new CopyOnWriteArrayList<>();
@@ -127,16 +138,43 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
         checkCapabilities(spec, List.copyOf(capabilities));
         VirtualMachine vm;
         synchronized (this) {
+            awaitSettled(spec.name());
             if (vms.containsKey(spec.name())) {
                 throw new VmException("a VM named '" + spec.name() + "' already exists");
             }
             vm = new VirtualMachine(spec, this::kvm, () -> List.copyOf(capabilities), () -> List.copyOf(amlContributors),
                     dataRoot.resolve(spec.name()), observer);
             vms.put(spec.name(), vm);
+            changing.add(spec.name());
         }
-        LOG.info("VM {} defined: {}", spec.name(), spec);
-        listeners.forEach(l -> l.created(vm));
+        try {
+            LOG.info("VM {} defined: {}", spec.name(), spec);
+            listeners.forEach(l -> l.created(vm));
+        } finally {
+            settled(spec.name());
+        }
         return vm;
+    }
+
+    private void awaitSettled(String name) {
+        long deadline = System.nanoTime() + SETTLE_NANOS;
+        while (changing.contains(name)) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new VmException("VM '" + name + "' is still being created or destroyed: try again");
+            }
+            try {
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new VmException("interrupted while VM '" + name + "' was being created or destroyed", e);
+            }
+        }
+    }
+
+    private synchronized void settled(String name) {
+        changing.remove(name);
+        notifyAll();
     }
 
     /**
@@ -211,14 +249,27 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
     public void destroy(String name) {
         VirtualMachine vm;
         synchronized (this) {
-            vm = vms.remove(name);
+            awaitSettled(name);
+            vm = vms.get(name);
+            if (vm == null) {
+                throw new VmException("no VM named '" + name + "'");
+            }
+            changing.add(name);
         }
-        if (vm == null) {
-            throw new VmException("no VM named '" + name + "'");
+        // The name is freed only once listeners have let go of it (audit row 12).
+        try {
+            try {
+                vm.close();
+            } finally {
+                LOG.info("VM {} destroyed", name);
+                listeners.forEach(l -> l.destroyed(vm));
+            }
+        } finally {
+            synchronized (this) {
+                vms.remove(name);
+            }
+            settled(name);
         }
-        vm.close();
-        LOG.info("VM {} destroyed", name);
-        listeners.forEach(l -> l.destroyed(vm));
     }
 
     @Deactivate

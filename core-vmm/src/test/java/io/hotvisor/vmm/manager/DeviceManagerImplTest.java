@@ -18,17 +18,22 @@ import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Test;
 
 class DeviceManagerImplTest {
     private final DeviceManagerImpl manager = new DeviceManagerImpl();
     private final FakeVm fake = new FakeVm();
     private final Vm vm = fake.proxy;
-    private final List<String> calls = new ArrayList<>();
+    private final List<String> calls = Collections.synchronizedList(new ArrayList<>());
 
     private final DeviceDriver rng = new RecordingDriver("virtio-rng-pci", false);
 
@@ -69,6 +74,9 @@ class DeviceManagerImplTest {
 
         @Override
         public void plug(Vm target, PluggedDevice device) {
+            if (!target.state().isActive()) {
+                throw new VmException(target.name() + " is not running"); // as real drivers find the machine gone
+            }
             if (device.properties().containsKey("bogus")) {
                 throw new VmException("Property 'bogus' not found");
             }
@@ -200,11 +208,89 @@ class DeviceManagerImplTest {
     void aStoppedMachineTakesItsDevicesAlong() {
         manager.addDriver(rng);
         manager.add(vm, "virtio-rng-pci", "r1", Map.of());
-        manager.stateChanged(vm, VmState.RUNNING, VmState.STOPPED);
+        stop();
         assertThat(manager.list(vm)).isEmpty();
-        manager.add(vm, "virtio-rng-pci", "r2", Map.of());
+        assertThatThrownBy(() -> manager.add(vm, "virtio-rng-pci", "r2", Map.of())).hasMessage("fake is not running (state stopped)");
         manager.event(VmEvent.now("fake", new VmEvent.Reset(false, "host-qmp-system-reset")));
         assertThat(manager.list(vm)).isEmpty();
+    }
+
+    /** As VirtualMachine stops: the state changes, then listeners hear of it. */
+    private void stop() {
+        fake.state = VmState.STOPPED;
+        manager.stateChanged(vm, VmState.RUNNING, VmState.STOPPED);
+    }
+
+    /** As VirtualMachine starts: the machine is built (boot devices), then it runs. */
+    private void start() {
+        manager.machineBuilt(vm);
+        fake.state = VmState.RUNNING;
+        manager.stateChanged(vm, VmState.STOPPED, VmState.RUNNING);
+    }
+
+    /**
+     * Issue 14, races: clients add and remove devices while the VM resets and stops, in random
+     * interleavings. Whatever the order, the manager keeps no device of the stopped VM, and the
+     * clients see nothing but VmExceptions.
+     */
+    @Test
+    void deviceAddAndDelDuringResetAndStopLeaveNoDeviceOfTheStoppedVm() throws InterruptedException {
+        manager.addDriver(rng);
+        manager.addDriver(new RecordingDriver("host-x86_64-cpu", true));
+        fake.spec = new VmSpec("fake", "/k", null, "", 1, 1, 64L << 20, Map.of());
+        fake.jitter = true;
+        List<Throwable> unexpected = new CopyOnWriteArrayList<>();
+        Random seeds = new Random(14);
+        for (int round = 0; round < 500; round++) {
+            stop();
+            start();
+            CountDownLatch go = new CountDownLatch(1);
+            List<Thread> threads = new ArrayList<>();
+            for (int client = 0; client < 3; client++) {
+                Random random = new Random(seeds.nextLong());
+                threads.add(new Thread(() -> {
+                    await(go);
+                    for (int step = 0; step < 6; step++) {
+                        String id = "d" + random.nextInt(4);
+                        try {
+                            if (random.nextBoolean()) {
+                                manager.add(vm, random.nextBoolean() ? "virtio-rng-pci" : "host-x86_64-cpu", id, Map.of());
+                            } else {
+                                manager.remove(vm, id);
+                            }
+                        } catch (VmException expected) {
+                            // not running, duplicate id, no such device, removal pending
+                        } catch (Throwable e) {
+                            unexpected.add(e);
+                        }
+                    }
+                }));
+            }
+            boolean reset = seeds.nextBoolean();
+            threads.add(new Thread(() -> {
+                await(go);
+                if (reset) {
+                    manager.event(VmEvent.now("fake", new VmEvent.Reset(false, "host-qmp-system-reset")));
+                }
+                Thread.yield();
+                stop();
+            }));
+            threads.forEach(Thread::start);
+            go.countDown();
+            for (Thread thread : threads) {
+                thread.join();
+            }
+            assertThat(unexpected).isEmpty();
+            assertThat(manager.list(vm)).as("round %d", round).isEmpty();
+        }
+    }
+
+    private static void await(CountDownLatch go) {
+        try {
+            go.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
@@ -235,9 +321,11 @@ class DeviceManagerImplTest {
 
     /** Only what the device manager touches: name, state, spec and publish; anything else fails. */
     private static final class FakeVm implements InvocationHandler {
-        VmState state = VmState.RUNNING;
-        VmSpec spec;
-        final List<VmEvent> events = new ArrayList<>();
+        volatile VmState state = VmState.RUNNING;
+        /** Yield at random on state reads, to shuffle the interleavings of a race. */
+        volatile boolean jitter;
+        volatile VmSpec spec;
+        final List<VmEvent> events = new CopyOnWriteArrayList<>();
         final Vm proxy = (Vm) Proxy.newProxyInstance(Vm.class.getClassLoader(), new Class<?>[] {Vm.class}, this);
 
         @Override
@@ -247,6 +335,9 @@ class DeviceManagerImplTest {
                 case "name":
                     return "fake";
                 case "state":
+                    if (jitter && ThreadLocalRandom.current().nextBoolean()) {
+                        Thread.yield();
+                    }
                     return state;
                 case "spec":
                     return spec;

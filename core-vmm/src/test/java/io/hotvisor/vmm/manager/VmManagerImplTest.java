@@ -1,5 +1,6 @@
 package io.hotvisor.vmm.manager;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hotvisor.vmm.api.CapabilityMissingException;
@@ -7,14 +8,22 @@ import io.hotvisor.vmm.api.MachineAttachment;
 import io.hotvisor.vmm.api.MachineCapability;
 import io.hotvisor.vmm.api.MachineContribution;
 import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.api.VmException;
+import io.hotvisor.vmm.api.VmListener;
 import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.manager.FeatureCatalog.Kind;
 import io.hotvisor.vmm.manager.FeatureCatalog.Provider;
+import io.hotvisor.vmm.testing.TestImages;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -133,5 +142,75 @@ class VmManagerImplTest {
 
         manager.addCapability(capability("console", Set.of("console.*"), Set.of()));
         assertThatThrownBy(() -> manager.create(spec(1, 1, Map.of("console.log", "on")))).hasMessageContaining(NO_KERNEL);
+    }
+
+    /**
+     * Registers each VM by name as QmpService and VmMBeans do: a created VM whose name is taken
+     * keeps the registration it finds, and a destroyed VM frees its name only if it holds it.
+     */
+    private static final class Registrations implements VmListener {
+        final Map<String, Vm> byName = new ConcurrentHashMap<>();
+
+        @Override
+        public void created(Vm vm) {
+            jitter();
+            byName.putIfAbsent(vm.name(), vm);
+        }
+
+        @Override
+        public void destroyed(Vm vm) {
+            jitter();
+            byName.remove(vm.name(), vm);
+        }
+    }
+
+    private static void jitter() {
+        if (ThreadLocalRandom.current().nextBoolean()) {
+            Thread.yield();
+        }
+    }
+
+    /**
+     * Audit row 12: destroys and creates of one name from several threads, in random order; after
+     * each round, the VM the manager holds under that name (if any) is the one its listeners hold.
+     */
+    @Test
+    void destroyAndCreateOfOneNameLeaveListenersWithTheVmThatHasTheName() throws Exception {
+        VmManagerImpl manager = manager();
+        Registrations registrations = new Registrations();
+        manager.addListener(registrations);
+        VmSpec spec = new VmSpec("x", TestImages.probeGuest().toString(), null, "", 1, 1, 64L << 20, Map.of());
+        List<Throwable> unexpected = new CopyOnWriteArrayList<>();
+        for (int round = 0; round < 300; round++) {
+            if (manager.find("x").isEmpty()) {
+                manager.create(spec);
+            }
+            CountDownLatch go = new CountDownLatch(1);
+            List<Thread> threads = new ArrayList<>();
+            for (Runnable step : List.<Runnable>of(() -> manager.destroy("x"), () -> manager.create(spec),
+                    () -> manager.destroy("x"), () -> manager.create(spec))) {
+                Thread thread = new Thread(() -> {
+                    try {
+                        go.await();
+                        jitter();
+                        step.run();
+                    } catch (VmException expected) {
+                        // "no VM named" or "already exists": the other thread got there first
+                    } catch (Throwable e) {
+                        unexpected.add(e);
+                    }
+                });
+                thread.start();
+                threads.add(thread);
+            }
+            go.countDown();
+            for (Thread thread : threads) {
+                thread.join();
+            }
+            assertThat(unexpected).isEmpty();
+            assertThat(registrations.byName.get("x")).as("round %d", round).isSameAs(manager.find("x").orElse(null));
+        }
+        manager.close();
+        assertThat(registrations.byName).isEmpty();
     }
 }
