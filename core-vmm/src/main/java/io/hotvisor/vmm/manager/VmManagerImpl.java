@@ -23,6 +23,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -32,12 +33,15 @@ import org.slf4j.LoggerFactory;
 /**
  * The VM registry. Opens /dev/kvm on first use (so the container starts without it), keeps VM
  * data under {@code ${karaf.data}/hotvisor/NAME/} and tells {@link VmListener}s what happens.
+ * Configured by {@code etc/io.hotvisor.vmm.cfg} ({@link VmManagerSettings}).
  */
-@Component(service = VmManager.class)
+@Component(service = VmManager.class, configurationPid = VmManagerSettings.PID)
 public final class VmManagerImpl implements VmManager, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VmManagerImpl.class);
 
     private final Path dataRoot;
+    private final HostLimits host;
+    private volatile VmManagerSettings settings = VmManagerSettings.DEFAULTS;
     private final Map<String, VirtualMachine> vms = new LinkedHashMap<>();
     private final List<VmListener> listeners = new CopyOnWriteArrayList<>();
     private final List<AmlContributor> amlContributors = new CopyOnWriteArrayList<>();
@@ -50,7 +54,12 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
     }
 
     public VmManagerImpl(Path dataRoot) {
+        this(dataRoot, HostLimits.local());
+    }
+
+    VmManagerImpl(Path dataRoot, HostLimits host) {
         this.dataRoot = dataRoot;
+        this.host = host;
     }
 
     private static Path defaultDataRoot() {
@@ -59,8 +68,22 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
     }
 
     @Activate
-    void activate() {
+    void activate(Map<String, Object> properties) {
+        configure(properties);
         LOG.info("Hotvisor VM manager started; VM data in {}", dataRoot);
+    }
+
+    /**
+     * Takes a changed configuration in place (without this, DS would restart the component and
+     * destroy every VM). Console log limits apply to VMs defined afterwards.
+     */
+    @Modified
+    void configure(Map<String, ?> properties) {
+        try {
+            settings = VmManagerSettings.of(properties);
+        } catch (VmException e) {
+            LOG.error("configuration {}: {}; keeping {}", VmManagerSettings.PID, e.getMessage(), settings);
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -124,14 +147,22 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
     @Override
     public Vm create(VmSpec spec) {
         spec.validate();
+        VmManagerSettings configured = settings;
+        host.check(spec, configured.maxMemory());
         checkCapabilities(spec, List.copyOf(capabilities));
         VirtualMachine vm;
         synchronized (this) {
             if (vms.containsKey(spec.name())) {
                 throw new VmException("a VM named '" + spec.name() + "' already exists");
             }
-            vm = new VirtualMachine(spec, this::kvm, () -> List.copyOf(capabilities), () -> List.copyOf(amlContributors),
-                    dataRoot.resolve(spec.name()), observer);
+            Path directory = VmDirectories.create(dataRoot.resolve(spec.name()));
+            try {
+                vm = new VirtualMachine(spec, this::kvm, () -> List.copyOf(capabilities),
+                        () -> List.copyOf(amlContributors), directory, configured.consoleLog(), observer);
+            } catch (RuntimeException e) {
+                VmDirectories.remove(directory, configured.keepConsoleLog());
+                throw e;
+            }
             vms.put(spec.name(), vm);
         }
         LOG.info("VM {} defined: {}", spec.name(), spec);
@@ -219,6 +250,8 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
         vm.close();
         LOG.info("VM {} destroyed", name);
         listeners.forEach(l -> l.destroyed(vm));
+        // After the listeners: they close the sockets they keep in it (QMP).
+        VmDirectories.remove(vm.dataDirectory(), settings.keepConsoleLog());
     }
 
     @Deactivate

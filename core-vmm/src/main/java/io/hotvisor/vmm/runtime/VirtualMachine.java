@@ -59,6 +59,8 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         void machineBuilt(VirtualMachine vm);
     }
 
+    /** The console log in the VM's data directory; rotated ones add {@code .1}, {@code .2}, ... */
+    public static final String CONSOLE_LOG = "console.log";
     private static final Logger LOG = LoggerFactory.getLogger(VirtualMachine.class);
 
     private final VmSpec spec;
@@ -86,7 +88,8 @@ public final class VirtualMachine implements Vm, AutoCloseable {
 
     /** Checks the kernel image now, so a bad one fails the definition, not the first start. */
     public VirtualMachine(VmSpec spec, Supplier<Kvm> kvm, Supplier<List<MachineCapability>> capabilities,
-                          Supplier<List<AmlContributor>> amlContributors, Path dataDirectory, Observer observer) {
+                          Supplier<List<AmlContributor>> amlContributors, Path dataDirectory, ConsoleLogLimits consoleLog,
+                          Observer observer) {
         this.spec = spec.validate();
         KernelImage.open(Path.of(spec.kernel()));
         if (spec.initrd() != null && !Path.of(spec.initrd()).toFile().isFile()) {
@@ -97,7 +100,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         this.capabilities = capabilities;
         this.observer = observer;
         this.dataDirectory = dataDirectory;
-        this.console = new SerialConsole(dataDirectory.resolve("console.log"));
+        this.console = new SerialConsole(dataDirectory.resolve(CONSOLE_LOG), consoleLog);
     }
 
     @Override
