@@ -2,10 +2,7 @@ package io.hotvisor.vmm.boot;
 
 import io.hotvisor.vmm.api.GuestAddress;
 import io.hotvisor.vmm.api.GuestMemory;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -16,7 +13,6 @@ import java.util.List;
 public final class KernelLoader {
     /** The 64-bit entry is 0x200 bytes into the protected-mode kernel. */
     static final long ENTRY_64_OFFSET = 0x200;
-    private static final long PAGE = 0x1000;
 
     private KernelLoader() {
     }
@@ -52,29 +48,13 @@ public final class KernelLoader {
         GuestAddress initrdAddress = GuestAddress.of(0);
         long initrdSize = 0;
         if (initrd != null) {
-            byte[] image = readInitrd(initrd);
-            initrdSize = image.length;
-            long top = Math.min(kernel.initrdAddrMax() + 1, lowRamEnd);
-            long address = (top - initrdSize) & ~(PAGE - 1);
-            if (address < kernelEnd) {
-                throw new BootImageException("initrd " + initrd + " (" + initrdSize
-                        + " bytes) does not fit in RAM between the kernel and 0x" + Long.toHexString(top));
-            }
-            initrdAddress = GuestAddress.of(address);
-            memory.write(initrdAddress, image);
-            params.ramdisk(address, initrdSize);
+            Initrd.Placement placed = Initrd.load(memory, initrd, kernelEnd,
+                    Math.min(kernel.initrdAddrMax() + 1, lowRamEnd));
+            initrdAddress = placed.address();
+            initrdSize = placed.size();
+            params.ramdisk(initrdAddress.value(), initrdSize);
         }
         memory.write(zeroPage, params.encode());
         return new Placement(kernelStart.plus(ENTRY_64_OFFSET), initrdAddress, initrdSize);
-    }
-
-    static byte[] readInitrd(Path initrd) {
-        try {
-            return Files.readAllBytes(initrd);
-        } catch (NoSuchFileException e) {
-            throw new BootImageException("initrd " + initrd + ": no such file");
-        } catch (IOException e) {
-            throw new BootImageException("initrd " + initrd + ": " + e.getMessage(), e);
-        }
     }
 }

@@ -56,18 +56,10 @@ public final class PvhLoader {
         long initrdSize = 0;
         List<HvmStartInfo.Module> modules = List.of();
         if (initrd != null) {
-            byte[] image = KernelLoader.readInitrd(initrd);
-            initrdSize = image.length;
-            long top = Math.min(INITRD_LIMIT, lowRamEnd);
-            long address = (top - initrdSize) & ~(PAGE - 1);
-            if (address < kernel.end()) {
-                throw new BootImageException("initrd " + initrd + " (" + initrdSize
-                        + " bytes) does not fit in RAM between the kernel (ends at 0x" + Long.toHexString(kernel.end())
-                        + ") and 0x" + Long.toHexString(top));
-            }
-            initrdAddress = GuestAddress.of(address);
-            memory.write(initrdAddress, image);
-            modules = List.of(new HvmStartInfo.Module(address, initrdSize, 0));
+            Initrd.Placement placed = Initrd.load(memory, initrd, kernel.end(), Math.min(INITRD_LIMIT, lowRamEnd));
+            initrdAddress = placed.address();
+            initrdSize = placed.size();
+            modules = List.of(new HvmStartInfo.Module(initrdAddress.value(), initrdSize, 0));
         }
         HvmStartInfo info = new HvmStartInfo(cmdlineAddress.value(), startInfo.value() + MODLIST_OFFSET, modules,
                 acpiRsdp.value(), startInfo.value() + MEMMAP_OFFSET, e820);

@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -35,14 +36,17 @@ import org.slf4j.LoggerFactory;
 /**
  * The VM registry. Opens /dev/kvm on first use (so the container starts without it), keeps VM
  * data under {@code ${karaf.data}/hotvisor/NAME/} and tells {@link VmListener}s what happens.
+ * Configured by {@code etc/io.hotvisor.vmm.cfg} ({@link VmManagerSettings}).
  */
-@Component(service = VmManager.class)
+@Component(service = VmManager.class, configurationPid = VmManagerSettings.PID)
 public final class VmManagerImpl implements VmManager, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VmManagerImpl.class);
     /** How long a create or destroy waits for another one of the same name (a destroy stops the VM). */
     private static final long SETTLE_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private final Path dataRoot;
+    private final HostLimits host;
+    private volatile VmManagerSettings settings = VmManagerSettings.DEFAULTS;
     private final Map<String, VirtualMachine> vms = new LinkedHashMap<>();
     /**
      * Names whose create or destroy is still telling listeners; guarded by {@code this}. Another
@@ -61,7 +65,12 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
     }
 
     public VmManagerImpl(Path dataRoot) {
+        this(dataRoot, HostLimits.local());
+    }
+
+    VmManagerImpl(Path dataRoot, HostLimits host) {
         this.dataRoot = dataRoot;
+        this.host = host;
     }
 
     private static Path defaultDataRoot() {
@@ -70,8 +79,22 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
     }
 
     @Activate
-    void activate() {
+    void activate(Map<String, Object> properties) {
+        configure(properties);
         LOG.info("Hotvisor VM manager started; VM data in {}", dataRoot);
+    }
+
+    /**
+     * Takes a changed configuration in place (without this, DS would restart the component and
+     * destroy every VM). Console log limits apply to VMs defined afterwards.
+     */
+    @Modified
+    void configure(Map<String, ?> properties) {
+        try {
+            settings = VmManagerSettings.of(properties);
+        } catch (VmException e) {
+            LOG.error("configuration {}: {}; keeping {}", VmManagerSettings.PID, e.getMessage(), settings);
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -135,6 +158,8 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
     @Override
     public Vm create(VmSpec spec) {
         spec.validate();
+        VmManagerSettings configured = settings;
+        host.check(spec, configured.maxMemory());
         checkCapabilities(spec, List.copyOf(capabilities));
         VirtualMachine vm;
         synchronized (this) {
@@ -142,8 +167,14 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
             if (vms.containsKey(spec.name())) {
                 throw new VmException("a VM named '" + spec.name() + "' already exists");
             }
-            vm = new VirtualMachine(spec, this::kvm, () -> List.copyOf(capabilities), () -> List.copyOf(amlContributors),
-                    dataRoot.resolve(spec.name()), observer);
+            Path directory = VmDirectories.create(dataRoot.resolve(spec.name()));
+            try {
+                vm = new VirtualMachine(spec, this::kvm, () -> List.copyOf(capabilities),
+                        () -> List.copyOf(amlContributors), directory, configured.consoleLog(), observer);
+            } catch (RuntimeException e) {
+                VmDirectories.remove(directory, configured.keepConsoleLog());
+                throw e;
+            }
             vms.put(spec.name(), vm);
             changing.add(spec.name());
         }
@@ -264,6 +295,8 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
                 LOG.info("VM {} destroyed", name);
                 listeners.forEach(l -> l.destroyed(vm));
             }
+            // After the listeners (they close the sockets they keep in it), before the name is free.
+            VmDirectories.remove(vm.dataDirectory(), settings.keepConsoleLog());
         } finally {
             synchronized (this) {
                 vms.remove(name);

@@ -64,6 +64,8 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         void machineBuilt(VirtualMachine vm);
     }
 
+    /** The console log in the VM's data directory; rotated ones add {@code .1}, {@code .2}, ... */
+    public static final String CONSOLE_LOG = "console.log";
     private static final Logger LOG = LoggerFactory.getLogger(VirtualMachine.class);
 
     private final VmSpec spec;
@@ -95,7 +97,8 @@ public final class VirtualMachine implements Vm, AutoCloseable {
 
     /** Checks the kernel image now, so a bad one fails the definition, not the first start. */
     public VirtualMachine(VmSpec spec, Supplier<Kvm> kvm, Supplier<List<MachineCapability>> capabilities,
-                          Supplier<List<AmlContributor>> amlContributors, Path dataDirectory, Observer observer) {
+                          Supplier<List<AmlContributor>> amlContributors, Path dataDirectory, ConsoleLogLimits consoleLog,
+                          Observer observer) {
         this.spec = spec.validate();
         KernelImage.open(Path.of(spec.kernel()));
         if (spec.initrd() != null && !Path.of(spec.initrd()).toFile().isFile()) {
@@ -106,7 +109,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         this.capabilities = capabilities;
         this.observer = observer;
         this.dataDirectory = dataDirectory;
-        this.console = new SerialConsole(dataDirectory.resolve("console.log"));
+        this.console = new SerialConsole(dataDirectory.resolve(CONSOLE_LOG), consoleLog);
         this.guestRequests = new GuestRequests(spec.name(), this::carryOut, task -> {
             Thread worker = new Thread(task, "vm-" + spec.name() + "-requests");
             worker.setDaemon(true);

@@ -90,8 +90,17 @@ class PvhLoaderTest {
         Path initrd = Files.write(dir.resolve("initrd"), new byte[(int) (RAM - 0x100_0000L)]);
         assertThatThrownBy(() -> load(initrd, ""))
                 .isInstanceOf(BootImageException.class)
-                .hasMessageStartingWith("initrd " + initrd + " (" + (RAM - 0x100_0000L) + " bytes) does not fit in RAM"
-                        + " between the kernel (ends at 0x1006000) and 0x4000000");
+                .hasMessage("initrd " + initrd + " (48 MiB) does not fit below 0x4000000, above the kernel"
+                        + " (ends at 0x1006000), in 64 MiB of RAM");
+    }
+
+    @Test
+    void refusesAnInitrdLargerThanRamWithoutReadingIt() throws IOException {
+        Path initrd = KernelLoaderTest.sparseFile(dir.resolve("initrd"), 1L << 30);
+        long before = KernelLoaderTest.allocatedBytes();
+
+        assertThatThrownBy(() -> load(initrd, "")).hasMessageStartingWith("initrd " + initrd + " (1024 MiB) does not fit");
+        assertThat(KernelLoaderTest.allocatedBytes() - before).as("heap bytes allocated").isLessThan(1L << 20);
     }
 
     @Test

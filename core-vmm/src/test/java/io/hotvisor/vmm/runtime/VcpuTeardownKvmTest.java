@@ -128,7 +128,8 @@ class VcpuTeardownKvmTest extends VmManagerFixture {
         long[] ram = {0};
         VmSpec spec = new VmSpec("start-error", TestImages.probeGuest().toString(), null, "console=ttyS0", 1, RAM);
         try (Kvm kvm = Kvm.open();
-             VirtualMachine vm = new VirtualMachine(spec, () -> kvm, List::of, List::of, data, new VirtualMachine.Observer() {
+             VirtualMachine vm = new VirtualMachine(spec, () -> kvm, List::of, List::of, data, ConsoleLogLimits.DEFAULT,
+                     new VirtualMachine.Observer() {
                  @Override
                  public void stateChanged(VirtualMachine vm, VmState from, VmState to) {
                  }
