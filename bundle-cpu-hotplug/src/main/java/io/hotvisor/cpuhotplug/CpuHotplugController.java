@@ -196,7 +196,7 @@ final class CpuHotplugController implements MmioDevice {
         if (data.length == 0 || data.length > 4) {
             return; // the block takes 1 to 4 byte accesses, as QEMU's
         }
-        int value = littleEndian(data);
+        int value = MmioDevice.littleEndian(data);
         Runnable after = null;
         synchronized (this) {
             switch ((int) offset) {
@@ -221,14 +221,6 @@ final class CpuHotplugController implements MmioDevice {
         if (after != null) {
             after.run();
         }
-    }
-
-    private static int littleEndian(byte[] data) {
-        int value = 0;
-        for (int i = 0; i < data.length; i++) {
-            value |= (data[i] & 0xFF) << (8 * i);
-        }
-        return value;
     }
 
     private void selectNextWithEvent() {

@@ -243,7 +243,7 @@ final class MemHotplugController implements MmioDevice {
         if (data.length == 0 || data.length > 4 || offset < 0 || offset >= LENGTH) {
             return; // the block takes 1 to 4 byte accesses, as QEMU's
         }
-        int value = littleEndian(data);
+        int value = MmioDevice.littleEndian(data);
         Runnable after = null;
         synchronized (this) {
             switch ((int) offset) {
@@ -268,14 +268,6 @@ final class MemHotplugController implements MmioDevice {
                 LOG.warn("memory hotplug: handling a guest write at +0x{} failed", Long.toHexString(offset), e);
             }
         }
-    }
-
-    private static int littleEndian(byte[] data) {
-        int value = 0;
-        for (int i = 0; i < data.length; i++) {
-            value |= (data[i] & 0xFF) << (8 * i);
-        }
-        return value;
     }
 
     private Runnable control(int bits) {

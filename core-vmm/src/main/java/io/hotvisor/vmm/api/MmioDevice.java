@@ -8,4 +8,13 @@ public interface MmioDevice {
     void read(long offset, byte[] data);
 
     void write(long offset, byte[] data);
+
+    /** The value an access carries, as the guest wrote it (x86 is little-endian), for accesses up to 4 bytes. */
+    static int littleEndian(byte[] data) {
+        int value = 0;
+        for (int i = 0; i < data.length; i++) {
+            value |= (data[i] & 0xFF) << (8 * i);
+        }
+        return value;
+    }
 }
