@@ -104,7 +104,7 @@ public final class CpuDeviceDriver implements DeviceDriver {
 
     /** A reset rebuilds the machine with every vCPU it had. */
     @Override
-    public boolean devicesSurviveReset() {
-        return true;
+    public AfterReset afterReset() {
+        return AfterReset.KEPT;
     }
 }

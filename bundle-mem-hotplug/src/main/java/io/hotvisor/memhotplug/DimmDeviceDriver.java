@@ -165,7 +165,7 @@ public final class DimmDeviceDriver implements DeviceDriver {
 
     /** A reset keeps the DIMMs: the service maps them into the rebuilt machine. */
     @Override
-    public boolean devicesSurviveReset() {
-        return true;
+    public AfterReset afterReset() {
+        return AfterReset.KEPT;
     }
 }

@@ -1,5 +1,6 @@
 package io.hotvisor.virtio;
 
+import io.hotvisor.vmm.api.OnOff;
 import io.hotvisor.vmm.api.VmException;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -33,14 +34,9 @@ final class DriverProperties {
         return value;
     }
 
-    /** QEMU's booleans: on/off, true/false, yes/no. */
+    /** QEMU's booleans: on/off, true/false, yes/no; off when absent. */
     boolean flag(String key) {
-        String value = string(key, "off").toLowerCase(java.util.Locale.ROOT);
-        return switch (value) {
-            case "on", "true", "yes" -> true;
-            case "off", "false", "no" -> false;
-            default -> throw new VmException(driver + ": property " + key + " must be on or off, not '" + value + "'");
-        };
+        return OnOff.parse(driver + "." + key, values.get(key), false);
     }
 
     long number(String key, long fallback) {

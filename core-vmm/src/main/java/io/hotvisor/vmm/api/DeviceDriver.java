@@ -53,13 +53,24 @@ public interface DeviceDriver {
         return DeviceDescription.NONE;
     }
 
-    /**
-     * Whether the machine a reset rebuilds still has this driver's devices (QEMU's do: a reset
-     * keeps the hardware). CPUs do, because the core re-creates every vCPU the VM had; a driver
-     * whose devices the rebuilt machine would lack answers false and the device manager forgets
-     * them at the reset.
-     */
-    default boolean devicesSurviveReset() {
-        return false;
+    /** What a reset, which rebuilds the machine, does to a driver's devices. */
+    enum AfterReset {
+        /** They are gone with the old machine, and the device manager forgets them. */
+        FORGOTTEN,
+        /**
+         * The rebuilt machine has them already: the core re-creates every vCPU the VM had, a
+         * capability maps its DIMMs again.
+         */
+        KEPT,
+        /**
+         * The device manager plugs them again into the rebuilt machine, before any vCPU runs, as
+         * it plugs boot devices (PCI devices: QEMU and Cloud Hypervisor keep hot-added ones).
+         */
+        PLUGGED_AGAIN
+    }
+
+    /** A reset keeps the hardware in QEMU; a driver says how its devices follow. */
+    default AfterReset afterReset() {
+        return AfterReset.FORGOTTEN;
     }
 }

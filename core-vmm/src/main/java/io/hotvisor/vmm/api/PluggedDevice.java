@@ -15,6 +15,11 @@ import java.util.Map;
  */
 public record PluggedDevice(String id, String path, String driver, Map<String, Object> properties, State state) {
     public static final String PERIPHERAL = "/machine/peripheral/";
+    /**
+     * The property with which a client keeps a device from being removed: {@code off} and the
+     * guest may not eject it, and removal requests fail. Drivers of removable devices accept it.
+     */
+    public static final String REMOVABLE = "removable";
 
     public enum State {
         PRESENT("present"),
@@ -45,6 +50,11 @@ public record PluggedDevice(String id, String path, String driver, Map<String, O
     /** The name clients use for it: its id, or its QOM path when it has none. */
     public String name() {
         return id != null ? id : path;
+    }
+
+    /** Whether the device may be removed: its {@link #REMOVABLE} property, QEMU's booleans, on by default. */
+    public boolean removable() {
+        return OnOff.parse(driver + "." + REMOVABLE, properties.get(REMOVABLE), true);
     }
 
     public PluggedDevice withState(State next) {

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * The device registry every frontend goes through: finds the driver, owns each VM's device ids,
  * QOM paths and states, and publishes DEVICE_DELETED when a driver reports the guest released a
  * device. A machine that stops takes its devices with it; a reset keeps those whose driver says
- * they survive it ({@link DeviceDriver#devicesSurviveReset()}). A driver that goes away while its
+ * so ({@link DeviceDriver#afterReset()}), plugging them again where the driver asks for that. A driver that goes away while its
  * devices are plugged leaves them working but unmanaged ({@link State#DRIVER_GONE}) until it
  * comes back or their VM stops, and the log says so.
  */
@@ -165,18 +165,29 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
         return device;
     }
 
-    /** Plugs the spec's boot-time devices into the machine just built (a start or a reset). */
+    /**
+     * Plugs the spec's boot-time devices into the machine just built (a start or a reset), and
+     * after a reset also the devices added at run time whose driver wants them plugged again. One
+     * whose removal was pending is gone with the old machine instead: its guest is rebooting.
+     */
     @Override
     public void machineBuilt(Vm vm) {
-        List<DeviceSpec> boot = vm.spec().bootDevices();
         List<PluggedDevice> planned = new ArrayList<>();
+        List<PluggedDevice> again = new ArrayList<>();
+        List<PluggedDevice> released = new ArrayList<>();
         synchronized (this) {
             VmDevices ofVm = vms.computeIfAbsent(vm.name(), name -> new VmDevices());
             ofVm.bootPaths.forEach(ofVm.byPath::remove);
             ofVm.bootPaths.clear();
-            for (DeviceSpec spec : boot) {
+            for (DeviceSpec spec : vm.spec().bootDevices()) {
                 planned.add(new PluggedDevice(spec.id(), ofVm.pathFor(spec.id()), spec.driver(), spec.properties(),
                         State.PRESENT));
+            }
+            for (PluggedDevice device : ofVm.byPath.values()) {
+                DeviceDriver driver = drivers.get(device.driver());
+                if (driver != null && driver.afterReset() == DeviceDriver.AfterReset.PLUGGED_AGAIN) {
+                    (device.state() == State.REMOVING ? released : again).add(device);
+                }
             }
         }
         for (PluggedDevice device : planned) {
@@ -191,6 +202,15 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
                 ofVm.bootPaths.add(device.path());
             }
         }
+        for (PluggedDevice device : again) {
+            try {
+                requireDriver(device.driver()).plug(vm, device);
+            } catch (RuntimeException e) {
+                LOG.error("VM {}: device {} is lost in the reset: {}", vm.name(), device.name(), e.getMessage());
+                released.add(device);
+            }
+        }
+        released.forEach(device -> deleted(vm, device.path()));
     }
 
     @Override
@@ -279,7 +299,8 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
         }
         ofVm.byPath.values().removeIf(device -> {
             DeviceDriver driver = drivers.get(device.driver());
-            return !ofVm.bootPaths.contains(device.path()) && (driver == null || !driver.devicesSurviveReset());
+            return !ofVm.bootPaths.contains(device.path())
+                    && (driver == null || driver.afterReset() == DeviceDriver.AfterReset.FORGOTTEN);
         });
         ofVm.byPath.replaceAll((path, device) -> device.withState(State.PRESENT));
     }

@@ -2,6 +2,7 @@ package io.hotvisor.vmm.memory;
 
 import com.sun.jna.LastErrorException;
 import io.hotvisor.vmm.api.MemorySize;
+import io.hotvisor.vmm.api.OnOff;
 import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.api.memory.MemoryBackend;
 import io.hotvisor.vmm.api.memory.MemoryBackends;
@@ -12,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -76,15 +76,7 @@ public final class Backends implements MemoryBackends, AutoCloseable {
     }
 
     private static boolean flag(String type, Map<String, Object> properties, String key, boolean fallback) {
-        Object value = properties.get(key);
-        if (value == null) {
-            return fallback;
-        }
-        return switch (value.toString().toLowerCase(Locale.ROOT)) {
-            case "on", "true", "yes" -> true;
-            case "off", "false", "no" -> false;
-            default -> throw new VmException("Parameter '" + type + "." + key + "' expects 'on' or 'off', not '" + value + "'");
-        };
+        return OnOff.parse(type + "." + key, properties.get(key), fallback);
     }
 
     /** A file backend: the file is created if missing and grown to the size, never shrunk. */

@@ -4,11 +4,13 @@ import io.hotvisor.vmm.acpi.PciHostBridge;
 import io.hotvisor.vmm.api.InterruptLine;
 import io.hotvisor.vmm.api.MmioDevice;
 import io.hotvisor.vmm.api.PioDevice;
+import io.hotvisor.vmm.api.Registration;
 import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.api.pci.PciAddress;
 import io.hotvisor.vmm.api.pci.PciBar;
 import io.hotvisor.vmm.api.pci.PciBus;
 import io.hotvisor.vmm.api.pci.PciDevice;
+import io.hotvisor.vmm.api.pci.PciHotplugController;
 import io.hotvisor.vmm.api.pci.PciSlot;
 import io.hotvisor.vmm.devices.IoBus;
 import io.hotvisor.vmm.memory.AddressAllocator;
@@ -37,6 +39,8 @@ public final class PciRootBus implements PciBus, AutoCloseable {
     private final BusSlot[] slots = new BusSlot[PciAddress.SLOTS_PER_BUS];
     /** Per INTx GSI, the slots (a bit each) that assert it: a shared level-triggered line. */
     private final int[] intxAsserters = new int[PciHostBridge.INTX_GSIS];
+    private volatile PciHotplugController hotplug;
+    private volatile boolean guestRunning;
 
     /**
      * Registers the configuration access on the buses and puts the host bridge in slot 0.
@@ -59,8 +63,26 @@ public final class PciRootBus implements PciBus, AutoCloseable {
         plug(new HostBridgeFunction(), OptionalInt.of(0));
     }
 
+    /**
+     * Places the device; while the guest runs, only with a hotplug controller attached, which then
+     * tells the guest (outside the bus lock: the controller raises an interrupt, and its guest-side
+     * handler takes devices off the bus).
+     */
     @Override
-    public synchronized PciSlot plug(PciDevice device, OptionalInt requested) {
+    public PciSlot plug(PciDevice device, OptionalInt requested) {
+        PciHotplugController controller = guestRunning ? hotplug : null;
+        if (guestRunning && controller == null) {
+            throw new VmException("not supported: the guest runs and its PCI bus has no hotplug controller,"
+                    + " so it would not see the device");
+        }
+        PciSlot placed = place(device, requested);
+        if (controller != null) {
+            controller.deviceAdded(placed.address().slot());
+        }
+        return placed;
+    }
+
+    private synchronized PciSlot place(PciDevice device, OptionalInt requested) {
         int slot = requested.isPresent() ? requested.getAsInt() : firstFreeSlot();
         if (slot < 0 || slot >= slots.length) {
             throw new VmException("PCI slot " + slot + " does not exist (bus 0 has slots 0-" + (slots.length - 1) + ")");
@@ -117,6 +139,43 @@ public final class PciRootBus implements PciBus, AutoCloseable {
             case MEMORY_32 -> mmio32;
             case MEMORY_64 -> mmio64;
         };
+    }
+
+    /** The vCPUs run: from now on the guest must hear of every device that comes or goes. */
+    public void guestStarted() {
+        guestRunning = true;
+    }
+
+    @Override
+    public Registration attachHotplug(PciHotplugController controller) {
+        synchronized (this) {
+            if (hotplug != null) {
+                throw new VmException("the PCI bus already has a hotplug controller");
+            }
+            hotplug = controller;
+        }
+        return () -> {
+            synchronized (this) {
+                if (hotplug == controller) {
+                    hotplug = null;
+                }
+            }
+        };
+    }
+
+    @Override
+    public void requestRemoval(PciSlot slot) {
+        PciHotplugController controller = hotplug;
+        if (controller == null) {
+            throw new VmException("not supported: " + slot.address() + " cannot be removed: the PCI bus has no"
+                    + " hotplug controller");
+        }
+        synchronized (this) {
+            if (slots[slot.address().slot()] != slot) {
+                throw new VmException(slot.address() + " is no longer on the bus");
+            }
+        }
+        controller.removalRequested(slot.address().slot());
     }
 
     @Override

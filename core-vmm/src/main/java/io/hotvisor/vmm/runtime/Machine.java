@@ -84,8 +84,6 @@ final class Machine implements AutoCloseable {
     private final DebugPort debugPort;
     private final AcpiTables acpiTables;
     private final long startNanos = System.nanoTime();
-    /** vCPUs run: the guest has enumerated its buses, and a device plugged now would go unseen. */
-    private volatile boolean started;
 
     /** A machine whose vCPUs {@code presentCpus} (vCPU 0 among them) exist at boot. */
     Machine(Kvm kvm, Vm vm, KernelImage kernel, Set<Integer> presentCpus, List<MachineCapability> capabilities,
@@ -231,12 +229,6 @@ final class Machine implements AutoCloseable {
     /** Virtio devices behind the transport; a device the driver breaks reports through {@code errors}. */
     VirtioBus virtio(Consumer<String> errors) {
         return (pluggedDeviceId, device, slot) -> {
-            if (started) {
-                device.close();
-                throw new VmException("not supported: " + pluggedDeviceId + ": adding a PCI device to a running"
-                        + " guest needs ACPI PCI hotplug, which Hotvisor does not have yet; give it as a boot"
-                        + " device (vm:create --device, or device.N in the VM's .cfg)");
-            }
             VirtioPciTransport transport;
             try {
                 transport = new VirtioPciTransport(pluggedDeviceId, device, ram, interrupts, ioThread, ioEvents,
@@ -259,7 +251,7 @@ final class Machine implements AutoCloseable {
     }
 
     void start() {
-        started = true;
+        pci.guestStarted();
         vcpus.start();
     }
 

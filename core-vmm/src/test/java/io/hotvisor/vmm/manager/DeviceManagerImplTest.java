@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.hotvisor.vmm.api.CapabilityMissingException;
 import io.hotvisor.vmm.api.DeviceDescription;
 import io.hotvisor.vmm.api.DeviceDriver;
+import io.hotvisor.vmm.api.DeviceDriver.AfterReset;
 import io.hotvisor.vmm.api.DeviceNotFoundException;
 import io.hotvisor.vmm.api.PluggedDevice;
 import io.hotvisor.vmm.api.PluggedDevice.State;
@@ -35,16 +36,16 @@ class DeviceManagerImplTest {
     private final Vm vm = fake.proxy;
     private final List<String> calls = Collections.synchronizedList(new ArrayList<>());
 
-    private final DeviceDriver rng = new RecordingDriver("virtio-rng-pci", false);
+    private final DeviceDriver rng = new RecordingDriver("virtio-rng-pci", AfterReset.FORGOTTEN);
 
     /** Records plug and unplug calls; refuses the property "bogus". */
     private final class RecordingDriver implements DeviceDriver {
         private final String name;
-        private final boolean devicesSurviveReset;
+        private final AfterReset afterReset;
 
-        RecordingDriver(String name, boolean devicesSurviveReset) {
+        RecordingDriver(String name, AfterReset afterReset) {
             this.name = name;
-            this.devicesSurviveReset = devicesSurviveReset;
+            this.afterReset = afterReset;
         }
 
         @Override
@@ -94,8 +95,8 @@ class DeviceManagerImplTest {
         }
 
         @Override
-        public boolean devicesSurviveReset() {
-            return devicesSurviveReset;
+        public AfterReset afterReset() {
+            return afterReset;
         }
     }
 
@@ -180,7 +181,7 @@ class DeviceManagerImplTest {
         assertThatThrownBy(() -> manager.remove(vm, "r1")).hasMessage("not supported: device 'r1' cannot be removed"
                 + " while its driver virtio-rng-pci is not installed (install it again, or stop the VM)");
 
-        DeviceDriver successor = new RecordingDriver("virtio-rng-pci", false);
+        DeviceDriver successor = new RecordingDriver("virtio-rng-pci", AfterReset.FORGOTTEN);
         manager.addDriver(successor);
         assertThat(manager.list(vm)).extracting(PluggedDevice::state).containsExactly(State.PRESENT);
         manager.remove(vm, "/machine/peripheral/r1");
@@ -189,7 +190,7 @@ class DeviceManagerImplTest {
 
     @Test
     void aResetKeepsTheDevicesOfDriversWhoseDevicesSurviveIt() {
-        DeviceDriver cpu = new RecordingDriver("host-x86_64-cpu", true);
+        DeviceDriver cpu = new RecordingDriver("host-x86_64-cpu", AfterReset.KEPT);
         manager.addDriver(rng);
         manager.addDriver(cpu);
         manager.add(vm, "virtio-rng-pci", "r1", Map.of());
@@ -202,6 +203,27 @@ class DeviceManagerImplTest {
         assertThat(manager.list(vm)).containsExactly(
                 new PluggedDevice("c1", "/machine/peripheral/c1", "host-x86_64-cpu", Map.of("core-id", 1), State.PRESENT),
                 new PluggedDevice("c2", "/machine/peripheral/c2", "host-x86_64-cpu", Map.of("core-id", 2), State.PRESENT));
+    }
+
+    /** QEMU keeps hot-added PCI devices across a reset; one whose removal was pending goes with the old machine. */
+    @Test
+    void aResetPlugsAgainTheDevicesOfDriversThatAskForIt() {
+        fake.spec = new VmSpec("fake", "/k", null, "", 1, 1, 64L << 20, Map.of());
+        manager.addDriver(new RecordingDriver("virtio-blk-pci", AfterReset.PLUGGED_AGAIN));
+        manager.addDriver(rng);
+        manager.add(vm, "virtio-blk-pci", "disk", Map.of());
+        manager.add(vm, "virtio-blk-pci", "leaving", Map.of());
+        manager.add(vm, "virtio-rng-pci", "r1", Map.of());
+        manager.remove(vm, "leaving");
+        calls.clear();
+
+        manager.machineBuilt(vm); // the reset's new machine, before its vCPUs run
+        manager.event(VmEvent.now("fake", new VmEvent.Reset(false, "host-qmp-system-reset")));
+
+        assertThat(calls).containsExactly("plug disk");
+        assertThat(manager.list(vm)).extracting(PluggedDevice::name).containsExactly("disk");
+        assertThat(fake.events).extracting(VmEvent::payload)
+                .containsExactly(new VmEvent.DeviceDeleted("leaving", "/machine/peripheral/leaving"));
     }
 
     @Test
@@ -236,7 +258,7 @@ class DeviceManagerImplTest {
     @Test
     void deviceAddAndDelDuringResetAndStopLeaveNoDeviceOfTheStoppedVm() throws InterruptedException {
         manager.addDriver(rng);
-        manager.addDriver(new RecordingDriver("host-x86_64-cpu", true));
+        manager.addDriver(new RecordingDriver("host-x86_64-cpu", AfterReset.KEPT));
         fake.spec = new VmSpec("fake", "/k", null, "", 1, 1, 64L << 20, Map.of());
         fake.jitter = true;
         List<Throwable> unexpected = new CopyOnWriteArrayList<>();

@@ -8,11 +8,13 @@ import io.hotvisor.vmm.acpi.PciHostBridge;
 import io.hotvisor.vmm.api.InterruptLine;
 import io.hotvisor.vmm.api.MmioDevice;
 import io.hotvisor.vmm.api.PioDevice;
+import io.hotvisor.vmm.api.Registration;
 import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.api.pci.PciAddress;
 import io.hotvisor.vmm.api.pci.PciBar;
 import io.hotvisor.vmm.api.pci.PciConfiguration;
 import io.hotvisor.vmm.api.pci.PciDevice;
+import io.hotvisor.vmm.api.pci.PciHotplugController;
 import io.hotvisor.vmm.api.pci.PciSlot;
 import io.hotvisor.vmm.devices.IoBus;
 import java.util.ArrayList;
@@ -179,6 +181,49 @@ class PciRootBusTest {
         TestDevice next = new TestDevice(PciBar.memory32(0, 0x1000));
         assertThat(bus.plug(next, OptionalInt.empty()).address()).isEqualTo(slot.address());
         assertThat(next.configuration().barAddress(0)).isEqualTo(bar0);
+    }
+
+    /** Records what the bus asks of a hotplug controller. */
+    private static final class RecordingController implements PciHotplugController {
+        final List<String> calls = new ArrayList<>();
+
+        @Override
+        public void deviceAdded(int slot) {
+            calls.add("added " + slot);
+        }
+
+        @Override
+        public void removalRequested(int slot) {
+            calls.add("remove " + slot);
+        }
+    }
+
+    @Test
+    void onceTheGuestRunsOnlyAHotplugControllerLetsDevicesComeAndGo() {
+        PciSlot boot = bus.plug(new TestDevice(), OptionalInt.empty());
+        bus.guestStarted();
+        TestDevice unseen = new TestDevice(PciBar.memory32(0, 0x1000));
+        assertThatThrownBy(() -> bus.plug(unseen, OptionalInt.empty())).isInstanceOf(VmException.class)
+                .hasMessage("not supported: the guest runs and its PCI bus has no hotplug controller, so it would not"
+                        + " see the device");
+        assertThatThrownBy(() -> bus.requestRemoval(boot)).hasMessage("not supported: 0000:00:01.0 cannot be removed:"
+                + " the PCI bus has no hotplug controller");
+        assertThat(bus.slots()).hasSize(2);
+
+        RecordingController controller = new RecordingController();
+        Registration attached = bus.attachHotplug(controller);
+        assertThatThrownBy(() -> bus.attachHotplug(new RecordingController()))
+                .hasMessage("the PCI bus already has a hotplug controller");
+        PciSlot added = bus.plug(new TestDevice(PciBar.memory32(0, 0x1000)), OptionalInt.of(7));
+        assertThat(added.device().configuration().barAddress(0)).isNotZero(); // assigned before the guest hears
+        bus.requestRemoval(boot);
+        added.close();
+        assertThatThrownBy(() -> bus.requestRemoval(added)).hasMessage("0000:00:07.0 is no longer on the bus");
+        assertThat(controller.calls).containsExactly("added 7", "remove 1");
+
+        attached.close();
+        assertThatThrownBy(() -> bus.plug(new TestDevice(), OptionalInt.empty())).hasMessageStartingWith("not supported");
+        bus.attachHotplug(new RecordingController()).close(); // a successor may attach
     }
 
     @Test

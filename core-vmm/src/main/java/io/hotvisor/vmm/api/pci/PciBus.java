@@ -1,5 +1,6 @@
 package io.hotvisor.vmm.api.pci;
 
+import io.hotvisor.vmm.api.Registration;
 import java.util.List;
 import java.util.OptionalInt;
 
@@ -18,4 +19,18 @@ public interface PciBus {
 
     /** The occupied slots, host bridge included, by slot number. */
     List<PciSlot> slots();
+
+    /**
+     * From now on devices may come and go while the guest runs, through {@code controller}; closing
+     * the registration detaches it (the controller's bundle is updated or removed). Without one, a
+     * plug after the guest started and every removal fail with "not supported".
+     */
+    Registration attachHotplug(PciHotplugController controller);
+
+    /**
+     * Asks the guest to release the device in {@code slot}; the attached controller takes it off
+     * the bus once the guest has. Fails with a one-line {@link io.hotvisor.vmm.api.VmException}
+     * when no controller is attached or a request is already pending.
+     */
+    void requestRemoval(PciSlot slot);
 }
