@@ -5,11 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.hotvisor.ged.AcpiGed;
 import io.hotvisor.vmm.acpi.AcpiMachine;
 import io.hotvisor.vmm.acpi.AcpiTables;
-import io.hotvisor.vmm.api.GuestAddress;
 import io.hotvisor.vmm.api.MachineContribution;
 import io.hotvisor.vmm.api.acpi.AcpiTable;
 import io.hotvisor.vmm.api.acpi.Acpica;
-import io.hotvisor.vmm.api.acpi.Aml;
+import io.hotvisor.vmm.testing.RecordingContribution;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,68 +25,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  * and every slot's _STA, _CRS and _PXM without an AE_ status.
  */
 class MemAmlAcpicaTest {
-    private static final long PLATFORM = 0xF000_0000L;
-
     @TempDir
     Path work;
-
-    /** What the core's machine builder hands capabilities, enough for the service and the GED. */
-    private static final class Contribution implements MachineContribution {
-        final List<Aml> dsdt = new ArrayList<>();
-        final List<GedEvent> events = new ArrayList<>();
-        long hotplugMemory;
-        final Map<String, Integer> ospmSlots = new java.util.HashMap<>();
-
-        @Override
-        public GuestAddress registerPage(String capability) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public GuestAddress registerPage(String capability, long offset) {
-            return GuestAddress.of(PLATFORM + offset);
-        }
-
-        @Override
-        public GuestAddress hotplugMemory(long size) {
-            hotplugMemory = size;
-            return GuestAddress.of(FakeMachine.REGION_BASE);
-        }
-
-        @Override
-        public void ospmSlots(String slotType, int count) {
-            ospmSlots.put(slotType, count);
-        }
-
-        @Override
-        public void dsdt(List<? extends Aml> aml) {
-            dsdt.addAll(aml);
-        }
-
-        @Override
-        public void madtEntry(byte[] entry) {
-        }
-
-        @Override
-        public void sratEntry(byte[] entry) {
-        }
-
-        @Override
-        public void gedEvent(int bit, String scanMethod) {
-            events.add(new GedEvent(bit, scanMethod));
-        }
-
-        @Override
-        public List<GedEvent> gedEvents() {
-            return List.copyOf(events);
-        }
-    }
 
     @ParameterizedTest(name = "{0} slots")
     @ValueSource(ints = {1, 8, 256})
     void tablesDisassembleAndTheHotplugMethodsRun(int slots) throws IOException {
         FakeMachine machine = FakeMachine.withRegion("4G", slots);
-        Contribution contribution = new Contribution();
+        RecordingContribution contribution = new RecordingContribution(FakeMachine.REGION_BASE);
         machine.service.contribute(machine.vm, contribution);
         new AcpiGed().contribute(machine.vm, contribution);
         assertThat(contribution.hotplugMemory).isEqualTo(4L << 30);

@@ -2,6 +2,7 @@ package io.hotvisor.virtio;
 
 import io.hotvisor.vmm.api.OnOff;
 import io.hotvisor.vmm.api.VmException;
+import io.hotvisor.vmm.api.pci.PciAddress;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -54,17 +55,6 @@ final class DriverProperties {
     /** {@code addr=SLOT[.FUNCTION]} in hex, as QEMU writes it (function 0 only). */
     OptionalInt slot() {
         String addr = string("addr", null);
-        if (addr == null) {
-            return OptionalInt.empty();
-        }
-        String slot = addr.trim().toLowerCase(java.util.Locale.ROOT);
-        if (slot.endsWith(".0")) {
-            slot = slot.substring(0, slot.length() - 2);
-        }
-        try {
-            return OptionalInt.of(Integer.parseInt(slot.startsWith("0x") ? slot.substring(2) : slot, 16));
-        } catch (NumberFormatException e) {
-            throw new VmException(driver + ": addr '" + addr + "' is not a slot number (hex, function 0)");
-        }
+        return addr == null ? OptionalInt.empty() : OptionalInt.of(PciAddress.parseSlot(driver, addr));
     }
 }
