@@ -46,7 +46,7 @@ readonly CMDLINE="console=ttyS0 quiet"
 # modprobe takes them ('-' and '_' are the same). Built-in ones (e.g. rng-core) are skipped.
 readonly MODULES=(
     virtio_pci virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev
-    virtio_blk virtio_net virtio_rng rng_core virtio_mem virtio_balloon virtio_console
+    virtio_blk virtio_net virtio_rng rng_core virtio_mem virtio_balloon virtio_console crc32c_generic ext4
     xhci_hcd xhci_pci usbhid hid_generic hid usb_storage sd_mod scsi_mod
 )
 

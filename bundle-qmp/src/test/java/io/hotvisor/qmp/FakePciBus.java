@@ -1,11 +1,13 @@
 package io.hotvisor.qmp;
 
 import io.hotvisor.vmm.api.InterruptLine;
+import io.hotvisor.vmm.api.Registration;
 import io.hotvisor.vmm.api.pci.PciAddress;
 import io.hotvisor.vmm.api.pci.PciBar;
 import io.hotvisor.vmm.api.pci.PciBus;
 import io.hotvisor.vmm.api.pci.PciConfiguration;
 import io.hotvisor.vmm.api.pci.PciDevice;
+import io.hotvisor.vmm.api.pci.PciHotplugController;
 import io.hotvisor.vmm.api.pci.PciSlot;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,5 +102,15 @@ public final class FakePciBus implements PciBus {
     @Override
     public List<PciSlot> slots() {
         return List.copyOf(slots);
+    }
+
+    @Override
+    public Registration attachHotplug(PciHotplugController controller) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void requestRemoval(PciSlot slot) {
+        throw new UnsupportedOperationException();
     }
 }

@@ -4,6 +4,7 @@ import io.hotvisor.cpuhotplug.CpuHotplugService;
 import io.hotvisor.cpuhotplug.HotplugMachine;
 import io.hotvisor.memhotplug.DimmDeviceDriver;
 import io.hotvisor.memhotplug.MemHotplugService;
+import io.hotvisor.pci.hotplug.PciHotplugService;
 import io.hotvisor.virtio.VirtioBlkDriver;
 import io.hotvisor.virtio.VirtioNetDriver;
 import io.hotvisor.virtio.VirtioRngDriver;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 
 /**
  * JUnit extension that gives a test class its Linux guests, on a {@link HotplugMachine}: the
- * services a Karaf container would wire (VM manager with the GED and CPU hotplug capabilities,
+ * services a Karaf container would wire (VM manager with the GED, CPU, memory and PCI hotplug capabilities,
  * device manager), wired by hand (VMs under {@code DATA_DIR/TestClass/NAME/console.log}).
  * Inject {@link Guests} into {@code @BeforeAll}/{@code @Test} methods; the VMs are destroyed
  * after the class. Any exception a test or lifecycle method throws is rethrown as an
@@ -49,6 +50,7 @@ public final class LinuxGuests implements ParameterResolver, TestExecutionExcept
         private final Path dataDir;
         private final HotplugMachine machine;
         private final MemHotplugService memHotplug;
+        private final PciHotplugService pciHotplug;
         private final List<GuestConsole> consoles = new CopyOnWriteArrayList<>();
 
         Guests(String owner) {
@@ -62,6 +64,9 @@ public final class LinuxGuests implements ParameterResolver, TestExecutionExcept
             machine.manager.addListener(memHotplug);
             machine.manager.addCapability(memHotplug);
             machine.devices.addDriver(new DimmDeviceDriver(memHotplug));
+            pciHotplug = new PciHotplugService(machine.ged, machine.devices);
+            machine.manager.addListener(pciHotplug);
+            machine.manager.addCapability(pciHotplug);
         }
 
         /** Where a test class keeps its files (disk images, logs). */
@@ -129,8 +134,23 @@ public final class LinuxGuests implements ParameterResolver, TestExecutionExcept
             return machine.devices;
         }
 
+        public PciHotplugService pciHotplug() {
+            return pciHotplug;
+        }
+
         public CpuHotplugService cpuHotplug() {
             return machine.cpuHotplug;
+        }
+
+        /** Waits until an event with {@code expected} as its payload was published. */
+        public void awaitEvent(VmEvent.Payload expected, Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (events().stream().noneMatch(event -> event.payload().equals(expected))) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("no event " + expected + " within " + timeout.toSeconds() + " s");
+                }
+                Thread.sleep(20);
+            }
         }
 
         /** Every VM event so far, oldest first. */

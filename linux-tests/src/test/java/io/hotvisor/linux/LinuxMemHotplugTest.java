@@ -50,13 +50,7 @@ class LinuxMemHotplugTest {
     }
 
     private void awaitEvent(VmEvent.Payload expected) throws InterruptedException {
-        long deadline = System.nanoTime() + VISIBLE.toNanos();
-        while (guests.events().stream().noneMatch(event -> event.payload().equals(expected))) {
-            if (System.nanoTime() > deadline) {
-                throw guest.failure("no event " + expected);
-            }
-            Thread.sleep(20);
-        }
+        guests.awaitEvent(expected, VISIBLE);
     }
 
     /** Plugs a DIMM and times until the guest's MemTotal has grown by its size. */

@@ -13,4 +13,7 @@ public interface Interrupts {
      * example, its destination's local APIC is disabled).
      */
     boolean signalMsi(long address, int data);
+
+    /** The MSI vectors allocated now, each holding a GSI (KVM has 4096 routes in all). */
+    int allocatedMsiVectors();
 }

@@ -144,6 +144,11 @@ final class InterruptRouting implements Interrupts, AutoCloseable {
     }
 
     @Override
+    public synchronized int allocatedMsiVectors() {
+        return vectors.size();
+    }
+
+    @Override
     public boolean signalMsi(long address, int data) {
         return irqchip.signalMsi(address, data);
     }

@@ -52,4 +52,11 @@ public final class RecordingInterrupts implements Interrupts {
     public boolean signalMsi(long address, int data) {
         throw new UnsupportedOperationException();
     }
+
+    /** Allocations less closes, from the log. */
+    @Override
+    public int allocatedMsiVectors() {
+        return (int) (log.stream().filter(entry -> entry.startsWith("allocate ")).count()
+                - log.stream().filter(entry -> entry.startsWith("close ")).count());
+    }
 }

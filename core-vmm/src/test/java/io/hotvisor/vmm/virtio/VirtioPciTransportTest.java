@@ -72,6 +72,11 @@ class VirtioPciTransportTest {
         public boolean signalMsi(long address, int data) {
             return true;
         }
+
+        @Override
+        public int allocatedMsiVectors() {
+            throw new UnsupportedOperationException();
+        }
     };
 
     private final IoLoop ioLoop = new IoLoop() {
