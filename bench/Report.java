@@ -65,8 +65,8 @@ public final class Report {
         }
     }
 
-    /** A row of the table. */
-    private record Row(Sample first, Spread hotvisor, Spread qemu) {
+    /** A row of the table; {@code floor} (a C program on raw KVM) only where the metric has one, else null. */
+    private record Row(Sample first, Spread hotvisor, Spread qemu, Spread floor) {
         double ratio() {
             return hotvisor.median() / qemu.median();
         }
@@ -111,7 +111,8 @@ public final class Report {
                 incomplete.add(metric + " (has only " + bySide.keySet() + ")");
                 return;
             }
-            rows.add(new Row(samples.get(0), Spread.of(bySide.get("hotvisor")), Spread.of(bySide.get("qemu"))));
+            rows.add(new Row(samples.get(0), Spread.of(bySide.get("hotvisor")), Spread.of(bySide.get("qemu")),
+                    bySide.containsKey("raw") ? Spread.of(bySide.get("raw")) : null));
         });
 
         String table = table(rows);
@@ -147,17 +148,17 @@ public final class Report {
 
     private static String table(List<Row> rows) {
         StringBuilder table = new StringBuilder("""
-                | metric | unit | runs | Hotvisor median | p10 | p90 | QEMU median | p10 | p90 | Hotvisor ÷ QEMU | better | QEMU machine | date | commit | machine |
-                |---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|---|---|---|---|
+                | metric | unit | runs | Hotvisor median | p10 | p90 | QEMU median | p10 | p90 | Hotvisor ÷ QEMU | better | raw KVM (floor) | QEMU machine | date | commit | machine |
+                |---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|---|---|---|---|
                 """);
         for (Row row : rows) {
             Sample s = row.first();
             table.append(String.format(Locale.ROOT,
-                    "| %s | %s | %d/%d | %s | %s | %s | %s | %s | %s | **%.2f** | %s | %s | %s | `%s` | %s |%n",
+                    "| %s | %s | %d/%d | %s | %s | %s | %s | %s | %s | **%.2f** | %s | %s | %s | %s | `%s` | %s |%n",
                     s.label(), s.unit(), row.hotvisor().n(), row.qemu().n(), number(row.hotvisor().median()),
                     number(row.hotvisor().p10()), number(row.hotvisor().p90()), number(row.qemu().median()),
-                    number(row.qemu().p10()), number(row.qemu().p90()), row.ratio(), s.better(), s.qemu(), s.date(),
-                    s.commit(), s.machine()));
+                    number(row.qemu().p10()), number(row.qemu().p90()), row.ratio(), s.better(),
+                    row.floor() == null ? "–" : number(row.floor().median()), s.qemu(), s.date(), s.commit(), s.machine()));
         }
         return table.toString();
     }
@@ -173,7 +174,8 @@ public final class Report {
                 + table + "\n"
                 + "Hotvisor ÷ QEMU is the ratio of the medians; \"better\" says which way is better for the metric "
                 + "(for a time, below 1 means Hotvisor is faster). p10 and p90 show the spread; runs counts the samples "
-                + "of each side.\n\n"
+                + "of each side. raw KVM (floor): the median of a C program's loop on the same /dev/kvm, for the exit "
+                + "round trips.\n\n"
                 + (setup == null ? "" : "Setup of the last run: " + setup + "\n\n")
                 + "![Hotvisor ÷ QEMU](ratios.png)\n";
     }

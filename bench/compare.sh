@@ -9,7 +9,7 @@
 # and, when DIR is the default bench/results, the table into docs/performance.md.
 #
 #   --runs N      samples per metric and side (default 20)
-#   --only NAMES  metric groups (default all): boot, cpu-hotplug (see linux-tests' CompareBench)
+#   --only NAMES  metric groups (default all): boot, cpu-hotplug, exits (linux-tests' CompareBench)
 #   --out DIR     write there instead of bench/results, and leave docs/performance.md alone
 #   --build       build the test classes first (./mvnw -pl kvm-tests -am package -DskipTests)
 #
@@ -51,13 +51,17 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 qemu_version=$(qemu-system-x86_64 --version | head -n 1)
 
 mkdir -p "$REPORTS"
+# The floor of the exit round trips: lab/kvm-speed's raw C loop, static so that it runs in L1.
+kvm_speed="$ROOT/kvm-tests/target/bench-kvm-speed"
+gcc -O2 -static -o "$kvm_speed" lab/kvm-speed.c || die "cannot build lab/kvm-speed.c"
 properties="$ROOT/kvm-tests/target/bench.properties"
 printf 'runs=%s\nonly=%s\n' "$runs" "$only" >"$properties"
 # A boot takes 5-20 s in the lab and a hotplug cycle about 1 s: room for every group, and L1's start.
 timeout=$((900 + runs * 300))
 status=0
 lab/run-lab.sh "${build[@]}" --reports "$REPORTS" --timeout "$timeout" \
-    --select class:io.hotvisor.linux.CompareBench --file "hotvisor.bench.properties=$properties" || status=$?
+    --select class:io.hotvisor.linux.CompareBench --file "hotvisor.bench.properties=$properties" \
+    --file "hotvisor.bench.kvmSpeed=$kvm_speed" || status=$?
 if [[ -f "$REPORTS/skipped" ]]; then
     echo "$ME: *** SKIPPED: $(cat "$REPORTS/skipped") ***" >&2
     exit 0

@@ -1,6 +1,8 @@
 package io.hotvisor.linux;
 
 import io.hotvisor.vmm.api.CpuHotplug;
+import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.api.VmSpec;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -81,7 +83,11 @@ class CompareBench {
         void measure(int runs) throws Exception;
     }
 
+    /** The floor of exit costs, a C program on raw KVM: a side of its own beside the two VMMs. */
+    private static final String RAW = "raw";
+
     private final Path csv = LinuxKit.get().dataDir().resolve("bench.csv");
+    private LinuxGuests.Guests guests;
     private Side hotvisor;
     private Side qemu;
 
@@ -89,11 +95,13 @@ class CompareBench {
         Map<String, Group> groups = new LinkedHashMap<>();
         groups.put("boot", this::boot);
         groups.put("cpu-hotplug", this::cpuHotplug);
+        groups.put("exits", this::exits);
         return groups;
     }
 
     @TestFactory
     Stream<DynamicTest> compareWithQemu(LinuxGuests.Guests guests) throws IOException {
+        this.guests = guests;
         hotvisor = new Side("hotvisor", (name, shape) -> new HotvisorBenchGuest(guests, name, shape.vcpus(),
                 shape.maxVcpus(), shape.mib() * MIB));
         qemu = new Side("qemu", (name, shape) -> new QemuGuest(shape.qemuArguments()));
@@ -133,7 +141,7 @@ class CompareBench {
             for (int run = 1; run <= runs; run++) {
                 for (Side side : run % 2 == 1 ? List.of(hotvisor, qemu) : List.of(qemu, hotvisor)) {
                     try (BenchGuest guest = side.boot("boot" + shape.vcpus() + "-" + run, shape)) {
-                        record(metric, side, run, guest.bootMillis());
+                        record(metric, side.name(), run, guest.bootMillis());
                     }
                 }
             }
@@ -156,25 +164,81 @@ class CompareBench {
                     String online = guest.watch("[ -e " + cpu1 + "/online ]", "echo 1 > " + cpu1 + "/online");
                     long start = System.nanoTime();
                     guest.deviceAdd(CpuHotplug.DRIVER, id, Map.of("socket-id", 0, "core-id", 1, "thread-id", 0));
-                    record(add, side, run, millisSince(start, guest.awaitMarker(online, WAIT)));
+                    record(add, side.name(), run, millisSince(start, guest.awaitMarker(online, WAIT)));
 
                     String gone = guest.watch("[ ! -e " + cpu1 + " ]", ":");
                     start = System.nanoTime();
                     guest.deviceDel(id);
-                    record(remove, side, run, millisSince(start, guest.awaitDeviceDeleted(id)));
+                    record(remove, side.name(), run, millisSince(start, guest.awaitDeviceDeleted(id)));
                     guest.awaitMarker(gone, WAIT);
                 }
             }
         }
     }
 
+    /**
+     * Exit round trips to the VMM's user space, in the probe guest (the same ELF on both sides,
+     * through PVH): a write to port 0x80 and a read of an MMIO page no device claims, 20,000 in a
+     * row, timed from the probe's "go" line to its "done" line. The floor is lab/kvm-speed's raw C
+     * loop on the same /dev/kvm, when compare.sh gives it ({@code hotvisor.bench.kvmSpeed}).
+     */
+    private void exits(int runs) throws Exception {
+        int iterations = 20_000;
+        String floor = System.getProperty("hotvisor.bench.kvmSpeed");
+        Path probe = LinuxKit.get().probeImage().resolveSibling("probe-guest.elf");
+        Map<String, Metric> metrics = new LinkedHashMap<>();
+        metrics.put("pio", new Metric("exit-pio", "Exit round trip: PIO write to port 0x80", "ns", true, Q35));
+        metrics.put("mmio", new Metric("exit-mmio", "Exit round trip: MMIO read of an unclaimed page", "ns", true, Q35));
+        Vm vm = guests.manager().create(new VmSpec("exits", probe.toString(), null, "console=ttyS0", 1, 1, 64 * MIB, Map.of()));
+        try {
+            TimedOutput output = new TimedOutput();
+            vm.console().attach(output::accept);
+            vm.start();
+            output.awaitText(ProbeConsole.PROMPT, LinuxGuests.BOOT, "exits");
+            measureExits(runs, iterations, metrics, hotvisor,
+                    new ProbeConsole(line -> vm.console().sendInput((line + "\r").getBytes(StandardCharsets.US_ASCII)), output));
+        } finally {
+            guests.manager().destroy("exits");
+        }
+        try (QemuGuest guest = QemuGuest.probe(probe, List.of("-machine", "q35", "-smp", "1", "-m", "64M"))) {
+            measureExits(runs, iterations, metrics, qemu, new ProbeConsole(guest::type, guest.output()));
+        }
+        if (floor != null) {
+            for (int run = 1; run <= runs; run++) {
+                for (String kind : metrics.keySet()) {
+                    record(metrics.get(kind), RAW, run, rawExitNanos(floor, kind, iterations));
+                }
+            }
+        }
+    }
+
+    private void measureExits(int runs, int iterations, Map<String, Metric> metrics, Side side, ProbeConsole probe)
+            throws Exception {
+        for (int run = 1; run <= runs; run++) {
+            for (String kind : metrics.keySet()) {
+                record(metrics.get(kind), side.name(), run, probe.nanosPerExit(kind, iterations));
+            }
+        }
+    }
+
+    /** lab/kvm-speed --exits KIND N: ns per exit of a C program on raw KVM. */
+    private static double rawExitNanos(String kvmSpeed, String kind, int iterations) throws Exception {
+        Process process = new ProcessBuilder(kvmSpeed, "--exits", kind, String.valueOf(iterations))
+                .redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        if (process.waitFor() != 0 || !out.startsWith("ns_per_exit=")) {
+            throw new AssertionError("kvm-speed --exits " + kind + " failed: " + out);
+        }
+        return Double.parseDouble(out.substring("ns_per_exit=".length()));
+    }
+
     private static double millisSince(long start, long end) {
         return (end - start) / 1e6;
     }
 
-    private void record(Metric metric, Side side, int run, double value) throws IOException {
+    private void record(Metric metric, String side, int run, double value) throws IOException {
         String row = String.join(",", metric.key(), metric.label(), metric.unit(), metric.lowerIsBetter() ? "lower" : "higher",
-                metric.qemu(), side.name(), String.valueOf(run), String.format(Locale.ROOT, "%.3f", value));
+                metric.qemu(), side, String.valueOf(run), String.format(Locale.ROOT, "%.3f", value));
         System.out.println("[bench] " + row);
         Files.writeString(csv, row + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
     }

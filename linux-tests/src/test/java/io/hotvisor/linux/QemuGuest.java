@@ -3,6 +3,7 @@ package io.hotvisor.linux;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,11 +41,17 @@ final class QemuGuest extends BenchGuest {
 
     /** {@code extraCmdline}: words after the kit's kernel command line. Returns once the shell prompts. */
     QemuGuest(String extraCmdline, List<String> machineArguments) throws IOException, InterruptedException {
-        LinuxKit kit = LinuxKit.get();
-        List<String> command = new ArrayList<>(List.of(executable(), "-enable-kvm", "-cpu", "host",
-                "-kernel", kit.kernel().toString(), "-initrd", kit.initrd().toString(),
-                "-append", (kit.cmdline() + " " + extraCmdline).strip(), "-display", "none", "-nodefaults", "-no-reboot",
-                "-serial", "stdio"));
+        this(List.of("-kernel", LinuxKit.get().kernel().toString(), "-initrd", LinuxKit.get().initrd().toString(),
+                "-append", (LinuxKit.get().cmdline() + " " + extraCmdline).strip()), machineArguments,
+                LinuxKit.get().marker(), LinuxKit.get().prompt());
+    }
+
+    /** Boots {@code image} and returns once a line holding {@code marker} and then {@code prompt} came. */
+    private QemuGuest(List<String> image, List<String> machineArguments, String marker, String prompt)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(executable(), "-enable-kvm", "-cpu", "host"));
+        command.addAll(image);
+        command.addAll(List.of("-display", "none", "-nodefaults", "-no-reboot", "-serial", "stdio"));
         command.addAll(machineArguments);
         // A short directory of its own: a UNIX socket path has at most 107 bytes.
         qmpDirectory = Files.createTempDirectory("hv-qmp");
@@ -56,12 +63,33 @@ final class QemuGuest extends BenchGuest {
         reader.setDaemon(true);
         reader.start();
         try {
-            markerSeen = output.awaitMarkerLine(kit.marker(), LinuxGuests.BOOT, "QEMU guest");
-            output.awaitText(kit.prompt(), LinuxGuests.BOOT, "QEMU guest");
+            markerSeen = output.awaitMarkerLine(marker, LinuxGuests.BOOT, "QEMU guest");
+            output.awaitText(prompt, LinuxGuests.BOOT, "QEMU guest");
         } catch (AssertionError | InterruptedException e) {
             close();
             throw e;
         }
+    }
+
+    /** The probe guest (its ELF, through PVH), at its prompt: drive it with {@link #type} and {@link #output}. */
+    static QemuGuest probe(Path elf, List<String> machineArguments) throws IOException, InterruptedException {
+        return new QemuGuest(List.of("-kernel", elf.toString(), "-append", "console=ttyS0"), machineArguments,
+                ProbeConsole.BANNER, ProbeConsole.PROMPT);
+    }
+
+    /** Types a line on the serial console (Enter as CR, as a terminal sends it). */
+    void type(String line) {
+        try {
+            in.write((line + "\r").getBytes(StandardCharsets.US_ASCII));
+            in.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("QEMU's serial line", e);
+        }
+    }
+
+    /** The serial line as it arrives. */
+    TimedOutput output() {
+        return output;
     }
 
     /** QEMU's QMP, connected on first use. */
