@@ -20,8 +20,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * {@code -m 512M,slots=8,maxmem=4G}) in the same L1, with the same kernel, initramfs and command
  * line ({@code memhp_default_state=online_movable}). The clock is the host's, from the request to
  * a marker the guest prints as soon as a 1 ms polling loop sees MemTotal change, read off the
- * serial line (Hotvisor's console polled every 20 ms: that is the resolution). Hotvisor's requests go through its
- * device manager in-process, QEMU's through QMP. Run it with
+ * serial line (Hotvisor's console is polled every 20 ms: that is the resolution). Hotvisor's
+ * requests go through its device manager in-process, QEMU's through QMP. Run it with
  * {@code lab/run-lab.sh --build --compare-qemu --select class:io.hotvisor.linux.MemHotplugBench}.
  */
 @Tag("bench")
