@@ -21,6 +21,8 @@
 #   --file PROPERTY=PATH a file the tests read, named by a system property (repeatable); in the
 #                        lab it is copied into the job and the property names the copy
 #   --cache DIR          download/image cache (default ~/.cache/hotvisor)
+#   --reports DIR        where the reports go instead of kvm-tests/target/kvm-reports (emptied
+#                        first; bench/compare.sh keeps the test run's reports this way)
 #   --timeout SECONDS    for the whole lab run (default 2400)
 #   --shell              lab only: boot L1 with the job mounted and a shell on this terminal
 #   --compare-qemu       lab only: before the tests, boot the same kernel and initramfs with QEMU
@@ -43,7 +45,8 @@ LAB=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$LAB/.." && pwd)
 readonly LAB ROOT
 readonly TARGET="$ROOT/kvm-tests/target"
-readonly REPORTS="$TARGET/kvm-reports" WORK="$TARGET/lab"
+readonly WORK="$TARGET/lab"
+REPORTS="$TARGET/kvm-reports"
 
 mode=auto cache="${HOME}/.cache/hotvisor" timeout=2400 shell=false build=false compare_qemu=false
 selectors=() files=()
@@ -58,6 +61,7 @@ while [[ $# -gt 0 ]]; do
         --select) selectors+=("--select" "${2:?}"); shift 2 ;;
         --file) [[ "${2:?}" == *=* ]] || die "--file takes PROPERTY=PATH, not $2"; files+=("$2"); shift 2 ;;
         --cache) cache=${2:?}; shift 2 ;;
+        --reports) REPORTS=$(mkdir -p "${2:?}" && cd "$2" && pwd); shift 2 ;;
         --timeout) timeout=${2:?}; shift 2 ;;
         --shell) shell=true; mode=lab; shift ;;
         --build) build=true; shift ;;
@@ -72,6 +76,7 @@ while [[ $# -gt 0 ]]; do
         *) die "unknown argument $1 (see --help)" ;;
     esac
 done
+readonly REPORTS
 [[ "$mode" == auto || "$mode" == lab || "$mode" == direct ]] || die "--mode is auto, lab or direct, not $mode"
 started=$(date +%s)
 

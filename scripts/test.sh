@@ -9,7 +9,9 @@
 # scripts/run.sh (itests, package io.hotvisor.itests.running). The Pax Exam tests (no VMs) run
 # on this host. Without extra arguments the build fails when a KVM test class did not run, and
 # with HOTVISOR_REQUIRE_KVM=1 (as .ci/run sets) also when one skipped a test (a lab that cannot
-# start fails instead of skipping). Extra arguments go to Maven, e.g.
+# start fails instead of skipping). Without extra arguments, a build that passed ends with the
+# benchmark harness's smoke (bench/compare.sh --runs 1 --only boot,cpu-hotplug): it fails when
+# the table lacks the Hotvisor or the QEMU side. Extra arguments go to Maven, e.g.
 #   scripts/test.sh -o -Dit.test=JmxConnectorIT
 set -euo pipefail
 
@@ -57,6 +59,16 @@ summary_mode=()
 [[ $# -gt 0 ]] && summary_mode=(--informational)
 java scripts/KvmSummary.java "${summary_mode[@]}" kvm-tests/target/kvm-classes.txt \
     kvm-tests/target/kvm-reports itests/target/failsafe-reports || status=1
+
+# The benchmark harness's smoke (one more lab boot, ~1.5 min): both sides must fill the table;
+# the numbers are not judged. With the whole build only: it needs every module built.
+if [[ $# -eq 0 && $status -eq 0 ]]; then
+    started=$(date +%s)
+    bench/compare.sh --runs 1 --only boot,cpu-hotplug --out kvm-tests/target/bench-smoke || status=1
+    echo "$ME: bench/compare.sh smoke ended after $(($(date +%s) - started)) s (kvm-tests/target/bench-smoke/RESULTS.md)"
+else
+    echo "$ME: bench/compare.sh smoke not run (extra Maven arguments, or the build failed)"
+fi
 
 skipped=$(grep -rhos -- '\*\*\* SKIPPED: [^*]*' --include='*-output.txt' */target/failsafe-reports */target/surefire-reports 2>/dev/null | sort | uniq -c || true)
 if [[ -n "$skipped" ]]; then

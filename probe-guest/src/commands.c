@@ -19,6 +19,7 @@ static void cmd_mem(const char *args);
 static void cmd_memrefuse(const char *args);
 static void cmd_pci(const char *args);
 static void cmd_rng(const char *args);
+static void cmd_exits(const char *args);
 
 static const struct command commands[] = {
 	{ "help",	"list the commands",				cmd_help },
@@ -31,6 +32,7 @@ static const struct command commands[] = {
 	{ "memrefuse",	"on|off: answer memory eject requests with _OST failure", cmd_memrefuse },
 	{ "pci",	"bus 0 through ECAM: ids, class and BAR sizes of each function", cmd_pci },
 	{ "rng",	"read 16 bytes from the virtio entropy device (queue 0, MSI-X)", cmd_rng },
+	{ "exits",	"pio|mmio N: N writes to port 0x80 or N reads of an unclaimed MMIO page, between two lines", cmd_exits },
 };
 
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
@@ -141,6 +143,39 @@ static void cmd_memrefuse(const char *args)
 		return;
 	}
 	con_puts(memhp_refuse ? "memrefuse: on\r\n" : "memrefuse: off\r\n");
+}
+
+/* An MMIO page no device claims, under Hotvisor (the top of its 32-bit PCI window) and QEMU's
+ * q35 alike: every read is a round trip to the VMM's user space. */
+#define EXITS_MMIO	0xdffff000ULL
+
+/* Exit round trips for bench/compare.sh: the host times from the arrival of the "go" line to
+ * that of the "done" line (output is synchronous: "go" has left before the loop starts). */
+static void cmd_exits(const char *args)
+{
+	int pio = word_is(args, "pio");
+	u64 n = 0;
+
+	if (!pio && !word_is(args, "mmio")) {
+		con_puts("exits: pio|mmio N\r\n");
+		return;
+	}
+	while (*args && *args != ' ')
+		args++;
+	while (*args == ' ')
+		args++;
+	while (*args >= '0' && *args <= '9')
+		n = n * 10 + (u64)(*args++ - '0');
+	con_puts("exits: go\r\n");
+	for (u64 i = 0; i < n; i++) {
+		if (pio)
+			outb(PORT_DEBUG, 0);
+		else
+			(void)mmio_read32(EXITS_MMIO);
+	}
+	con_puts("exits: done ");
+	con_dec(n);
+	con_puts("\r\n");
 }
 
 /* Run one complete line. */

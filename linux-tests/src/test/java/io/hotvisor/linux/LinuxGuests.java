@@ -10,6 +10,7 @@ import io.hotvisor.virtio.VirtioNetDriver;
 import io.hotvisor.virtio.VirtioRngDriver;
 import io.hotvisor.virtio.VirtioSerialDriver;
 import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.api.VmConsole;
 import io.hotvisor.vmm.api.VmEvent;
 import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.manager.DeviceManagerImpl;
@@ -76,31 +77,42 @@ public final class LinuxGuests implements ParameterResolver, TestExecutionExcept
 
         /** Boots the guest kit's kernel and initramfs and waits for its shell. */
         public LinuxGuest boot(String name, int vcpus, int maxVcpus, long memoryBytes) {
-            return boot(name, LinuxKit.get().kernel(), vcpus, maxVcpus, memoryBytes, Map.of(), "");
+            return boot(name, LinuxKit.get().kernel(), vcpus, maxVcpus, memoryBytes, Map.of(), "", null);
         }
 
         /** Boots the kit with VM options, such as boot-time devices ({@code device.N}). */
         public LinuxGuest boot(String name, int vcpus, long memoryBytes, Map<String, String> options) {
-            return boot(name, LinuxKit.get().kernel(), vcpus, vcpus, memoryBytes, options, "");
+            return boot(name, LinuxKit.get().kernel(), vcpus, vcpus, memoryBytes, options, "", null);
         }
 
         /** Boots the kit with VM options and words added to the kit's kernel command line. */
         public LinuxGuest boot(String name, int vcpus, long memoryBytes, Map<String, String> options, String cmdline) {
-            return boot(name, LinuxKit.get().kernel(), vcpus, vcpus, memoryBytes, options, cmdline);
+            return boot(name, LinuxKit.get().kernel(), vcpus, vcpus, memoryBytes, options, cmdline, null);
         }
 
         /** Boots {@code kernel} (vmlinux or bzImage) with the kit's initramfs and waits for its shell. */
         public LinuxGuest boot(String name, Path kernel, int vcpus, int maxVcpus, long memoryBytes) {
-            return boot(name, kernel, vcpus, maxVcpus, memoryBytes, Map.of(), "");
+            return boot(name, kernel, vcpus, maxVcpus, memoryBytes, Map.of(), "", null);
+        }
+
+        /**
+         * Boots the kit with {@code listener} on its console from before the start (it sees every
+         * byte as it comes: the benchmarks time lines with it).
+         */
+        public LinuxGuest boot(String name, int vcpus, int maxVcpus, long memoryBytes, VmConsole.Listener listener) {
+            return boot(name, LinuxKit.get().kernel(), vcpus, maxVcpus, memoryBytes, Map.of(), "", listener);
         }
 
         private LinuxGuest boot(String name, Path kernel, int vcpus, int maxVcpus, long memoryBytes,
-                                Map<String, String> options, String extraCmdline) {
+                                Map<String, String> options, String extraCmdline, VmConsole.Listener listener) {
             LinuxKit kit = LinuxKit.get();
             Vm vm = machine.manager.create(new VmSpec(name, kernel.toString(), kit.initrd().toString(),
                     (kit.cmdline() + " " + extraCmdline).strip(), vcpus, maxVcpus, memoryBytes, options));
             GuestConsole console = GuestConsole.attach(vm).prompt(kit.prompt());
             consoles.add(console);
+            if (listener != null) {
+                vm.console().attach(listener);
+            }
             long start = System.nanoTime();
             vm.start();
             console.waitFor(kit.marker(), BOOT);

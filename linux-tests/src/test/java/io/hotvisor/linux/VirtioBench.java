@@ -49,7 +49,7 @@ class VirtioBench {
         guests.manager().destroy("bench");
 
         Map<String, List<Double>> qemu;
-        try (QemuGuest qemuGuest = new QemuGuest(List.of("-m", "512M",
+        try (QemuGuest qemuGuest = new QemuGuest(List.of("-machine", "q35", "-smp", "1", "-m", "512M",
                 "-drive", "file=" + qemuDisk + ",format=raw,if=none,id=d0", "-device", "virtio-blk-pci,drive=d0",
                 "-netdev", "tap,id=n0,ifname=qbench0,script=no,downscript=no", "-device", "virtio-net-pci,netdev=n0,romfile="))) {
             qemu = measure(qemuGuest, "qbench0");
