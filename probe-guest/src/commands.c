@@ -6,6 +6,7 @@
 #include "smp.h"
 #include "ged.h"
 #include "memhp.h"
+#include "pcihp.h"
 #include "pci.h"
 #include "virtio_rng.h"
 
@@ -17,6 +18,7 @@ static void cmd_cpus(const char *args);
 static void cmd_hotplug(const char *args);
 static void cmd_mem(const char *args);
 static void cmd_memrefuse(const char *args);
+static void cmd_pcirefuse(const char *args);
 static void cmd_pci(const char *args);
 static void cmd_rng(const char *args);
 static void cmd_exits(const char *args);
@@ -30,6 +32,7 @@ static const struct command commands[] = {
 	{ "hotplug",	"CPU hotplug controller: enabled flag of each possible CPU", cmd_hotplug },
 	{ "mem",	"memory hotplug controller: base and size of each enabled slot", cmd_mem },
 	{ "memrefuse",	"on|off: answer memory eject requests with _OST failure", cmd_memrefuse },
+	{ "pcirefuse",	"on|off: leave PCI eject requests unanswered", cmd_pcirefuse },
 	{ "pci",	"bus 0 through ECAM: ids, class and BAR sizes of each function", cmd_pci },
 	{ "rng",	"read 16 bytes from the virtio entropy device (queue 0, MSI-X)", cmd_rng },
 	{ "exits",	"pio|mmio N: N writes to port 0x80 or N reads of an unclaimed MMIO page, between two lines", cmd_exits },
@@ -131,18 +134,32 @@ static int word_is(const char *s, const char *w)
 	return !*w && (*s == '\0' || *s == ' ');
 }
 
+/* `NAME on|off` sets a test switch; either way it prints the switch as it is now. */
+static void toggle(const char *name, int *flag, const char *args)
+{
+	if (word_is(args, "on"))
+		*flag = 1;
+	else if (word_is(args, "off"))
+		*flag = 0;
+	else if (*args) {
+		con_puts(name);
+		con_puts(": on or off\r\n");
+		return;
+	}
+	con_puts(name);
+	con_puts(*flag ? ": on\r\n" : ": off\r\n");
+}
+
 /* Lets a test check that a refused removal is reported and the DIMM stays. */
 static void cmd_memrefuse(const char *args)
 {
-	if (word_is(args, "on"))
-		memhp_refuse = 1;
-	else if (word_is(args, "off"))
-		memhp_refuse = 0;
-	else if (*args) {
-		con_puts("memrefuse: on or off\r\n");
-		return;
-	}
-	con_puts(memhp_refuse ? "memrefuse: on\r\n" : "memrefuse: off\r\n");
+	toggle("memrefuse", &memhp_refuse, args);
+}
+
+/* Lets a test check that a removal the guest does not answer stays pending. */
+static void cmd_pcirefuse(const char *args)
+{
+	toggle("pcirefuse", &pcihp_refuse, args);
 }
 
 /* An MMIO page no device claims, under Hotvisor (the top of its 32-bit PCI window) and QEMU's

@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "interrupts.h"
 #include "memhp.h"
+#include "pcihp.h"
 #include "serial.h"
 #include "smp.h"
 
@@ -171,8 +172,10 @@ void ged_process(void)
 			say("ged: memory event\r\n");
 			memhp_scan();
 		}
-		if (ev & GED_PCI)
+		if (ev & GED_PCI) {
 			say("ged: pci event\r\n");
+			pcihp_scan();
+		}
 		if (ev & GED_POWER) {
 			say("ged: power button\r\n");
 			poweroff();

@@ -110,6 +110,11 @@ public final class FakePciBus implements PciBus {
     }
 
     @Override
+    public boolean acceptsPlug() {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
     public void requestRemoval(PciSlot slot) {
         throw new UnsupportedOperationException();
     }

@@ -138,6 +138,15 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
         throw new VmException("'" + name + "' is not a valid device model name");
     }
 
+    /** The error for {@code what} on {@code bus} of a machine without its hotplug controller. */
+    private VmException hotplugMissing(String bus, String what) {
+        FeatureCatalog known = catalog;
+        Optional<FeatureCatalog.Provider> provider = known == null ? Optional.empty()
+                : known.provider(FeatureCatalog.Kind.HOTPLUG_BUS, bus);
+        return provider.<VmException>map(feature -> feature.missing(what))
+                .orElseGet(() -> new VmException("not supported: " + what + ": no " + bus + " hotplug controller runs"));
+    }
+
     @Override
     public PluggedDevice add(Vm vm, String driverName, String id, Map<String, Object> properties) {
         DeviceDriver driver = requireDriver(driverName);
@@ -146,6 +155,9 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
         }
         if (!vm.state().isActive()) {
             throw new VmException(vm.name() + " is not running (state " + vm.state().label() + ")");
+        }
+        if (driver.bus().equals(DeviceDriver.BUS_PCI) && !vm.pci().acceptsPlug()) {
+            throw hotplugMissing(driver.bus(), "adding a PCI device to a running guest");
         }
         PluggedDevice device;
         synchronized (this) {

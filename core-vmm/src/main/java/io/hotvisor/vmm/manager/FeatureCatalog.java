@@ -19,7 +19,9 @@ public interface FeatureCatalog {
         /** The {@code VmSpec} settings it serves: names, or prefixes ending in '*'. */
         SPEC_SETTING("hotvisor.spec", "settings"),
         /** The {@code MachineCapability} names its bundles register. */
-        CAPABILITY("hotvisor.capability", "names");
+        CAPABILITY("hotvisor.capability", "names"),
+        /** The buses ({@code DeviceDriver.bus()}) whose devices it lets come and go while the guest runs. */
+        HOTPLUG_BUS("hotvisor.hotplug", "buses");
 
         final String namespace;
         final String attribute;

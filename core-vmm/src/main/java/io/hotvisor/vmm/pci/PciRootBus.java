@@ -71,7 +71,7 @@ public final class PciRootBus implements PciBus, AutoCloseable {
     @Override
     public PciSlot plug(PciDevice device, OptionalInt requested) {
         PciHotplugController controller = guestRunning ? hotplug : null;
-        if (guestRunning && controller == null) {
+        if (!acceptsPlug()) {
             throw new VmException("not supported: the guest runs and its PCI bus has no hotplug controller,"
                     + " so it would not see the device");
         }
@@ -161,6 +161,11 @@ public final class PciRootBus implements PciBus, AutoCloseable {
                 }
             }
         };
+    }
+
+    @Override
+    public boolean acceptsPlug() {
+        return !guestRunning || hotplug != null;
     }
 
     @Override

@@ -15,6 +15,7 @@ import io.hotvisor.vmm.api.VmEvent;
 import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.api.VmSpec;
 import io.hotvisor.vmm.api.VmState;
+import io.hotvisor.vmm.api.pci.PciBus;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
@@ -332,6 +333,24 @@ class DeviceManagerImplTest {
                         Map.of("max-bytes", "64"), State.PRESENT));
     }
 
+    /** Without the PCI hotplug controller the add fails before the driver opens anything, naming the feature. */
+    @Test
+    void aPciDeviceAddedWithoutTheHotplugControllerNamesTheFeatureThatBringsIt() {
+        manager.addDriver(rng);
+        fake.pciAcceptsPlug = false;
+        assertThatThrownBy(() -> manager.add(vm, "virtio-rng-pci", "r1", Map.of()))
+                .hasMessage("not supported: adding a PCI device to a running guest: no pci hotplug controller runs");
+
+        manager.setCatalog((kind, name) -> kind == FeatureCatalog.Kind.HOTPLUG_BUS && name.equals("pci")
+                ? Optional.of(new FeatureCatalog.Provider("hotvisor-pci-vfio", true, List.of("io.hotvisor.pci-vfio")))
+                : Optional.empty());
+        assertThatThrownBy(() -> manager.add(vm, "virtio-rng-pci", "r1", Map.of()))
+                .hasMessage("adding a PCI device to a running guest needs feature hotvisor-pci-vfio, which is installed"
+                        + " but not active (bundle:start io.hotvisor.pci-vfio)");
+        assertThat(calls).isEmpty();
+        assertThat(manager.list(vm)).isEmpty();
+    }
+
     @Test
     void aBootDeviceThatCannotBePluggedFailsTheBuildNamingIt() {
         manager.addDriver(rng);
@@ -341,9 +360,11 @@ class DeviceManagerImplTest {
                 .hasMessage("boot device r (virtio-rng-pci): Property 'bogus' not found");
     }
 
-    /** Only what the device manager touches: name, state, spec and publish; anything else fails. */
+    /** Only what the device manager touches: name, state, spec, publish and the PCI bus's plug check. */
     private static final class FakeVm implements InvocationHandler {
         volatile VmState state = VmState.RUNNING;
+        /** Whether the PCI bus takes a device now (a hotplug controller is attached). */
+        volatile boolean pciAcceptsPlug = true;
         /** Yield at random on state reads, to shuffle the interleavings of a race. */
         volatile boolean jitter;
         volatile VmSpec spec;
@@ -366,6 +387,14 @@ class DeviceManagerImplTest {
                 case "publish":
                     events.add(VmEvent.now("fake", (VmEvent.Payload) args[0]));
                     return null;
+                case "pci":
+                    return Proxy.newProxyInstance(PciBus.class.getClassLoader(), new Class<?>[] {PciBus.class},
+                            (bus, busMethod, busArgs) -> {
+                                if (busMethod.getName().equals("acceptsPlug")) {
+                                    return pciAcceptsPlug;
+                                }
+                                throw new UnsupportedOperationException(busMethod.getName());
+                            });
                 default:
                     throw new UnsupportedOperationException(method.getName());
             }

@@ -50,7 +50,7 @@ class VmManagerImplTest {
         return (kind, name) -> switch (kind) {
             case SPEC_SETTING -> name.equals("max-vcpus") ? Optional.of(cpuHotplug) : Optional.empty();
             case CAPABILITY -> name.equals("acpi-ged") ? Optional.of(ged) : Optional.empty();
-            case DEVICE_MODEL -> Optional.empty();
+            case DEVICE_MODEL, HOTPLUG_BUS -> Optional.empty();
         };
     }
 

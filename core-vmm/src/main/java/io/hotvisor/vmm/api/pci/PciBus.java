@@ -27,6 +27,9 @@ public interface PciBus {
      */
     Registration attachHotplug(PciHotplugController controller);
 
+    /** Whether a device plugged now reaches the guest: before it runs, or with a hotplug controller. */
+    boolean acceptsPlug();
+
     /**
      * Asks the guest to release the device in {@code slot}; the attached controller takes it off
      * the bus once the guest has. Fails with a one-line {@link io.hotvisor.vmm.api.VmException}
