@@ -63,6 +63,10 @@ final class FakeMachine {
                     case "memory" -> memory();
                     case "memoryBackends" -> backends;
                     case "vault" -> vaultView();
+                    case "whileRunning" -> {
+                        ((Runnable) args[0]).run();
+                        yield null;
+                    }
                     case "publish" -> {
                         events.add((VmEvent.Payload) args[0]);
                         yield null;

@@ -79,6 +79,13 @@ public final class FakeVm {
             case "reset":
                 publish(new VmEvent.Reset(false, "host-qmp-system-reset"));
                 return null;
+            case "whileRunning":
+                return transition(() -> {
+                    if (!state.isActive()) {
+                        throw new VmException(name + " is not running (state " + state.label() + ")");
+                    }
+                    ((Runnable) args[0]).run();
+                });
             case "memoryBackends":
                 return backends;
             case "cpus":

@@ -58,8 +58,9 @@ final class PhprController implements MmioDevice, PciHotplugController {
         return new PhprState(PhprState.VERSION, added, removing, ejectRequested, segment);
     }
 
+    /** Whether the guest was asked to eject {@code slot} and has not yet (never for slot 0, the host bridge). */
     synchronized boolean removalPending(int slot) {
-        return (ejectRequested & bit(slot)) != 0;
+        return slot > 0 && slot < PciAddress.SLOTS_PER_BUS && (ejectRequested & 1 << slot) != 0;
     }
 
     @Override

@@ -47,6 +47,7 @@ class PhprControllerTest {
     void aRemovalIsPendingUntilTheGuestEjectsTheSlot() {
         controller.removalRequested(7);
         assertThat(controller.removalPending(7)).isTrue();
+        assertThat(controller.removalPending(0)).as("the host bridge, as pci:list asks").isFalse();
         assertThatThrownBy(() -> controller.removalRequested(7)).isInstanceOf(VmException.class)
                 .hasMessage("the removal of the device in slot 7 is already pending");
 

@@ -52,6 +52,13 @@ public interface Vm {
     /** Reboots the guest as a hardware reset would (the image is loaded again). */
     void reset();
 
+    /**
+     * Runs {@code change} on the running machine with no start, stop or reset under way or able
+     * to begin until it is done, so that a device plug lands wholly in one machine; fails with a
+     * {@link VmException} when the VM is not running. Not from a vCPU thread.
+     */
+    void whileRunning(Runnable change);
+
     VmConsole console();
 
     /** The VM's own directory ({@code DATA/hotvisor/NAME}) for its files and sockets. */

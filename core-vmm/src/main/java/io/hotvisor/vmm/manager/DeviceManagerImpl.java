@@ -169,7 +169,8 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
             ofVm.byPath.put(device.path(), device);
         }
         try {
-            driver.plug(vm, device);
+            // Serialised with resets: a reset in between would plug it again into the new machine.
+            vm.whileRunning(() -> driver.plug(vm, device));
         } catch (RuntimeException e) {
             forget(vm, device.path());
             throw e;

@@ -267,6 +267,17 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     }
 
     @Override
+    public void whileRunning(Runnable change) {
+        synchronized (lifecycle()) {
+            checkOpen();
+            if (!state.isActive()) {
+                throw new VmException(name() + " is not running (state " + state.label() + ")");
+            }
+            change.run();
+        }
+    }
+
+    @Override
     public void reset() {
         synchronized (lifecycle()) {
             checkOpen();

@@ -240,15 +240,19 @@ class DeviceManagerImplTest {
 
     /** As VirtualMachine stops: the state changes, then listeners hear of it. */
     private void stop() {
-        fake.state = VmState.STOPPED;
-        manager.stateChanged(vm, VmState.RUNNING, VmState.STOPPED);
+        synchronized (fake) {
+            fake.state = VmState.STOPPED;
+            manager.stateChanged(vm, VmState.RUNNING, VmState.STOPPED);
+        }
     }
 
     /** As VirtualMachine starts: the machine is built (boot devices), then it runs. */
     private void start() {
-        manager.machineBuilt(vm);
-        fake.state = VmState.RUNNING;
-        manager.stateChanged(vm, VmState.STOPPED, VmState.RUNNING);
+        synchronized (fake) {
+            manager.machineBuilt(vm);
+            fake.state = VmState.RUNNING;
+            manager.stateChanged(vm, VmState.STOPPED, VmState.RUNNING);
+        }
     }
 
     /**
@@ -360,7 +364,7 @@ class DeviceManagerImplTest {
                 .hasMessage("boot device r (virtio-rng-pci): Property 'bogus' not found");
     }
 
-    /** Only what the device manager touches: name, state, spec, publish and the PCI bus's plug check. */
+    /** Only what the device manager touches: name, state, spec, publish, whileRunning and the PCI bus's plug check. */
     private static final class FakeVm implements InvocationHandler {
         volatile VmState state = VmState.RUNNING;
         /** Whether the PCI bus takes a device now (a hotplug controller is attached). */
@@ -386,6 +390,14 @@ class DeviceManagerImplTest {
                     return spec;
                 case "publish":
                     events.add(VmEvent.now("fake", (VmEvent.Payload) args[0]));
+                    return null;
+                case "whileRunning":
+                    synchronized (this) { // the lifecycle lock, as stop() and start() below take it
+                        if (!state.isActive()) {
+                            throw new VmException("fake is not running (state " + state.label() + ")");
+                        }
+                        ((Runnable) args[0]).run();
+                    }
                     return null;
                 case "pci":
                     return Proxy.newProxyInstance(PciBus.class.getClassLoader(), new Class<?>[] {PciBus.class},
