@@ -257,6 +257,7 @@ int main(void) {
     L("ESRCH", ESRCH);
     L("EINTR", EINTR);
     L("EAGAIN", EAGAIN);
+    L("ENOMEM", ENOMEM);
     L("PROT_READ", PROT_READ);
     L("PROT_WRITE", PROT_WRITE);
     L("MAP_SHARED", MAP_SHARED);

@@ -21,6 +21,7 @@ abstract class Fd implements AutoCloseable {
     }
 
     final int ioctl(String name, long request, long arg) {
+        IoctlFaults.beforeIoctl(name);
         try {
             return LibC.ioctl(fd(), request, arg);
         } catch (LastErrorException e) {

@@ -22,6 +22,7 @@ public final class LibC {
     public static final int ESRCH = 3;
     public static final int EINTR = 4;
     public static final int EAGAIN = 11;
+    public static final int ENOMEM = 12;
 
     public static final int PROT_READ = 0x1;
     public static final int PROT_WRITE = 0x2;
