@@ -83,8 +83,9 @@ public final class Kvm extends Fd {
         return buffer.getIntArray(4, buffer.getInt(0));
     }
 
+    /** The size is asked first: were it asked after KVM_CREATE_VM and failed, the VM fd would have no owner. */
     public VmFd createVm() {
-        int vmFd = ioctl("KVM_CREATE_VM", KvmAbi.KVM_CREATE_VM, 0);
-        return new VmFd(vmFd, vcpuMmapSize());
+        int mmapSize = vcpuMmapSize();
+        return new VmFd(ioctl("KVM_CREATE_VM", KvmAbi.KVM_CREATE_VM, 0), mmapSize);
     }
 }
