@@ -300,11 +300,12 @@ final class MemHotplugController implements MmioDevice {
             removing[slot] = false;
             removeFailed[slot] = true;
         }
+        // The device is present again before the event tells clients, who may query it at once.
         return () -> {
-            actions.ost(slot, dimm, event, status);
             if (refused) {
                 actions.removalRefused(dimm);
             }
+            actions.ost(slot, dimm, event, status);
         };
     }
 

@@ -153,7 +153,7 @@ class MemHotplugControllerTest {
         controller.remove("d1");
         ost(0, MemControllerRegisters.OST_EJECT_REQUEST, MemControllerRegisters.OST_EJECT_IN_PROGRESS);
         ost(0, MemControllerRegisters.OST_EJECT_REQUEST, 0x81);
-        assertThat(actions).endsWith("ost 0 d1 3/129", "refused d1");
+        assertThat(actions).endsWith("refused d1", "ost 0 d1 3/129");
         assertThat(controller.list()).extracting(DimmStatus::state).containsExactly(DimmState.FAILED_REMOVE);
         eject(0); // no longer marked
         assertThat(actions).noneMatch(action -> action.startsWith("ejected"));
