@@ -47,10 +47,14 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
     /** VM name → its devices; guarded by {@code this}. */
     private final Map<String, VmDevices> vms = new HashMap<>();
 
-    /** One VM's devices by QOM path in the order they were added, and which are boot-time ones. */
+    /**
+     * One VM's devices by QOM path in the order they were added, which are boot-time ones, and which
+     * are listed (their id taken) but not yet plugged: a reset then must not plug those again.
+     */
     private static final class VmDevices {
         final Map<String, PluggedDevice> byPath = new LinkedHashMap<>();
         final Set<String> bootPaths = new HashSet<>();
+        final Set<String> plugging = new HashSet<>();
         int anonymous;
 
         Optional<PluggedDevice> find(String idOrPath) {
@@ -167,10 +171,14 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
             }
             device = new PluggedDevice(id, ofVm.pathFor(id), driver.name(), properties, State.PRESENT);
             ofVm.byPath.put(device.path(), device);
+            ofVm.plugging.add(device.path());
         }
         try {
-            // Serialised with resets: a reset in between would plug it again into the new machine.
-            vm.whileRunning(() -> driver.plug(vm, device));
+            // Serialised with resets, which plug again only what a machine had before them.
+            vm.whileRunning(() -> {
+                driver.plug(vm, device);
+                plugged(vm, device.path());
+            });
         } catch (RuntimeException e) {
             forget(vm, device.path());
             throw e;
@@ -198,7 +206,8 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
             }
             for (PluggedDevice device : ofVm.byPath.values()) {
                 DeviceDriver driver = drivers.get(device.driver());
-                if (driver != null && driver.afterReset() == DeviceDriver.AfterReset.PLUGGED_AGAIN) {
+                if (driver != null && driver.afterReset() == DeviceDriver.AfterReset.PLUGGED_AGAIN
+                        && !ofVm.plugging.contains(device.path())) {
                     (device.state() == State.REMOVING ? released : again).add(device);
                 }
             }
@@ -287,12 +296,17 @@ public final class DeviceManagerImpl implements DeviceManager, VmListener {
         }
     }
 
+    private synchronized void plugged(Vm vm, String path) {
+        vms.get(vm.name()).plugging.remove(path);
+    }
+
     private synchronized PluggedDevice forget(Vm vm, String path) {
         VmDevices ofVm = vms.get(vm.name());
         if (ofVm == null) {
             return null;
         }
         ofVm.bootPaths.remove(path);
+        ofVm.plugging.remove(path);
         return ofVm.byPath.remove(path);
     }
 

@@ -227,6 +227,22 @@ class DeviceManagerImplTest {
                 .containsExactly(new VmEvent.DeviceDeleted("leaving", "/machine/peripheral/leaving"));
     }
 
+    /** The race PciHotplugRaceTest found: a device listed but not yet plugged was plugged by the reset too. */
+    @Test
+    void aResetBetweenListingAndPluggingADeviceLeavesItPluggedOnce() {
+        fake.spec = new VmSpec("fake", "/k", null, "", 1, 1, 64L << 20, Map.of());
+        manager.addDriver(new RecordingDriver("virtio-blk-pci", AfterReset.PLUGGED_AGAIN));
+        fake.before = () -> manager.machineBuilt(vm);
+
+        manager.add(vm, "virtio-blk-pci", "disk", Map.of());
+
+        assertThat(calls).containsExactly("plug disk");
+        fake.before = () -> { };
+        calls.clear();
+        manager.machineBuilt(vm);
+        assertThat(calls).as("the next reset plugs it again").containsExactly("plug disk");
+    }
+
     @Test
     void aStoppedMachineTakesItsDevicesAlong() {
         manager.addDriver(rng);
@@ -372,6 +388,8 @@ class DeviceManagerImplTest {
         /** Yield at random on state reads, to shuffle the interleavings of a race. */
         volatile boolean jitter;
         volatile VmSpec spec;
+        /** Runs under the lifecycle lock before a change: a reset that took the lock first. */
+        volatile Runnable before = () -> { };
         final List<VmEvent> events = new CopyOnWriteArrayList<>();
         final Vm proxy = (Vm) Proxy.newProxyInstance(Vm.class.getClassLoader(), new Class<?>[] {Vm.class}, this);
 
@@ -396,6 +414,7 @@ class DeviceManagerImplTest {
                         if (!state.isActive()) {
                             throw new VmException("fake is not running (state " + state.label() + ")");
                         }
+                        before.run();
                         ((Runnable) args[0]).run();
                     }
                     return null;
