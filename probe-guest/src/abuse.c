@@ -44,7 +44,7 @@ static char flood_page[PAGE] __attribute__((aligned(PAGE)));
 
 static void console_flood(u64 kib)
 {
-	static const char line[] = "abuse: console flood 0123456789abcdefghijklmnopqrstuvwxyzABCDE\r\n";
+	static const char line[] = "flood: 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS\r\n";
 
 	for (unsigned i = 0; i < PAGE; i++)
 		flood_page[i] = line[i % (sizeof(line) - 1)];
