@@ -10,6 +10,7 @@ import io.hotvisor.vmm.api.VmState;
 import io.hotvisor.vmm.testing.KvmTest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -64,7 +65,6 @@ class GuestAbuseTest {
     /** A guest that writes reset in a loop from every boot: one reset at a time, no thread per write. */
     @Test
     void resetLoop(LinuxGuests.Guests guests) {
-        Usage before = Usage.now();
         Abused abused = Abused.start(guests, "abuse-reset", "probe.abuse=reset");
         abused.await("2 guest resets", () -> abused.guestResets(guests) >= 2);
         Usage warm = abused.peak;
@@ -72,7 +72,7 @@ class GuestAbuseTest {
         abused.await(RESETS + " guest resets", () -> abused.guestResets(guests) >= RESETS);
         assertThat(abused.peak.fds()).as("fds during the resets (after 2: %s)", warm)
                 .isLessThanOrEqualTo(warm.fds() + FD_SLACK);
-        abused.endAndCheck(guests, before);
+        abused.endAndCheck(guests);
     }
 
     /**
@@ -82,7 +82,6 @@ class GuestAbuseTest {
      */
     @Test
     void s5Loop(LinuxGuests.Guests guests) {
-        Usage before = Usage.now();
         Abused abused = Abused.start(guests, "abuse-s5", "probe.abuse=s5");
         Usage afterFirst = null;
         for (int boot = 1; boot <= S5_BOOTS; boot++) {
@@ -100,43 +99,31 @@ class GuestAbuseTest {
                 .isLessThanOrEqualTo(afterFirst.fds() + FD_SLACK);
         assertThat(guests.events()).filteredOn(event -> event.vm().equals(abused.vm.name())
                 && event.payload() instanceof VmEvent.Shutdown shutdown && shutdown.guest()).hasSize(S5_BOOTS);
-        abused.endAndCheck(guests, before);
+        abused.endAndCheck(guests);
     }
 
     /** 4 MiB written past THRE, a page per exit: the log keeps its cap, the VM and its neighbour answer. */
     @Test
     void consoleFlood(LinuxGuests.Guests guests) {
-        Usage before = Usage.now();
-        Abused abused = Abused.start(guests, "abuse-console", "");
-        abused.vm.console().sendInput("abuse console 4096\r".getBytes());
-        goodVmAnswers(); // while the flood runs, most likely
-        abused.awaitLine("abuse: console done 4194304 bytes");
+        Abused abused = Abused.command(guests, "abuse-console", "abuse console 4096", "abuse: console done 4194304 bytes");
         assertThat(abused.watch.bytes.get()).as("console bytes that reached a listener").isGreaterThan(4L << 20);
-        abused.endAndCheck(guests, before);
+        abused.endAndCheck(guests);
     }
 
     /** 5,000 _OST reports to each of the CPU and memory controllers: each is one event, the VM goes on. */
     @Test
     void ostFlood(LinuxGuests.Guests guests) {
-        Usage before = Usage.now();
-        Abused abused = Abused.start(guests, "abuse-ost", "");
-        abused.vm.console().sendInput("abuse ost 5000\r".getBytes());
-        goodVmAnswers();
-        abused.awaitLine("abuse: ost done cpu 5000 mem 5000");
+        Abused abused = Abused.command(guests, "abuse-ost", "abuse ost 5000", "abuse: ost done cpu 5000 mem 5000");
         assertThat(guests.events()).filteredOn(event -> event.vm().equals(abused.vm.name())
                 && event.payload() instanceof VmEvent.AcpiDeviceOst).hasSize(10_000);
         assertThat(abused.vm.acpiOspmStatus()).as("one status per declared slot").hasSize(MAX_VCPUS + 2);
-        abused.endAndCheck(guests, before);
+        abused.endAndCheck(guests);
     }
 
     /** 100,000 writes of 1, 2 or 4 bytes at random offsets and values, seed 1, over the four pages. */
     @Test
     void randomRegisterWrites(LinuxGuests.Guests guests) {
-        Usage before = Usage.now();
-        Abused abused = Abused.start(guests, "abuse-regs", "");
-        abused.vm.console().sendInput("abuse regs 1 100000\r".getBytes());
-        abused.awaitLine("abuse: regs done 100000 writes");
-        abused.endAndCheck(guests, before);
+        Abused.command(guests, "abuse-regs", "abuse regs 1 100000", "abuse: regs done 100000 writes").endAndCheck(guests);
     }
 
     private static void goodVmAnswers() {
@@ -147,19 +134,38 @@ class GuestAbuseTest {
 
     /** The abusive VM, its console watch, and the most its threads and fds reached meanwhile. */
     private static final class Abused {
+        /** Before the VM was created. */
+        final Usage before;
         final Vm vm;
         final Watch watch = new Watch();
-        Usage peak = Usage.now();
+        Usage peak;
         long maxThreads;
 
-        private Abused(Vm vm) {
+        private Abused(Usage before, Vm vm) {
+            this.before = before;
             this.vm = vm;
+            this.peak = before;
         }
 
+        /**
+         * A VM at its prompt that runs {@code command} until it prints {@code done}; the
+         * well-behaved VM answers meanwhile (while the abuse runs, most likely).
+         */
+        static Abused command(LinuxGuests.Guests guests, String name, String command, String done) {
+            Abused abused = start(guests, name, "");
+            abused.vm.console().sendInput((command + "\r").getBytes(StandardCharsets.US_ASCII));
+            goodVmAnswers();
+            // A VM that failed (with a reason) is an outcome too: endAndCheck judges it.
+            abused.await("'" + done + "'", () -> abused.watch.lines(done) > 0 || abused.vm.state() == VmState.FAILED);
+            return abused;
+        }
+
+        /** A VM with {@code abuse} added to its command line, started; without, at its prompt. */
         static Abused start(LinuxGuests.Guests guests, String name, String abuse) {
+            Usage before = Usage.now();
             Vm vm = guests.manager().create(new VmSpec(name, LinuxKit.get().probeImage().toString(), null,
                     ("console=ttyS0 " + abuse).strip(), 1, MAX_VCPUS, 64L << 20, HOTPLUG));
-            Abused abused = new Abused(vm);
+            Abused abused = new Abused(before, vm);
             vm.console().attach(abused.watch);
             vm.start();
             if (abuse.isEmpty()) {
@@ -173,18 +179,33 @@ class GuestAbuseTest {
                     && event.payload() instanceof VmEvent.Reset reset && reset.guest()).count();
         }
 
-        /** Polls {@code done}, sampling this VM's threads and the JVM's fds meanwhile. */
+        /**
+         * Polls {@code done}, sampling this VM's threads and the JVM's fds meanwhile; fails at once
+         * if the VM fails before it is done.
+         */
         void await(String what, BooleanSupplier done) {
-            long deadline = System.nanoTime() + GUEST.toNanos();
+            await(what, () -> {
+                if (vm.state() == VmState.FAILED && !done.getAsBoolean()) {
+                    throw new AssertionError(vm.name() + " failed while waiting for " + what + context());
+                }
+                return done.getAsBoolean();
+            }, GUEST);
+        }
+
+        private void await(String what, BooleanSupplier done, Duration timeout) {
+            long deadline = System.nanoTime() + timeout.toNanos();
             while (!done.getAsBoolean()) {
                 Usage now = Usage.now();
                 peak = new Usage(Math.max(peak.fds(), now.fds()), Math.max(peak.vmmThreads(), now.vmmThreads()));
                 maxThreads = Math.max(maxThreads, vmThreads(vm.name()));
-                assertThat(maxThreads).as("threads of %s at once%s", vm.name(), context()).isLessThanOrEqualTo(MAX_VM_THREADS);
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("no " + what + " within " + GUEST.toSeconds() + " s" + context());
+                if (maxThreads > MAX_VM_THREADS) {
+                    throw new AssertionError(maxThreads + " threads of " + vm.name() + " at once, more than its "
+                            + MAX_VCPUS + " vCPUs, I/O thread and request worker" + context());
                 }
-                sleep(20);
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("no " + what + " within " + timeout.toSeconds() + " s" + context());
+                }
+                GuestConsole.sleep(20);
             }
         }
 
@@ -197,7 +218,7 @@ class GuestAbuseTest {
          * well-behaved one, the console log kept its cap; once it is destroyed none of its threads
          * is left and the fds are back.
          */
-        void endAndCheck(LinuxGuests.Guests guests, Usage before) {
+        void endAndCheck(LinuxGuests.Guests guests) {
             VmState state = vm.state();
             assertThat(state).as("state of %s%s", vm.name(), context())
                     .isIn(VmState.RUNNING, VmState.SHUTDOWN, VmState.FAILED);
@@ -206,14 +227,14 @@ class GuestAbuseTest {
             }
             if (state == VmState.RUNNING && watch.prompts() > 0) {
                 long prompts = watch.prompts();
-                vm.console().sendInput("help\r".getBytes());
+                vm.console().sendInput("help\r".getBytes(StandardCharsets.US_ASCII));
                 awaitLine("  abuse");
                 await("the prompt after help", () -> watch.prompts() > prompts);
             }
             goodVmAnswers();
             checkConsoleLog();
             guests.manager().destroy(vm.name());
-            await("no thread of " + vm.name() + " after destroy", () -> vmThreads(vm.name()) == 0);
+            await("no thread of " + vm.name() + " after destroy", () -> vmThreads(vm.name()) == 0, GUEST);
             Usage after = Usage.now();
             assertThat(after.fds()).as("fds after destroy (before create: %s)", before)
                     .isLessThanOrEqualTo(before.fds() + FD_SLACK);
@@ -305,14 +326,5 @@ class GuestAbuseTest {
         return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
                 .filter(name -> name.startsWith("vcpu-" + vm + "-") || name.equals("io-" + vm)
                         || name.equals("vm-" + vm + "-requests")).count();
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
     }
 }
