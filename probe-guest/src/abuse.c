@@ -3,7 +3,7 @@
  *
  *   abuse reset             0xFE to the i8042 in a tight loop (never returns: the VMM resets us)
  *   abuse s5                S5 to the FADT sleep register in a tight loop (the VMM shuts us down)
- *   abuse console [KIB]     KIB KiB (default 1024) to COM1 by `rep outsb`, 4 KiB per exit, THRE ignored
+ *   abuse console [KIB]     KIB KiB (default 1024) to COM1 by `rep outsb`, THRE ignored
  *   abuse ost [N]           N _OST reports (default 10000) to the CPU and to the memory controller
  *   abuse regs [SEED [N]]   N random writes (default 1 and 100000) to the platform register pages
  *
@@ -39,7 +39,7 @@ static void s5_loop(void)
 		s5_write();
 }
 
-/* 64-byte lines, a page of them: KVM hands a `rep outsb` of up to a page to the VMM in one exit. */
+/* 64-byte lines, a page of them, sent by `rep outsb` (KVM still exits once per byte). */
 static char flood_page[PAGE] __attribute__((aligned(PAGE)));
 
 static void console_flood(u64 kib)

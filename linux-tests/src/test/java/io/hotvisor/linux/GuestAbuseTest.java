@@ -40,7 +40,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(LinuxGuests.class)
 class GuestAbuseTest {
     private static final Duration GUEST = Duration.ofSeconds(120);
-    private static final long LOG_CAP = 256 << 10;
+    private static final long LOG_CAP = 64 << 10;
     private static final int LOG_FILES = 2;
     private static final Map<String, String> HOTPLUG = Map.of("hotplug-memory", "1G", "memory-slots", "2");
     private static final int MAX_VCPUS = 2;
@@ -102,11 +102,17 @@ class GuestAbuseTest {
         abused.endAndCheck(guests);
     }
 
-    /** 4 MiB written past THRE, a page per exit: the log keeps its cap, the VM and its neighbour answer. */
+    /**
+     * 512 KiB written by {@code rep outsb}, THRE ignored (KVM emulates OUTS one byte per exit: ~50
+     * KiB/s in the lab), four times what the capped logs keep: the log keeps its cap, the VM and
+     * its neighbour answer.
+     */
     @Test
     void consoleFlood(LinuxGuests.Guests guests) {
-        Abused abused = Abused.command(guests, "abuse-console", "abuse console 4096", "abuse: console done 4194304 bytes");
-        assertThat(abused.watch.bytes.get()).as("console bytes that reached a listener").isGreaterThan(4L << 20);
+        Abused abused = Abused.command(guests, "abuse-console", "abuse console 512", "abuse: console done 524288 bytes");
+        if (abused.finished) {
+            assertThat(abused.watch.bytes.get()).as("console bytes that reached a listener").isGreaterThan(512L << 10);
+        }
         abused.endAndCheck(guests);
     }
 
@@ -114,6 +120,7 @@ class GuestAbuseTest {
     @Test
     void ostFlood(LinuxGuests.Guests guests) {
         Abused abused = Abused.command(guests, "abuse-ost", "abuse ost 5000", "abuse: ost done cpu 5000 mem 5000");
+        assertThat(abused.finished).as("the flood ended").isTrue();
         assertThat(guests.events()).filteredOn(event -> event.vm().equals(abused.vm.name())
                 && event.payload() instanceof VmEvent.AcpiDeviceOst).hasSize(10_000);
         assertThat(abused.vm.acpiOspmStatus()).as("one status per declared slot").hasSize(MAX_VCPUS + 2);
@@ -140,6 +147,8 @@ class GuestAbuseTest {
         final Watch watch = new Watch();
         Usage peak;
         long maxThreads;
+        /** A {@link #command} printed its last line (else the VM reset or failed meanwhile). */
+        boolean finished;
 
         private Abused(Usage before, Vm vm) {
             this.before = before;
@@ -149,14 +158,22 @@ class GuestAbuseTest {
 
         /**
          * A VM at its prompt that runs {@code command} until it prints {@code done}; the
-         * well-behaved VM answers meanwhile (while the abuse runs, most likely).
+         * well-behaved VM answers meanwhile (while the abuse runs, most likely). A VM that reset
+         * itself or failed (with a reason) meanwhile is an outcome too, said loudly: endAndCheck
+         * judges it (in the lab the probe guest has triple-faulted in long runs, see the issue 12
+         * closing note, and once during a console flood).
          */
         static Abused command(LinuxGuests.Guests guests, String name, String command, String done) {
             Abused abused = start(guests, name, "");
             abused.vm.console().sendInput((command + "\r").getBytes(StandardCharsets.US_ASCII));
             goodVmAnswers();
-            // A VM that failed (with a reason) is an outcome too: endAndCheck judges it.
-            abused.await("'" + done + "'", () -> abused.watch.lines(done) > 0 || abused.vm.state() == VmState.FAILED);
+            abused.await("'" + done + "'", () -> abused.watch.lines(done) > 0 || abused.vm.state() == VmState.FAILED
+                    || abused.guestResets(guests) > 0);
+            abused.finished = abused.watch.lines(done) > 0;
+            if (!abused.finished) {
+                System.err.println("*** " + name + ": '" + command + "' did not finish: the VM "
+                        + (abused.vm.state() == VmState.FAILED ? "failed" : "reset itself") + abused.context());
+            }
             return abused;
         }
 
