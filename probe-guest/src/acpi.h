@@ -6,6 +6,13 @@
 
 #define ACPI_MAX_CPUS	256
 
+/* _OST source events and status codes (ACPI 6.x, 6.3.5), as Linux reports them. */
+#define OST_DEVICE_CHECK	1
+#define OST_EJECT_REQUEST	3
+#define OST_SUCCESS		0
+#define OST_FAILURE		1	/* non-specific failure */
+#define OST_EJECT_IN_PROGRESS	0x84	/* Linux reports it on taking an eject request */
+
 /* ACPI Generic Address Structure, the parts we use. */
 struct acpi_gas {
 	u8 space;		/* 0 system memory, 1 system I/O */

@@ -38,13 +38,13 @@ const char *e820_type_name(u32 type)
 
 #define CMDLINE_MAX	2047
 
-u64 cmdline_number(const char *key, u64 def)
+const char *cmdline_value(const char *key)
 {
 	u64 p = bp_cmdline_addr();
 	const char *s = (const char *)p;
 
 	if (!p || p >= (1UL << 32))
-		return def;
+		return NULL;
 	for (int i = 0; i < CMDLINE_MAX && s[i]; i++) {
 		int k = 0;
 
@@ -52,14 +52,22 @@ u64 cmdline_number(const char *key, u64 def)
 			continue;
 		while (key[k] && s[i + k] == key[k])
 			k++;
-		if (key[k] || s[i + k] < '0' || s[i + k] > '9')
-			continue;
-		u64 v = 0;
-		for (i += k; s[i] >= '0' && s[i] <= '9'; i++)
-			v = v * 10 + (u64)(s[i] - '0');
-		return v;
+		if (!key[k])
+			return s + i + k;
 	}
-	return def;
+	return NULL;
+}
+
+u64 cmdline_number(const char *key, u64 def)
+{
+	const char *s = cmdline_value(key);
+	u64 v = 0;
+
+	if (!s || *s < '0' || *s > '9')
+		return def;
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (u64)(*s++ - '0');
+	return v;
 }
 
 void bootparams_print(void)

@@ -35,6 +35,9 @@ unsigned bp_e820_count(void);
 const struct e820_entry *bp_e820(unsigned i);
 const char *e820_type_name(u32 type);	/* NULL if unknown */
 
+/* The value of the first "key..." word on the command line (key given with its '='): a pointer
+ * to what follows the key, up to the next blank or the end; NULL if no word starts with key. */
+const char *cmdline_value(const char *key);
 /* "key=<decimal>" on the command line (key given with its '='), else def. */
 u64 cmdline_number(const char *key, u64 def);
 

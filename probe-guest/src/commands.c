@@ -9,6 +9,7 @@
 #include "pcihp.h"
 #include "pci.h"
 #include "virtio_rng.h"
+#include "abuse.h"
 
 static void cmd_help(const char *args);
 static void cmd_reboot(const char *args);
@@ -36,6 +37,7 @@ static const struct command commands[] = {
 	{ "pci",	"bus 0 through ECAM: ids, class and BAR sizes of each function", cmd_pci },
 	{ "rng",	"read 16 bytes from the virtio entropy device (queue 0, MSI-X)", cmd_rng },
 	{ "exits",	"pio|mmio N: N writes to port 0x80 or N reads of an unclaimed MMIO page, between two lines", cmd_exits },
+	{ "abuse",	"reset|s5|console [KIB]|ost [N]|regs [SEED [N]]: misbehave on purpose (robustness tests)", abuse },
 };
 
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
@@ -60,30 +62,43 @@ static void cmd_reboot(const char *args)
 {
 	(void)args;
 	con_puts("rebooting\r\n");
-	outb(0x64, 0xfe);	/* i8042: pulse the CPU reset line */
+	i8042_reset();
 	halt_forever();
 }
 
 #define SLP_TYP_S5	5
 #define SLP_EN		(1 << 5)
 
-/* Also the GED power button (ged.c). */
-void poweroff(void)
+int s5_possible(void)
 {
-	static volatile u32 never;
+	const struct acpi_gas *g = &acpi.sleep_ctl;
+
+	return g->addr && (g->space == 0 || g->space == 1) && !(g->space == 1 && g->addr > 0xffff) &&
+	       !(g->space == 0 && g->addr >= (1UL << 32));
+}
+
+void s5_write(void)
+{
 	const struct acpi_gas *g = &acpi.sleep_ctl;
 	u8 v = (SLP_TYP_S5 << 2) | SLP_EN;	/* 0x34: hardware-reduced sleep control */
 
-	if (!g->addr || (g->space != 0 && g->space != 1) || (g->space == 1 && g->addr > 0xffff) ||
-	    (g->space == 0 && g->addr >= (1UL << 32))) {
-		con_puts("poweroff: no ACPI sleep register\r\n");
-		return;
-	}
-	con_puts("powering off\r\n");
 	if (g->space == 1)
 		outb((u16)g->addr, v);
 	else
 		*(volatile u8 *)g->addr = v;
+}
+
+/* Also the GED power button (ged.c). */
+void poweroff(void)
+{
+	static volatile u32 never;
+
+	if (!s5_possible()) {
+		con_puts("poweroff: no ACPI sleep register\r\n");
+		return;
+	}
+	con_puts("powering off\r\n");
+	s5_write();
 	wait_for_count(&never, 1, 1000);	/* the VMM should stop us meanwhile */
 	con_puts("poweroff: still running\r\n");
 }
@@ -127,11 +142,31 @@ static void cmd_mem(const char *args)
 	memhp_report();
 }
 
-static int word_is(const char *s, const char *w)
+int word_is(const char *s, const char *w)
 {
 	while (*w && *s == *w)
 		s++, w++;
 	return !*w && (*s == '\0' || *s == ' ');
+}
+
+const char *next_word(const char *s)
+{
+	while (*s && *s != ' ')
+		s++;
+	while (*s == ' ')
+		s++;
+	return s;
+}
+
+u64 parse_dec(const char *s, u64 def)
+{
+	u64 n = 0;
+
+	if (*s < '0' || *s > '9')
+		return def;
+	while (*s >= '0' && *s <= '9')
+		n = n * 10 + (u64)(*s++ - '0');
+	return n;
 }
 
 /* `NAME on|off` sets a test switch; either way it prints the switch as it is now. */
@@ -171,18 +206,12 @@ static void cmd_pcirefuse(const char *args)
 static void cmd_exits(const char *args)
 {
 	int pio = word_is(args, "pio");
-	u64 n = 0;
+	u64 n = parse_dec(next_word(args), 0);
 
 	if (!pio && !word_is(args, "mmio")) {
 		con_puts("exits: pio|mmio N\r\n");
 		return;
 	}
-	while (*args && *args != ' ')
-		args++;
-	while (*args == ' ')
-		args++;
-	while (*args >= '0' && *args <= '9')
-		n = n * 10 + (u64)(*args++ - '0');
 	con_puts("exits: go\r\n");
 	for (u64 i = 0; i < n; i++) {
 		if (pio)

@@ -35,13 +35,6 @@
 #define CMD_OST_EVENT	1
 #define CMD_OST_STATUS	2	/* the data write completes the _OST report */
 
-/* _OST source events and status codes (ACPI 6.x, 6.3.5). */
-#define OST_DEVICE_CHECK	1
-#define OST_EJECT_REQUEST	3
-#define OST_SUCCESS		0
-#define OST_FAILURE		1	/* non-specific failure */
-#define OST_EJECT_IN_PROGRESS	0x84	/* Linux reports it on taking an eject request */
-
 /* One entry per interrupt: single producer (ged_irq), single consumer. */
 #define GED_QUEUE	16
 static volatile u32 events[GED_QUEUE];
@@ -102,7 +95,7 @@ static void select_cpu(u32 id)
 }
 
 /* COST(uid, event, status): _OST through commands 1 and 2. */
-static void cpu_ost(u32 id, u32 event, u32 status)
+void cpuhp_ost(u32 id, u32 event, u32 status)
 {
 	select_cpu(id);
 	mmio_write8(CPUHP_BASE + CPUHP_CMD, CMD_OST_EVENT);
@@ -137,12 +130,12 @@ static void cpu_scan(void)
 			cpu_say(id, " hotplug insert\r\n");
 			ok = smp_start_cpu(id);
 			ctl(CTL_CLEAR_INSERT);
-			cpu_ost(id, OST_DEVICE_CHECK, ok ? OST_SUCCESS : OST_FAILURE);
+			cpuhp_ost(id, OST_DEVICE_CHECK, ok ? OST_SUCCESS : OST_FAILURE);
 		} else {
 			int ok;
 
 			cpu_say(id, " eject request\r\n");
-			cpu_ost(id, OST_EJECT_REQUEST, OST_EJECT_IN_PROGRESS);
+			cpuhp_ost(id, OST_EJECT_REQUEST, OST_EJECT_IN_PROGRESS);
 			ok = smp_stop_cpu(id);
 			ctl(CTL_CLEAR_REMOVE);
 			if (ok) {
@@ -150,7 +143,7 @@ static void cpu_scan(void)
 				ctl(CTL_EJECT);
 			}
 			cpu_say(id, ok ? " ejected\r\n" : " eject refused\r\n");
-			cpu_ost(id, OST_EJECT_REQUEST, ok ? OST_SUCCESS : OST_FAILURE);
+			cpuhp_ost(id, OST_EJECT_REQUEST, ok ? OST_SUCCESS : OST_FAILURE);
 		}
 	}
 }

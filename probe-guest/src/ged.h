@@ -13,5 +13,6 @@ void ged_irq(void);		/* VEC_GED handler (isr.S): read ESEL, queue it, EOI */
 int ged_pending(void);		/* events queued by ged_irq */
 void ged_process(void);		/* handle them; normal context, interrupts on */
 void cpuhp_report(void);	/* the `hotplug` command */
+void cpuhp_ost(u32 id, u32 event, u32 status);	/* COST: one _OST report for CPU `id` */
 
 #endif

@@ -44,6 +44,9 @@ static inline NORETURN void halt_forever(void)
 		__asm__ volatile("cli; hlt" ::: "memory");
 }
 
+/* Pulse the CPU reset line through the i8042 command port. */
+static inline void i8042_reset(void) { outb(0x64, 0xfe); }
+
 /* Debug port 0x80: the VMM timestamps every write (boot-time markers). */
 #define PORT_DEBUG		0x80
 #define MARK_MAIN		0x01	/* first thing in main() */

@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "pvh.h"
 #include "ged.h"
+#include "abuse.h"
 
 NORETURN void main(const u8 *bp);
 
@@ -27,6 +28,7 @@ void main(const u8 *bp)
 	smp_boot();
 	ged_init();
 	serial_init();
+	abuse_boot();
 	shell_prompt();
 	debug_mark(MARK_PROMPT);
 	shell_run();

@@ -29,13 +29,6 @@
 #define CTL_CLEAR_REMOVE 0x04
 #define CTL_EJECT	0x08
 
-/* _OST source events and status codes (ACPI 6.x, 6.3.5), as Linux reports them. */
-#define OST_DEVICE_CHECK	1
-#define OST_EJECT_REQUEST	3
-#define OST_SUCCESS		0
-#define OST_FAILURE		1
-#define OST_EJECT_IN_PROGRESS	0x84	/* Linux's first answer to an eject request */
-
 /* Page tables: 2 MiB pages (no 1 GiB pages: the lab CPU may lack pdpe1gb). */
 #define PTE_PW		0x3	/* present, writable */
 #define PTE_PS		0x80
@@ -61,7 +54,7 @@ static void ctl(u8 v)
 }
 
 /* MOST(slot, event, status) */
-static void ost(u32 slot, u32 event, u32 status)
+void memhp_ost(u32 slot, u32 event, u32 status)
 {
 	sel(slot);
 	mmio_write32(MEMHP_BASE + MEM_OST_EVENT, event);
@@ -179,7 +172,7 @@ static void insert(u32 s)
 	}
 	sel(s);
 	ctl(CTL_CLEAR_INSERT);
-	ost(s, OST_DEVICE_CHECK, why || bad ? OST_FAILURE : OST_SUCCESS);
+	memhp_ost(s, OST_DEVICE_CHECK, why || bad ? OST_FAILURE : OST_SUCCESS);
 	slot_say(s, why || bad ? " failed" : " online", 0, 0);
 }
 
@@ -188,15 +181,15 @@ static void insert(u32 s)
 static void eject(u32 s)
 {
 	slot_say(s, " eject request", 0, 0);
-	ost(s, OST_EJECT_REQUEST, OST_EJECT_IN_PROGRESS);
+	memhp_ost(s, OST_EJECT_REQUEST, OST_EJECT_IN_PROGRESS);
 	if (memhp_refuse) {
-		ost(s, OST_EJECT_REQUEST, OST_FAILURE);
+		memhp_ost(s, OST_EJECT_REQUEST, OST_FAILURE);
 		slot_say(s, " eject refused", 0, 0);
 		return;
 	}
 	sel(s);
 	ctl(CTL_EJECT);
-	ost(s, OST_EJECT_REQUEST, OST_SUCCESS);
+	memhp_ost(s, OST_EJECT_REQUEST, OST_SUCCESS);
 	slot_say(s, " ejected", 0, 0);
 }
 

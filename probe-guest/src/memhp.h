@@ -10,5 +10,6 @@ extern int memhp_refuse;	/* `memrefuse on`: answer eject requests with _OST fail
 
 void memhp_scan(void);		/* GED bit 0x2: MSCN and what Linux does on its notifications */
 void memhp_report(void);	/* the `mem` command */
+void memhp_ost(u32 slot, u32 event, u32 status);	/* MOST: one _OST report for a slot */
 
 #endif

@@ -191,7 +191,7 @@ public final class GuestConsole implements Closeable {
         }
     }
 
-    private static void sleep(long millis) {
+    static void sleep(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {

@@ -86,10 +86,11 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
 
     /**
      * Takes a changed configuration in place (without this, DS would restart the component and
-     * destroy every VM). Console log limits apply to VMs defined afterwards.
+     * destroy every VM). Console log limits apply to VMs defined afterwards. Public for wiring by
+     * hand (tests), as the reference methods are.
      */
     @Modified
-    void configure(Map<String, ?> properties) {
+    public void configure(Map<String, ?> properties) {
         try {
             settings = VmManagerSettings.of(properties);
         } catch (VmException e) {
