@@ -3,13 +3,17 @@ package io.hotvisor.linux;
 import io.hotvisor.vmm.api.CpuHotplug;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmSpec;
+import io.hotvisor.qmp.QmpService;
+import io.hotvisor.qmp.QmpServices;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,12 +55,27 @@ class CompareBench {
         }
     }
 
-    /** A machine shape: vCPUs at boot, possible vCPUs, memory. */
-    private record Shape(int vcpus, int maxVcpus, int mib) {
+    /**
+     * A machine shape: vCPUs at boot, possible vCPUs, memory, and up to {@code maxMib} of memory
+     * with DIMMs (a hotplug region of the difference, 8 slots); words after the kit's command line;
+     * QEMU's own arguments beyond these (a root port and its hotplug setting).
+     */
+    private record Shape(int vcpus, int maxVcpus, int mib, int maxMib, String cmdline, List<String> qemuExtras) {
+        Shape(int vcpus, int maxVcpus, int mib) {
+            this(vcpus, maxVcpus, mib, mib, "", List.of());
+        }
+
         List<String> qemuArguments() {
             String smp = vcpus == maxVcpus ? String.valueOf(vcpus)
                     : vcpus + ",sockets=1,cores=" + maxVcpus + ",threads=1,maxcpus=" + maxVcpus;
-            return List.of("-machine", "q35", "-smp", smp, "-m", mib + "M");
+            String memory = maxMib == mib ? mib + "M" : mib + "M,slots=8,maxmem=" + maxMib + "M";
+            List<String> arguments = new ArrayList<>(List.of("-machine", "q35", "-smp", smp, "-m", memory));
+            arguments.addAll(qemuExtras);
+            return arguments;
+        }
+
+        Map<String, String> hotvisorOptions() {
+            return maxMib == mib ? Map.of() : Map.of("hotplug-memory", (maxMib - mib) + "M");
         }
 
         @Override
@@ -96,6 +115,9 @@ class CompareBench {
         groups.put("boot", this::boot);
         groups.put("cpu-hotplug", this::cpuHotplug);
         groups.put("exits", this::exits);
+        groups.put("pci-hotplug", this::pciHotplug);
+        groups.put("dimm", this::dimm);
+        groups.put("startup", this::startup);
         return groups;
     }
 
@@ -103,8 +125,8 @@ class CompareBench {
     Stream<DynamicTest> compareWithQemu(LinuxGuests.Guests guests) throws IOException {
         this.guests = guests;
         hotvisor = new Side("hotvisor", (name, shape) -> new HotvisorBenchGuest(guests, name, shape.vcpus(),
-                shape.maxVcpus(), shape.mib() * MIB));
-        qemu = new Side("qemu", (name, shape) -> new QemuGuest(shape.qemuArguments()));
+                shape.maxVcpus(), shape.mib() * MIB, shape.hotvisorOptions(), shape.cmdline()));
+        qemu = new Side("qemu", (name, shape) -> new QemuGuest(shape.cmdline(), shape.qemuArguments()));
         Properties config = config();
         int runs = Integer.parseInt(config.getProperty("runs", "3"));
         Map<String, Group> groups = groups();
@@ -173,6 +195,137 @@ class CompareBench {
                     guest.awaitMarker(gone, WAIT);
                 }
             }
+        }
+    }
+
+    /** QEMU's PCI hotplug on q35 behind a pcie-root-port: {@code acpi} on ICH9's ACPI hotplug of bridges, else native. */
+    private record PciHotplug(String key, String qemu, boolean acpi) {
+        List<String> qemuExtras() {
+            return List.of("-device", "pcie-root-port,id=rp0,bus=pcie.0,chassis=1",
+                    "-global", "ICH9-LPC.acpi-pci-hotplug-with-bridge-support=" + (acpi ? "on" : "off"));
+        }
+    }
+
+    /** A device to hot-plug: its model and its backend as Hotvisor's properties (QemuGuest makes QEMU's of them). */
+    private record PciDevice(String key, String driver, Map<String, Object> properties) {
+    }
+
+    /**
+     * virtio-net-pci (on a TAP) and virtio-blk-pci (a 16 MiB raw file): device_add until the
+     * guest's sysfs has the device bound to its driver, and device_del until DEVICE_DELETED, against
+     * each of QEMU's two ways (each with Hotvisor samples of their own). Hotvisor puts the device
+     * into slot 0x1c of its root bus, QEMU into its root port (bus 1 in the guest). QEMU 7.2's q35
+     * defaults to ACPI hotplug on bridges, so the native case turns it off.
+     */
+    private void pciHotplug(int runs) throws Exception {
+        Path disk = LinuxKit.get().dataDir().resolve("bench-hot-disk.raw");
+        try (RandomAccessFile file = new RandomAccessFile(disk.toFile(), "rw")) {
+            file.setLength(16 * MIB);
+        }
+        List<PciDevice> devices = List.of(
+                new PciDevice("net", "virtio-net-pci", Map.of("tap", "hvbench1", "mac", "52:54:00:12:34:79")),
+                new PciDevice("blk", "virtio-blk-pci", Map.of("file", disk.toString())));
+        for (PciHotplug hotplug : List.of(new PciHotplug("pciehp", "q35 + pcie-root-port: native PCIe hotplug (pciehp)", false),
+                new PciHotplug("acpi", "q35 + pcie-root-port: ACPI hotplug (acpiphp)", true))) {
+            Shape shape = new Shape(1, 1, 512, 512, "", hotplug.qemuExtras());
+            for (Side side : List.of(hotvisor, qemu)) {
+                Map<String, Object> placement = side == hotvisor ? Map.of("addr", "0x1c") : Map.of("bus", "rp0");
+                String sysfs = "/sys/bus/pci/devices/" + (side == hotvisor ? "0000:00:1c.0" : "0000:01:00.0");
+                try (BenchGuest guest = side.boot("pcihp-" + hotplug.key(), shape)) {
+                    for (int run = 1; run <= runs; run++) {
+                        for (PciDevice device : devices) {
+                            Metric add = new Metric("pci-add-" + device.key() + "-" + hotplug.key(), "PCI hot-add " + device.driver()
+                                    + ": device_add to its driver bound in the guest (QEMU " + hotplug.key() + ")", "ms", true, hotplug.qemu());
+                            Metric remove = new Metric("pci-remove-" + device.key() + "-" + hotplug.key(), "PCI hot-remove "
+                                    + device.driver() + ": device_del to DEVICE_DELETED (QEMU " + hotplug.key() + ")", "ms", true, hotplug.qemu());
+                            Map<String, Object> properties = new LinkedHashMap<>(device.properties());
+                            properties.putAll(placement);
+                            String id = "p" + device.key() + run;
+                            String bound = guest.watch("[ -e " + sysfs + "/driver ]", ":");
+                            long start = System.nanoTime();
+                            guest.deviceAdd(device.driver(), id, properties);
+                            record(add, side.name(), run, millisSince(start, guest.awaitMarker(bound, WAIT)));
+
+                            String gone = guest.watch("[ ! -e " + sysfs + " ]", ":");
+                            start = System.nanoTime();
+                            guest.deviceDel(id);
+                            record(remove, side.name(), run, millisSince(start, guest.awaitDeviceDeleted(id)));
+                            guest.awaitMarker(gone, WAIT);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A 256 MiB DIMM: device_add (QEMU: its memory-backend-ram first) until the guest's MemTotal
+     * has grown by it, and device_del until DEVICE_DELETED (the guest offlines the movable memory
+     * and ejects it); one guest per side, 512 MiB with room for 4 GiB, runs back to back.
+     */
+    private void dimm(int runs) throws Exception {
+        Metric add = new Metric("dimm-add", "DIMM hot-add (256 MiB): device_add to MemTotal grown in the guest", "ms", true, Q35);
+        Metric remove = new Metric("dimm-remove", "DIMM hot-remove (256 MiB): device_del to DEVICE_DELETED", "ms", true, Q35);
+        String memTotalKib = "read -r _ kib _ </proc/meminfo && [ $kib ";
+        for (Side side : List.of(hotvisor, qemu)) {
+            try (BenchGuest guest = side.boot("dimm", new Shape(1, 1, 512, 4096, "memhp_default_state=online_movable", List.of()))) {
+                long before = Long.parseLong(guest.sh("read -r _ kib _ </proc/meminfo; echo $kib"));
+                for (int run = 1; run <= runs; run++) {
+                    String id = "dimm" + run;
+                    String grown = guest.watch(memTotalKib + "-ge " + (before + 256 * 1024) + " ]", ":");
+                    long start = System.nanoTime();
+                    guest.deviceAdd("pc-dimm", id, Map.of("size", "256M"));
+                    record(add, side.name(), run, millisSince(start, guest.awaitMarker(grown, WAIT)));
+
+                    String shrunk = guest.watch(memTotalKib + "-le " + before + " ]", ":");
+                    start = System.nanoTime();
+                    guest.deviceDel(id);
+                    record(remove, side.name(), run, millisSince(start, guest.awaitDeviceDeleted(id)));
+                    guest.awaitMarker(shrunk, WAIT);
+                }
+            }
+        }
+    }
+
+    /**
+     * The create request until the VM's QMP socket answered qmp_capabilities: Hotvisor's
+     * {@code VmManager.create} and {@code start} in the warm JVM (what vm:create --start calls), with
+     * QMP wired as the container wires it; QEMU's process start. The kit, 1 vCPU / 128 MiB; the VM
+     * goes as soon as QMP answered; the sides take turns going first.
+     */
+    private void startup(int runs) throws Exception {
+        Metric metric = new Metric("startup-qmp", "Start-up: create request to the VM's QMP answering (1 vCPU / 128 MiB)",
+                "ms", true, Q35);
+        Shape shape = new Shape(1, 1, 128);
+        LinuxKit kit = LinuxKit.get();
+        QmpService qmpService = new QmpService(guests.dataDir().resolve("qmp"), new QmpServices("Hotvisor bench"));
+        guests.manager().addListener(qmpService);
+        try {
+            for (int run = 1; run <= runs; run++) {
+                for (Side side : run % 2 == 1 ? List.of(hotvisor, qemu) : List.of(qemu, hotvisor)) {
+                    if (side == hotvisor) {
+                        String name = "startup" + run;
+                        long start = System.nanoTime();
+                        Vm vm = guests.manager().create(new VmSpec(name, kit.kernel().toString(), kit.initrd().toString(),
+                                kit.cmdline(), shape.vcpus(), shape.maxVcpus(), shape.mib() * MIB, Map.of()));
+                        try {
+                            vm.start();
+                            try (QmpClient client = new QmpClient(qmpService.server(name).orElseThrow().socketPath(), WAIT)) {
+                                record(metric, side.name(), run, millisSince(start, System.nanoTime()));
+                            }
+                        } finally {
+                            guests.manager().destroy(name);
+                        }
+                    } else {
+                        try (QemuGuest guest = QemuGuest.untilQmp(shape.qemuArguments())) {
+                            record(metric, side.name(), run, guest.qmpMillis());
+                        }
+                    }
+                }
+            }
+        } finally {
+            guests.manager().removeListener(qmpService);
+            qmpService.close();
         }
     }
 
