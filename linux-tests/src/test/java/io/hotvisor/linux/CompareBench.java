@@ -7,6 +7,9 @@ import io.hotvisor.qmp.QmpService;
 import io.hotvisor.qmp.QmpServices;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,6 +23,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Tag;
@@ -45,6 +50,8 @@ class CompareBench {
     private static final long MIB = 1L << 20;
     private static final String CSV_HEADER = "metric,label,unit,better,qemu,side,run,value";
     private static final String Q35 = "q35 (SeaBIOS + PVH option ROM)";
+    private static final Path PROBE = LinuxKit.get().probeImage().resolveSibling("probe-guest.elf");
+    private static final int PROBE_MIB = 64;
 
     /** A figure in the table: {@code lowerIsBetter} false for throughputs; {@code qemu}: QEMU's configuration. */
     private record Metric(String key, String label, String unit, boolean lowerIsBetter, String qemu) {
@@ -118,6 +125,7 @@ class CompareBench {
         groups.put("pci-hotplug", this::pciHotplug);
         groups.put("dimm", this::dimm);
         groups.put("startup", this::startup);
+        groups.put("memory", this::memory);
         return groups;
     }
 
@@ -338,22 +346,18 @@ class CompareBench {
     private void exits(int runs) throws Exception {
         int iterations = 20_000;
         String floor = System.getProperty("hotvisor.bench.kvmSpeed");
-        Path probe = LinuxKit.get().probeImage().resolveSibling("probe-guest.elf");
         Map<String, Metric> metrics = new LinkedHashMap<>();
         metrics.put("pio", new Metric("exit-pio", "Exit round trip: PIO write to port 0x80", "ns", true, Q35));
         metrics.put("mmio", new Metric("exit-mmio", "Exit round trip: MMIO read of an unclaimed page", "ns", true, Q35));
-        Vm vm = guests.manager().create(new VmSpec("exits", probe.toString(), null, "console=ttyS0", 1, 1, 64 * MIB, Map.of()));
+        TimedOutput output = new TimedOutput();
+        Vm vm = startProbe("exits", output);
         try {
-            TimedOutput output = new TimedOutput();
-            vm.console().attach(output::accept);
-            vm.start();
-            output.awaitText(ProbeConsole.PROMPT, LinuxGuests.BOOT, "exits");
             measureExits(runs, iterations, metrics, hotvisor,
                     new ProbeConsole(line -> vm.console().sendInput((line + "\r").getBytes(StandardCharsets.US_ASCII)), output));
         } finally {
             guests.manager().destroy("exits");
         }
-        try (QemuGuest guest = QemuGuest.probe(probe, List.of("-machine", "q35", "-smp", "1", "-m", "64M"))) {
+        try (QemuGuest guest = qemuProbe()) {
             measureExits(runs, iterations, metrics, qemu, new ProbeConsole(guest::type, guest.output()));
         }
         if (floor != null) {
@@ -362,6 +366,134 @@ class CompareBench {
                     record(metrics.get(kind), RAW, run, rawExitNanos(floor, kind, iterations));
                 }
             }
+        }
+    }
+
+    /**
+     * The probe guest (1 vCPU, 64 MiB) under Hotvisor, its console into {@code output}; returns at
+     * its prompt, or destroys it and fails.
+     */
+    private Vm startProbe(String name, TimedOutput output) throws InterruptedException {
+        Vm vm = guests.manager().create(new VmSpec(name, PROBE.toString(), null, "console=ttyS0", 1, 1, PROBE_MIB * MIB, Map.of()));
+        try {
+            vm.console().attach(output::accept);
+            vm.start();
+            output.awaitText(ProbeConsole.PROMPT, LinuxGuests.BOOT, name);
+            return vm;
+        } catch (Throwable e) {
+            guests.manager().destroy(name);
+            throw e;
+        }
+    }
+
+    /** The probe guest under QEMU, the same ELF through PVH, at its prompt. */
+    private static QemuGuest qemuProbe() throws IOException, InterruptedException {
+        return QemuGuest.probe(PROBE, List.of("-machine", "q35", "-smp", "1", "-m", PROBE_MIB + "M"));
+    }
+
+    /**
+     * Resident memory per idle VM beyond the guest memory it touched, for 1 and for 10 probe
+     * guests at their prompt: Hotvisor's JVM (one for all its VMs: its whole RSS, after a full GC,
+     * minus the guest RAM pages present, divided by the VMs) against QEMU's processes (each one's
+     * RSS minus the pages present of its 64 MiB guest RAM mapping, averaged).
+     * At most 5 runs: a run boots 22 guests, and the figure hardly moves.
+     */
+    private void memory(int runs) throws Exception {
+        for (int count : List.of(1, 10)) {
+            Metric metric = new Metric("memory-overhead-" + count, "Memory: RSS minus guest memory touched per idle VM ("
+                    + count + (count == 1 ? " probe guest" : " probe guests") + ")", "MiB", true, Q35);
+            for (int run = 1; run <= Math.min(runs, 5); run++) {
+                List<String> names = new ArrayList<>();
+                try {
+                    List<Range> guestRam = new ArrayList<>();
+                    for (int i = 0; i < count; i++) {
+                        Vm vm = startProbe("mem" + count + "-" + i, new TimedOutput());
+                        names.add(vm.name());
+                        vm.memory().regions().forEach(region -> guestRam.add(new Range(region.hostAddress(), region.size())));
+                    }
+                    System.gc();
+                    Resident jvm = Resident.of(ProcessHandle.current().pid(), guestRam);
+                    record(metric, hotvisor.name(), run, jvm.overheadMib() / count);
+                } finally {
+                    names.forEach(guests.manager()::destroy);
+                }
+                List<QemuGuest> processes = new ArrayList<>();
+                try {
+                    double overhead = 0;
+                    for (int i = 0; i < count; i++) {
+                        processes.add(qemuProbe());
+                    }
+                    for (QemuGuest process : processes) {
+                        overhead += Resident.of(process.pid(), Resident.qemuGuestRam(process.pid(), PROBE_MIB * MIB)).overheadMib();
+                    }
+                    record(metric, qemu.name(), run, overhead / count);
+                } finally {
+                    for (QemuGuest process : processes) {
+                        process.close();
+                    }
+                }
+            }
+        }
+    }
+
+    /** A range of a process's address space. */
+    private record Range(long start, long size) {
+    }
+
+    /**
+     * A process's resident memory (VmRSS) and the part of it that is guest RAM (the pages of the
+     * guest's ranges present in /proc/PID/pagemap), in KiB.
+     */
+    private record Resident(long kib, long guestKib) {
+        private static final int PAGE = 4096;
+        private static final long PRESENT = 1L << 63;
+        private static final Pattern MAPPING = Pattern.compile("^([0-9a-f]+)-([0-9a-f]+) rw");
+
+        static Resident of(long pid, List<Range> guestRam) throws IOException {
+            long kib = Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+                    .filter(line -> line.startsWith("VmRSS:")).mapToLong(line -> Long.parseLong(line.replaceAll("[^0-9]", "")))
+                    .findFirst().orElseThrow();
+            long pages = 0;
+            try (FileChannel pagemap = FileChannel.open(Path.of("/proc/" + pid + "/pagemap"))) {
+                for (Range range : guestRam) {
+                    ByteBuffer entries = ByteBuffer.allocate((int) (range.size() / PAGE * Long.BYTES)).order(ByteOrder.LITTLE_ENDIAN);
+                    long offset = range.start() / PAGE * Long.BYTES;
+                    while (entries.hasRemaining()) {
+                        if (pagemap.read(entries, offset + entries.position()) <= 0) {
+                            throw new IOException("/proc/" + pid + "/pagemap ends inside guest RAM");
+                        }
+                    }
+                    entries.flip();
+                    while (entries.hasRemaining()) {
+                        pages += (entries.getLong() & PRESENT) != 0 ? 1 : 0;
+                    }
+                }
+            }
+            return new Resident(kib, pages * PAGE / 1024);
+        }
+
+        /** QEMU's guest RAM: its one read-write mapping of exactly the guest's size (/proc/PID/maps). */
+        static List<Range> qemuGuestRam(long pid, long bytes) throws IOException {
+            List<Range> ranges = new ArrayList<>();
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/maps"))) {
+                Matcher mapping = MAPPING.matcher(line);
+                if (mapping.find()) {
+                    long start = Long.parseUnsignedLong(mapping.group(1), 16);
+                    long size = Long.parseUnsignedLong(mapping.group(2), 16) - start;
+                    if (size == bytes) {
+                        ranges.add(new Range(start, size));
+                    }
+                }
+            }
+            if (ranges.size() != 1) {
+                throw new AssertionError("QEMU " + pid + " has " + ranges.size() + " read-write mappings of " + bytes
+                        + " bytes, not the one of its guest RAM");
+            }
+            return ranges;
+        }
+
+        double overheadMib() {
+            return (kib - guestKib) / 1024.0;
         }
     }
 

@@ -115,6 +115,11 @@ final class QemuGuest extends BenchGuest {
         return output;
     }
 
+    /** The QEMU process's id. */
+    long pid() {
+        return process.pid();
+    }
+
     /** QEMU's QMP, connected on first use. */
     QmpClient qmp() throws IOException, InterruptedException {
         if (qmp == null) {
