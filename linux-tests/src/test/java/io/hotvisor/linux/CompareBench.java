@@ -190,20 +190,39 @@ class CompareBench {
         for (Side side : List.of(hotvisor, qemu)) {
             try (BenchGuest guest = side.boot("cpuhp", new Shape(1, 2, 512))) {
                 for (int run = 1; run <= runs; run++) {
-                    String id = "hcpu" + run;
-                    String online = guest.watch("[ -e " + cpu1 + "/online ]", "echo 1 > " + cpu1 + "/online");
-                    long start = System.nanoTime();
-                    guest.deviceAdd(CpuHotplug.DRIVER, id, Map.of("socket-id", 0, "core-id", 1, "thread-id", 0));
-                    record(add, side.name(), run, millisSince(start, guest.awaitMarker(online, WAIT)));
-
-                    String gone = guest.watch("[ ! -e " + cpu1 + " ]", ":");
-                    start = System.nanoTime();
-                    guest.deviceDel(id);
-                    record(remove, side.name(), run, millisSince(start, guest.awaitDeviceDeleted(id)));
-                    guest.awaitMarker(gone, WAIT);
+                    plugAndUnplug(guest, side, run, new Cycle(add, "[ -e " + cpu1 + "/online ]", "echo 1 > " + cpu1 + "/online",
+                            remove, "[ ! -e " + cpu1 + " ]"), CpuHotplug.DRIVER, "hcpu" + run,
+                            Map.of("socket-id", 0, "core-id", 1, "thread-id", 0));
                 }
             }
         }
+    }
+
+    /**
+     * A hotplug cycle's metrics and the guest's conditions (shell tests): {@code added} holds once
+     * the device is in use (the guest's watcher then runs {@code onAdded}, as a udev rule would),
+     * {@code removed} once it is gone.
+     */
+    private record Cycle(Metric add, String added, String onAdded, Metric remove, String removed) {
+    }
+
+    /**
+     * device_add until the guest's watcher saw {@code cycle.added()} hold, recorded under
+     * {@code cycle.add()}; device_del until DEVICE_DELETED, under {@code cycle.remove()}; then
+     * waits until the guest saw it gone, so that the next cycle starts clean.
+     */
+    private void plugAndUnplug(BenchGuest guest, Side side, int run, Cycle cycle, String driver, String id,
+                               Map<String, Object> properties) throws Exception {
+        String added = guest.watch(cycle.added(), cycle.onAdded());
+        long start = System.nanoTime();
+        guest.deviceAdd(driver, id, properties);
+        record(cycle.add(), side.name(), run, millisSince(start, guest.awaitMarker(added, WAIT)));
+
+        String removed = guest.watch(cycle.removed(), ":");
+        start = System.nanoTime();
+        guest.deviceDel(id);
+        record(cycle.remove(), side.name(), run, millisSince(start, guest.awaitDeviceDeleted(id)));
+        guest.awaitMarker(removed, WAIT);
     }
 
     /** QEMU's PCI hotplug on q35 behind a pcie-root-port: {@code acpi} on ICH9's ACPI hotplug of bridges, else native. */
@@ -248,17 +267,8 @@ class CompareBench {
                                     + device.driver() + ": device_del to DEVICE_DELETED (QEMU " + hotplug.key() + ")", "ms", true, hotplug.qemu());
                             Map<String, Object> properties = new LinkedHashMap<>(device.properties());
                             properties.putAll(placement);
-                            String id = "p" + device.key() + run;
-                            String bound = guest.watch("[ -e " + sysfs + "/driver ]", ":");
-                            long start = System.nanoTime();
-                            guest.deviceAdd(device.driver(), id, properties);
-                            record(add, side.name(), run, millisSince(start, guest.awaitMarker(bound, WAIT)));
-
-                            String gone = guest.watch("[ ! -e " + sysfs + " ]", ":");
-                            start = System.nanoTime();
-                            guest.deviceDel(id);
-                            record(remove, side.name(), run, millisSince(start, guest.awaitDeviceDeleted(id)));
-                            guest.awaitMarker(gone, WAIT);
+                            plugAndUnplug(guest, side, run, new Cycle(add, "[ -e " + sysfs + "/driver ]", ":", remove,
+                                    "[ ! -e " + sysfs + " ]"), device.driver(), "p" + device.key() + run, properties);
                         }
                     }
                 }
@@ -279,17 +289,8 @@ class CompareBench {
             try (BenchGuest guest = side.boot("dimm", new Shape(1, 1, 512, 4096, "memhp_default_state=online_movable", List.of()))) {
                 long before = Long.parseLong(guest.sh("read -r _ kib _ </proc/meminfo; echo $kib"));
                 for (int run = 1; run <= runs; run++) {
-                    String id = "dimm" + run;
-                    String grown = guest.watch(memTotalKib + "-ge " + (before + 256 * 1024) + " ]", ":");
-                    long start = System.nanoTime();
-                    guest.deviceAdd("pc-dimm", id, Map.of("size", "256M"));
-                    record(add, side.name(), run, millisSince(start, guest.awaitMarker(grown, WAIT)));
-
-                    String shrunk = guest.watch(memTotalKib + "-le " + before + " ]", ":");
-                    start = System.nanoTime();
-                    guest.deviceDel(id);
-                    record(remove, side.name(), run, millisSince(start, guest.awaitDeviceDeleted(id)));
-                    guest.awaitMarker(shrunk, WAIT);
+                    plugAndUnplug(guest, side, run, new Cycle(add, memTotalKib + "-ge " + (before + 256 * 1024) + " ]", ":",
+                            remove, memTotalKib + "-le " + before + " ]"), "pc-dimm", "dimm" + run, Map.of("size", "256M"));
                 }
             }
         }
