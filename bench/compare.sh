@@ -9,7 +9,8 @@
 # and, when DIR is the default bench/results, the table into docs/performance.md.
 #
 #   --runs N      samples per metric and side (default 20)
-#   --only NAMES  metric groups (default all): boot, cpu-hotplug, exits (linux-tests' CompareBench)
+#   --only NAMES  metric groups (default all): boot, cpu-hotplug, exits, pci-hotplug, dimm, startup,
+#                 memory (linux-tests' CompareBench)
 #   --out DIR     write there instead of bench/results, and leave docs/performance.md alone
 #   --build       build the test classes first (./mvnw -pl kvm-tests -am package -DskipTests)
 #

@@ -33,12 +33,15 @@ final class HotvisorBenchGuest extends BenchGuest {
     };
     private final double bootMillis;
 
-    /** Boots the kit as {@code name} and returns once its shell prompts. */
-    HotvisorBenchGuest(LinuxGuests.Guests guests, String name, int vcpus, int maxVcpus, long memoryBytes)
-            throws InterruptedException {
+    /**
+     * Boots the kit as {@code name}, with VM {@code options} and {@code extraCmdline} after the
+     * kit's command line, and returns once its shell prompts.
+     */
+    HotvisorBenchGuest(LinuxGuests.Guests guests, String name, int vcpus, int maxVcpus, long memoryBytes,
+                       Map<String, String> options, String extraCmdline) throws InterruptedException {
         this.guests = guests;
         long start = System.nanoTime();
-        guest = guests.boot(name, vcpus, maxVcpus, memoryBytes, output::accept);
+        guest = guests.boot(name, vcpus, maxVcpus, memoryBytes, options, extraCmdline, output::accept);
         bootMillis = (output.awaitMarkerLine(LinuxKit.get().marker(), LinuxGuests.BOOT, name) - start) / 1e6;
         guests.manager().addListener(deletions);
     }

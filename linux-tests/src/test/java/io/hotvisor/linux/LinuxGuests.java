@@ -96,11 +96,13 @@ public final class LinuxGuests implements ParameterResolver, TestExecutionExcept
         }
 
         /**
-         * Boots the kit with {@code listener} on its console from before the start (it sees every
-         * byte as it comes: the benchmarks time lines with it).
+         * Boots the kit with VM options, words added to its command line, and {@code listener} on
+         * its console from before the start (it sees every byte as it comes: the benchmarks time
+         * lines with it).
          */
-        public LinuxGuest boot(String name, int vcpus, int maxVcpus, long memoryBytes, VmConsole.Listener listener) {
-            return boot(name, LinuxKit.get().kernel(), vcpus, maxVcpus, memoryBytes, Map.of(), "", listener);
+        public LinuxGuest boot(String name, int vcpus, int maxVcpus, long memoryBytes, Map<String, String> options,
+                               String extraCmdline, VmConsole.Listener listener) {
+            return boot(name, LinuxKit.get().kernel(), vcpus, maxVcpus, memoryBytes, options, extraCmdline, listener);
         }
 
         private LinuxGuest boot(String name, Path kernel, int vcpus, int maxVcpus, long memoryBytes,

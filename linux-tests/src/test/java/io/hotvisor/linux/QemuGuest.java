@@ -1,5 +1,6 @@
 package io.hotvisor.linux;
 
+import io.hotvisor.vmm.api.MemorySize;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -31,8 +34,11 @@ final class QemuGuest extends BenchGuest {
     private final TimedOutput output = new TimedOutput();
     private final long started;
     private final long markerSeen;
+    /** The QMP command that deletes the backend made for a device id by {@link #deviceAdd}. */
+    private final Map<String, String> backends = new HashMap<>();
     private int commands;
     private QmpClient qmp;
+    private long qmpAnswered;
 
     /** {@code machineArguments}: machine type, vCPUs, memory, devices, after the common ones. */
     QemuGuest(List<String> machineArguments) throws IOException, InterruptedException {
@@ -46,7 +52,19 @@ final class QemuGuest extends BenchGuest {
                 LinuxKit.get().marker(), LinuxKit.get().prompt());
     }
 
-    /** Boots {@code image} and returns once a line holding {@code marker} and then {@code prompt} came. */
+    /**
+     * Starts QEMU on the kit and returns as soon as its QMP socket answered ({@link #qmpMillis}),
+     * without waiting for the guest.
+     */
+    static QemuGuest untilQmp(List<String> machineArguments) throws IOException, InterruptedException {
+        return new QemuGuest(List.of("-kernel", LinuxKit.get().kernel().toString(), "-initrd",
+                LinuxKit.get().initrd().toString(), "-append", LinuxKit.get().cmdline()), machineArguments, null, null);
+    }
+
+    /**
+     * Boots {@code image} and returns once a line holding {@code marker} and then {@code prompt}
+     * came, or (both null) once QMP answered.
+     */
     private QemuGuest(List<String> image, List<String> machineArguments, String marker, String prompt)
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(executable(), "-enable-kvm", "-cpu", "host"));
@@ -63,9 +81,14 @@ final class QemuGuest extends BenchGuest {
         reader.setDaemon(true);
         reader.start();
         try {
+            if (marker == null) {
+                qmp();
+                markerSeen = 0;
+                return;
+            }
             markerSeen = output.awaitMarkerLine(marker, LinuxGuests.BOOT, "QEMU guest");
             output.awaitText(prompt, LinuxGuests.BOOT, "QEMU guest");
-        } catch (AssertionError | InterruptedException e) {
+        } catch (AssertionError | IOException | InterruptedException e) {
             close();
             throw e;
         }
@@ -92,12 +115,23 @@ final class QemuGuest extends BenchGuest {
         return output;
     }
 
+    /** The QEMU process's id. */
+    long pid() {
+        return process.pid();
+    }
+
     /** QEMU's QMP, connected on first use. */
     QmpClient qmp() throws IOException, InterruptedException {
         if (qmp == null) {
             qmp = new QmpClient(qmpDirectory.resolve("qmp.sock"), COMMAND);
+            qmpAnswered = System.nanoTime();
         }
         return qmp;
+    }
+
+    /** From the QEMU process's start until its QMP socket answered qmp_capabilities, in milliseconds. */
+    double qmpMillis() {
+        return (qmpAnswered - started) / 1e6;
     }
 
     private static String executable() {
@@ -145,8 +179,34 @@ final class QemuGuest extends BenchGuest {
         return output.awaitMarkerLine(marker, timeout, "QEMU guest");
     }
 
+    /**
+     * Takes Hotvisor's device properties: the backends Hotvisor's drivers open inline
+     * ({@code tap=IFNAME} for virtio-net-pci, {@code file=PATH} for virtio-blk-pci, {@code size=}
+     * for pc-dimm) become QEMU's netdev, blockdev or memory backend, made first (and timed with
+     * the request, as opening them is in Hotvisor's); {@link #awaitDeviceDeleted} deletes them.
+     * A NIC gets no option ROM (L1's QEMU has none, and a hot-added device runs no firmware).
+     */
     @Override
-    void deviceAdd(String driver, String id, Map<String, Object> properties) throws IOException, InterruptedException {
+    void deviceAdd(String driver, String id, Map<String, Object> hotvisorProperties) throws IOException, InterruptedException {
+        Map<String, Object> properties = new LinkedHashMap<>(hotvisorProperties);
+        String backend = id + "-backend";
+        if (properties.remove("tap") instanceof String tap) {
+            qmp().command("{\"execute\":\"netdev_add\",\"arguments\":{\"type\":\"tap\",\"id\":\"" + backend
+                    + "\",\"ifname\":\"" + tap + "\",\"script\":\"no\",\"downscript\":\"no\"}}");
+            backends.put(id, "{\"execute\":\"netdev_del\",\"arguments\":{\"id\":\"" + backend + "\"}}");
+            properties.put("netdev", backend);
+            properties.put("romfile", "");
+        } else if (properties.remove("file") instanceof String file) {
+            qmp().command("{\"execute\":\"blockdev-add\",\"arguments\":{\"driver\":\"raw\",\"node-name\":\"" + backend
+                    + "\",\"file\":{\"driver\":\"file\",\"filename\":\"" + file + "\"}}}");
+            backends.put(id, "{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"" + backend + "\"}}");
+            properties.put("drive", backend);
+        } else if (properties.remove("size") instanceof String size) {
+            qmp().command("{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\",\"id\":\""
+                    + backend + "\",\"size\":" + MemorySize.parse(size) + "}}");
+            backends.put(id, "{\"execute\":\"object-del\",\"arguments\":{\"id\":\"" + backend + "\"}}");
+            properties.put("memdev", backend);
+        }
         String arguments = properties.entrySet().stream()
                 .map(p -> ",\"" + p.getKey() + "\":" + (p.getValue() instanceof Number ? p.getValue() : "\"" + p.getValue() + "\""))
                 .collect(Collectors.joining());
@@ -159,10 +219,18 @@ final class QemuGuest extends BenchGuest {
         qmp().command("{\"execute\":\"device_del\",\"arguments\":{\"id\":\"" + id + "\"}}");
     }
 
-    /** QEMU 7.2 names no CPU in DEVICE_DELETED, only its child {@code /machine/peripheral/ID/lapic}. */
+    /**
+     * QEMU 7.2 names no CPU in DEVICE_DELETED, only its child {@code /machine/peripheral/ID/lapic}.
+     * Deletes the device's backend afterwards, if {@link #deviceAdd} made one.
+     */
     @Override
     long awaitDeviceDeleted(String id) throws IOException, InterruptedException {
-        return qmp().awaitLine("\"DEVICE_DELETED\"", "\"/machine/peripheral/" + id).nanoTime();
+        long deleted = qmp().awaitLine("\"DEVICE_DELETED\"", "\"/machine/peripheral/" + id).nanoTime();
+        String deleteBackend = backends.remove(id);
+        if (deleteBackend != null) {
+            qmp().command(deleteBackend);
+        }
+        return deleted;
     }
 
     @Override

@@ -31,7 +31,10 @@ final class QmpClient implements AutoCloseable {
     private final Deque<Line> pending = new ArrayDeque<>();
     private final StringBuilder partial = new StringBuilder();
 
-    /** Connects once QEMU has made the socket, and negotiates capabilities; {@code timeout} bounds every wait. */
+    /**
+     * Connects once QEMU has made the socket (looking every millisecond: the start-up metric
+     * ends here), and negotiates capabilities; {@code timeout} bounds every wait.
+     */
     QmpClient(Path socket, Duration timeout) throws IOException, InterruptedException {
         this.timeout = timeout;
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -39,7 +42,7 @@ final class QmpClient implements AutoCloseable {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("no QMP socket " + socket + " after " + timeout.toSeconds() + " s");
             }
-            Thread.sleep(10);
+            Thread.sleep(1);
         }
         channel = SocketChannel.open(StandardProtocolFamily.UNIX);
         channel.connect(UnixDomainSocketAddress.of(socket));
