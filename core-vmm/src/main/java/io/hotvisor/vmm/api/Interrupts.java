@@ -13,4 +13,12 @@ public interface Interrupts {
      * example, its destination's local APIC is disabled).
      */
     boolean signalMsi(long address, int data);
+
+    /**
+     * A level-triggered irqfd on irqchip input {@code gsi} (0-23), for a producer that drives a
+     * PCI INTx line from the kernel (a VFIO device); an implementation without KVM refuses.
+     */
+    default LevelIrqfd levelIrqfd(int gsi) {
+        throw new VmException("not supported: level-triggered irqfds need the in-kernel irqchip");
+    }
 }
