@@ -33,14 +33,17 @@ final class VfioMsi {
     private final int capability;
     private final VfioDevice device;
     private final Interrupts interrupts;
+    private final VfioIntx intx;
     private final boolean wide;
     private final int capable;
     private final List<MsiVector> routes = new ArrayList<>();
     /** Whether the device signals the routes' eventfds now. */
     private boolean given;
 
-    VfioMsi(String name, PciConfiguration configuration, int capability, VfioDevice device, Interrupts interrupts) {
+    VfioMsi(String name, PciConfiguration configuration, int capability, VfioDevice device, Interrupts interrupts,
+            VfioIntx intx) {
         this.name = name;
+        this.intx = intx;
         this.configuration = configuration;
         this.capability = capability;
         this.device = device;
@@ -90,11 +93,13 @@ final class VfioMsi {
         }
         if (count > 0 && !routes.isEmpty() && !given) {
             List<EventNotifier> eventFds = routes.stream().map(MsiVector::eventFd).toList();
+            intx.messages(VfioDevice.MSI, true);
             try {
                 device.setTriggers(VfioDevice.MSI, eventFds);
                 given = true;
             } catch (VmException e) {
                 LOG.error("{}: MSI vectors not given to the device: {}", name, e.getMessage());
+                intx.messages(VfioDevice.MSI, false);
             }
         }
     }
@@ -107,6 +112,7 @@ final class VfioMsi {
             } catch (VmException e) {
                 LOG.warn("{}: turning MSI off failed: {}", name, e.getMessage());
             }
+            intx.messages(VfioDevice.MSI, false);
         }
         routes.forEach(MsiVector::close);
         routes.clear();

@@ -40,6 +40,7 @@ final class VfioMsix {
     private final int capability;
     private final VfioDevice device;
     private final Interrupts interrupts;
+    private final VfioIntx intx;
     private final int tableBar;
     private final long tableOffset;
     private final int pbaBar;
@@ -51,8 +52,10 @@ final class VfioMsix {
     private boolean enabled;
 
     /** The capability at {@code capability} of {@code configuration}, which holds the device's own bytes. */
-    VfioMsix(String name, PciConfiguration configuration, int capability, VfioDevice device, Interrupts interrupts) {
+    VfioMsix(String name, PciConfiguration configuration, int capability, VfioDevice device, Interrupts interrupts,
+            VfioIntx intx) {
         this.name = name;
+        this.intx = intx;
         this.configuration = configuration;
         this.capability = capability;
         this.device = device;
@@ -196,7 +199,9 @@ final class VfioMsix {
             return;
         }
         try {
-            if (wanted.size() > given.size() && !given.isEmpty()) {
+            if (given.isEmpty()) {
+                intx.messages(VfioDevice.MSIX, true);
+            } else if (wanted.size() > given.size()) {
                 device.disableTriggers(VfioDevice.MSIX);
             }
             device.setTriggers(VfioDevice.MSIX, wanted);
@@ -205,6 +210,7 @@ final class VfioMsix {
             // The guest cannot make this fail on purpose; the device stays without these vectors.
             LOG.error("{}: MSI-X vectors not given to the device: {}", name, e.getMessage());
             given = List.of();
+            intx.messages(VfioDevice.MSIX, false);
         }
     }
 
@@ -228,6 +234,7 @@ final class VfioMsix {
                 LOG.warn("{}: turning MSI-X off failed: {}", name, e.getMessage());
             }
             given = List.of();
+            intx.messages(VfioDevice.MSIX, false);
         }
         for (int vector = 0; vector < routes.length; vector++) {
             if (routes[vector] != null) {

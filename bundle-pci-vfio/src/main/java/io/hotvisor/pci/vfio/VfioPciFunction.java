@@ -46,6 +46,7 @@ public final class VfioPciFunction implements PciDevice {
     private final VfioRegion[] regions = new VfioRegion[PciBar.COUNT];
     /** Bytes of the configuration space the guest sees from {@link #configuration}; the rest are the device's. */
     private final boolean[] virtualised = new boolean[PciConfiguration.SIZE];
+    private final VfioIntx intx;
     private final Optional<VfioMsi> msi;
     private final int msiOffset;
     private final int msiLength;
@@ -107,15 +108,16 @@ public final class VfioPciFunction implements PciDevice {
                 pointer = hardware[pointer + 1] & 0xFC;
             }
         }
+        this.intx = new VfioIntx(device.name(), device, interrupts);
         this.msiOffset = msiAt;
         this.msiLength = msiAt < 0 ? 0 : Math.min(VfioMsi.length(configuration.getShort(msiAt + 2)),
                 PciConfiguration.SIZE - msiAt);
         this.msixOffset = msixAt;
         this.msi = msiAt < 0 || device.irqCount(VfioDevice.MSI) == 0 ? Optional.empty()
-                : Optional.of(new VfioMsi(device.name(), configuration, msiAt, device, interrupts));
+                : Optional.of(new VfioMsi(device.name(), configuration, msiAt, device, interrupts, intx));
         this.msix = msixAt < 0 || msixAt + VfioMsix.CAPABILITY_LENGTH > PciConfiguration.SIZE
                 || device.irqCount(VfioDevice.MSIX) == 0 ? Optional.empty()
-                : Optional.of(new VfioMsix(device.name(), configuration, msixAt, device, interrupts));
+                : Optional.of(new VfioMsix(device.name(), configuration, msixAt, device, interrupts, intx));
         msi.ifPresent(ignored -> Arrays.fill(virtualised, msiOffset, msiOffset + msiLength, true));
         msix.ifPresent(ignored -> Arrays.fill(virtualised, msixOffset, msixOffset + VfioMsix.CAPABILITY_LENGTH, true));
     }
@@ -274,10 +276,13 @@ public final class VfioPciFunction implements PciDevice {
 
     /**
      * Maps the mappable parts of each memory BAR into the guest as KVM slots, leaving holes (whole
-     * pages) around the MSI-X table and PBA, which stay trapped.
+     * pages) around the MSI-X table and PBA, which stay trapped; connects INTx to the slot's line.
      */
     @Override
     public void plugged(PciSlot slot) {
+        if (configuration.getByte(PciConfiguration.INTERRUPT_PIN) != 0) {
+            intx.attach(slot.intx().gsi());
+        }
         for (PciBar bar : configuration.bars()) {
             VfioRegion region = regions[bar.index()];
             if (bar.kind() == PciBar.Kind.IO || region == null || !region.mappable()) {
@@ -314,6 +319,7 @@ public final class VfioPciFunction implements PciDevice {
     public void removed() {
         msix.ifPresent(VfioMsix::close);
         msi.ifPresent(VfioMsi::close);
+        intx.close();
         while (!owned.isEmpty()) {
             AutoCloseable resource = owned.pop();
             try {

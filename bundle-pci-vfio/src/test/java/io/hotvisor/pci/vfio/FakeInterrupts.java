@@ -2,6 +2,7 @@ package io.hotvisor.pci.vfio;
 
 import io.hotvisor.vmm.api.EventNotifier;
 import io.hotvisor.vmm.api.Interrupts;
+import io.hotvisor.vmm.api.LevelIrqfd;
 import io.hotvisor.vmm.api.MsiVector;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -60,6 +61,50 @@ final class FakeInterrupts implements Interrupts {
             @Override
             public void close() {
                 log.add("close " + gsi);
+            }
+        };
+    }
+
+    @Override
+    public LevelIrqfd levelIrqfd(int gsi) {
+        log.add("level irqfd " + gsi);
+        return new LevelIrqfd() {
+            @Override
+            public int gsi() {
+                return gsi;
+            }
+
+            @Override
+            public EventNotifier trigger() {
+                return notifier(2000 + gsi);
+            }
+
+            @Override
+            public EventNotifier resample() {
+                return notifier(3000 + gsi);
+            }
+
+            @Override
+            public void close() {
+                log.add("level irqfd " + gsi + " closed");
+            }
+        };
+    }
+
+    private static EventNotifier notifier(int fd) {
+        return new EventNotifier() {
+            @Override
+            public void signal() {
+            }
+
+            @Override
+            public long drain() {
+                return 0;
+            }
+
+            @Override
+            public int fd() {
+                return fd;
             }
         };
     }

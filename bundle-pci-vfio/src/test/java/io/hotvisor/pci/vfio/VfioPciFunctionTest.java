@@ -161,6 +161,30 @@ class VfioPciFunctionTest {
     }
 
     @Test
+    void intxRunsThroughALevelIrqfdAndMakesWayForMsix() {
+        byte[] withPin = RECORDED.clone();
+        withPin[PciConfiguration.INTERRUPT_PIN] = 1;
+        FakeVfioDevice fake = new FakeVfioDevice(withPin, Map.of(
+                0, FakeVfioDevice.region(0, 0x80000, RW, List.of()),
+                VfioDevice.CONFIG_REGION, FakeVfioDevice.region(VfioDevice.CONFIG_REGION, 256, RW, List.of())),
+                Map.of(VfioDevice.INTX, 1, VfioDevice.MSIX, 3));
+        VfioPciFunction nic = new VfioPciFunction("nic0", fake, interrupts, () -> { });
+        nic.plugged(new RecordingSlot(nic));
+        assertThat(interrupts.log).containsExactly("level irqfd 17");
+        assertThat(fake.log).containsExactly("triggers 0 [2017]", "intx unmask on 3017");
+
+        nic.writeConfiguration(MSIX + 2, new byte[] {0, (byte) 0x80});
+        nic.writeBar(0, 0x800C, new byte[4]);
+        assertThat(fake.log).endsWith("triggers 0 off", "triggers 2 [1024]");
+        nic.writeConfiguration(MSIX + 2, new byte[] {0, 0});
+        assertThat(fake.log).endsWith("triggers 2 off", "triggers 0 [2017]", "intx unmask on 3017");
+
+        nic.removed();
+        assertThat(fake.log).endsWith("triggers 0 off", "close");
+        assertThat(interrupts.log).last().isEqualTo("level irqfd 17 closed");
+    }
+
+    @Test
     void aBridgeIsRefused() {
         byte[] bridge = RECORDED.clone();
         bridge[PciConfiguration.HEADER_TYPE] = 1;
@@ -198,7 +222,7 @@ class VfioPciFunctionTest {
 
         @Override
         public InterruptLine intx() {
-            return InterruptLine.of(-1, level -> { });
+            return InterruptLine.of(17, level -> { });
         }
 
         @Override
