@@ -1,0 +1,210 @@
+package io.hotvisor.pci.vfio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.hotvisor.vmm.api.GuestAddress;
+import io.hotvisor.vmm.api.InterruptLine;
+import io.hotvisor.vmm.api.PluggedDevice;
+import io.hotvisor.vmm.api.Registration;
+import io.hotvisor.vmm.api.Vm;
+import io.hotvisor.vmm.api.VmException;
+import io.hotvisor.vmm.api.memory.GuestRegion;
+import io.hotvisor.vmm.api.memory.RegionListener;
+import io.hotvisor.vmm.api.memory.VmMemory;
+import io.hotvisor.vmm.api.pci.PciAddress;
+import io.hotvisor.vmm.api.pci.PciBus;
+import io.hotvisor.vmm.api.pci.PciDevice;
+import io.hotvisor.vmm.api.pci.PciHotplugController;
+import io.hotvisor.vmm.api.pci.PciSlot;
+import io.hotvisor.vmm.api.vfio.HostVfio;
+import io.hotvisor.vmm.api.vfio.VfioDevice;
+import io.hotvisor.vmm.api.vfio.VfioRegion;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The vfio-pci driver from device_add to removal, over a fake sysfs, a fake VFIO and a fake machine. */
+class VfioPciDriverTest {
+    private static final String NIC = "0000:00:03.0";
+    private static final long RAM = 256L << 20;
+
+    @TempDir
+    Path root;
+
+    private final List<String> opened = new ArrayList<>();
+    private final List<FakeVfioDevice> devices = new ArrayList<>();
+    private final List<PciSlot> bus = new ArrayList<>();
+    private final List<RegionListener> listeners = new ArrayList<>();
+    private final FakeInterrupts interrupts = new FakeInterrupts();
+    private RuntimeException openFailure;
+    private VfioPciDriver driver;
+    private FakeSysfs sysfs;
+
+    @BeforeEach
+    void host() {
+        sysfs = new FakeSysfs(root).function(NIC).bind(NIC, "vfio-pci").group(7, NIC).vfioNodes(7);
+        HostVfio vfio = (groupFile, deviceName) -> {
+            if (openFailure != null) {
+                throw openFailure;
+            }
+            opened.add(root.relativize(groupFile) + " " + deviceName);
+            FakeVfioDevice device = new FakeVfioDevice(FakeVfioDevice.recording("virtio-net-1af4-1041.config.hex"),
+                    Map.of(0, FakeVfioDevice.region(0, 0x80000, VfioRegion.READ | VfioRegion.WRITE, List.of()),
+                            VfioDevice.CONFIG_REGION, FakeVfioDevice.region(VfioDevice.CONFIG_REGION, 256,
+                                    VfioRegion.READ | VfioRegion.WRITE, List.of())),
+                    Map.of(VfioDevice.MSIX, 3));
+            devices.add(device);
+            return device;
+        };
+        driver = new VfioPciDriver(vfio, sysfs.devices());
+    }
+
+    private PluggedDevice device(String id, Map<String, Object> properties) {
+        return new PluggedDevice(id, PluggedDevice.PERIPHERAL + id, VfioPciDriver.NAME, properties,
+                PluggedDevice.State.PRESENT);
+    }
+
+    @Test
+    void aHostDeviceGoesOnTheBusWithAllRamMappedForDmaAndEverythingGoesWithIt() {
+        driver.plug(vm("web"), device("nic0", Map.of("host", "00:03.0")));
+
+        assertThat(opened).containsExactly("dev/vfio/7 " + NIC);
+        assertThat(bus).singleElement().satisfies(slot -> assertThat(slot.device().pluggedDeviceId()).contains("nic0"));
+        FakeVfioDevice device = devices.get(0);
+        assertThat(device.log).containsExactly("dma map 0x0/0x10000000");
+        assertThat(driver.assigned()).containsEntry(NIC, "VM web, device nic0");
+
+        GuestRegion dimm = new GuestRegion(GuestAddress.of(1L << 32), 128L << 20, 0x7e00_0000_0000L, Optional.of("m1"));
+        listeners.forEach(listener -> listener.added(dimm));
+        listeners.forEach(listener -> listener.removed(dimm));
+        assertThat(device.log).endsWith("dma map 0x100000000/0x8000000", "dma unmap 0x100000000/0x8000000");
+
+        bus.get(0).close();
+        assertThat(listeners).as("the DMA listener goes").isEmpty();
+        assertThat(device.closed).isTrue();
+        assertThat(driver.assigned()).isEmpty();
+    }
+
+    @Test
+    void aDeviceAssignedAlreadyIsRefusedNamingItsOwner() {
+        driver.plug(vm("web"), device("nic0", Map.of("host", NIC)));
+        assertThatThrownBy(() -> driver.plug(vm("db"), device("nic1", Map.of("sysfsdev",
+                sysfs.sysfs.resolve("bus/pci/devices/" + NIC).toString()))))
+                .isInstanceOf(VmException.class)
+                .hasMessage("vfio-pci: " + NIC + " is already assigned to VM web, device nic0; remove it there first"
+                        + " (device_del)");
+        assertThat(opened).hasSize(1);
+    }
+
+    @Test
+    void aKernelRefusalLeavesNothingAssigned() {
+        openFailure = new VmException("VFIO group /dev/vfio/7 is already open (assigned to another VM or process)");
+        assertThatThrownBy(() -> driver.plug(vm("web"), device("nic0", Map.of("host", NIC))))
+                .hasMessageContaining("already open");
+        assertThat(driver.assigned()).isEmpty();
+        assertThat(bus).isEmpty();
+    }
+
+    @Test
+    void propertiesAreCheckedAndPciAssignIsAnAlias() {
+        assertThat(driver.aliases()).containsExactly("pci-assign");
+        assertThat(driver.properties()).containsKeys("host", "sysfsdev", "addr", PluggedDevice.REMOVABLE);
+        assertThatThrownBy(() -> driver.plug(vm("web"), device("n", Map.of("host", NIC, "romfile", "x"))))
+                .hasMessage("Property 'vfio-pci.romfile' not found");
+        assertThatThrownBy(() -> driver.plug(vm("web"), device("n", Map.of())))
+                .hasMessageContaining("exactly one of host=BDF and sysfsdev=PATH");
+        assertThatThrownBy(() -> driver.plug(vm("web"), device("n", Map.of("host", NIC, "sysfsdev", "/sys"))))
+                .hasMessageContaining("exactly one of");
+    }
+
+    @Test
+    void aDeviceThatIsNotBoundIsRefusedBeforeAnythingOpens() {
+        FakeSysfs other = new FakeSysfs(root.resolve("other")).function(NIC).bind(NIC, "virtio-pci").group(7, NIC)
+                .vfioNodes(7);
+        VfioPciDriver strict = new VfioPciDriver((group, name) -> {
+            throw new AssertionError("opened");
+        }, other.devices());
+        assertThatThrownBy(() -> strict.plug(vm("web"), device("nic0", Map.of("host", NIC))))
+                .hasMessageContaining("driver_override");
+    }
+
+    private Vm vm(String name) {
+        VmMemory memory = (VmMemory) Proxy.newProxyInstance(VmMemory.class.getClassLoader(),
+                new Class<?>[] {VmMemory.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("addRegionListener")) {
+                        RegionListener listener = (RegionListener) args[0];
+                        listeners.add(listener);
+                        listener.added(new GuestRegion(GuestAddress.of(0), RAM, 0x7f00_0000_0000L, Optional.empty()));
+                        return (Registration) () -> listeners.remove(listener);
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+        PciBus pci = new PciBus() {
+            @Override
+            public PciSlot plug(PciDevice device, OptionalInt slot) {
+                PciSlot placed = new PciSlot() {
+                    @Override
+                    public PciAddress address() {
+                        return PciAddress.bus0(slot.orElse(3));
+                    }
+
+                    @Override
+                    public PciDevice device() {
+                        return device;
+                    }
+
+                    @Override
+                    public InterruptLine intx() {
+                        return InterruptLine.of(17, level -> { });
+                    }
+
+                    @Override
+                    public OptionalLong mappedAddress(int bar) {
+                        return OptionalLong.empty();
+                    }
+
+                    @Override
+                    public void close() {
+                        bus.remove(this);
+                        device.removed();
+                    }
+                };
+                device.plugged(placed);
+                bus.add(placed);
+                return placed;
+            }
+
+            @Override
+            public List<PciSlot> slots() {
+                return List.copyOf(bus);
+            }
+
+            @Override
+            public Registration attachHotplug(PciHotplugController controller) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public void requestRemoval(PciSlot slot) {
+                throw new UnsupportedOperationException();
+            }
+        };
+        return (Vm) Proxy.newProxyInstance(Vm.class.getClassLoader(), new Class<?>[] {Vm.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "name" -> name;
+                    case "pci" -> pci;
+                    case "interrupts" -> interrupts;
+                    case "memory" -> memory;
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+    }
+}
