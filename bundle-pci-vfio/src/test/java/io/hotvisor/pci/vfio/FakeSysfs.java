@@ -10,11 +10,11 @@ import java.nio.file.Path;
  * {@code devices/pci0000:00} linked from {@code bus/pci/devices}, {@code driver} links into
  * {@code bus/pci/drivers}, {@code iommu_group} links into {@code kernel/iommu_groups/N}.
  */
-final class FakeSysfs {
-    final Path sysfs;
-    final Path devVfio;
+public final class FakeSysfs {
+    public final Path sysfs;
+    public final Path devVfio;
 
-    FakeSysfs(Path root) {
+    public FakeSysfs(Path root) {
         this.sysfs = root.resolve("sys");
         this.devVfio = root.resolve("dev/vfio");
         try {
@@ -26,12 +26,12 @@ final class FakeSysfs {
         }
     }
 
-    HostPciDevices devices() {
+    public HostPciDevices devices() {
         return new HostPciDevices(sysfs, devVfio);
     }
 
     /** A function with vendor 1af4, device 1041, class 020000 (a virtio NIC), no driver, no group. */
-    FakeSysfs function(String address, int classCode) {
+    public FakeSysfs function(String address, int classCode) {
         try {
             Path directory = Files.createDirectories(sysfs.resolve("devices/pci0000:00").resolve(address));
             Files.writeString(directory.resolve("vendor"), "0x1af4\n");
@@ -45,11 +45,11 @@ final class FakeSysfs {
         }
     }
 
-    FakeSysfs function(String address) {
+    public FakeSysfs function(String address) {
         return function(address, 0x020000);
     }
 
-    FakeSysfs bind(String address, String driver) {
+    public FakeSysfs bind(String address, String driver) {
         try {
             Path driverDirectory = Files.createDirectories(sysfs.resolve("bus/pci/drivers").resolve(driver));
             Files.createSymbolicLink(device(address).resolve("driver"), driverDirectory);
@@ -59,7 +59,7 @@ final class FakeSysfs {
         }
     }
 
-    FakeSysfs group(int group, String... addresses) {
+    public FakeSysfs group(int group, String... addresses) {
         try {
             Path devices = Files.createDirectories(sysfs.resolve("kernel/iommu_groups").resolve(Integer.toString(group))
                     .resolve("devices"));
@@ -74,7 +74,7 @@ final class FakeSysfs {
     }
 
     /** /dev/vfio/vfio and /dev/vfio/N for each group given. */
-    FakeSysfs vfioNodes(int... groups) {
+    public FakeSysfs vfioNodes(int... groups) {
         try {
             Files.createFile(devVfio.resolve("vfio"));
             for (int group : groups) {
@@ -86,7 +86,7 @@ final class FakeSysfs {
         }
     }
 
-    Path device(String address) {
+    public Path device(String address) {
         return sysfs.resolve("devices/pci0000:00").resolve(address);
     }
 }
