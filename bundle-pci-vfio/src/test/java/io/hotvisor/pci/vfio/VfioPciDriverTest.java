@@ -17,6 +17,7 @@ import io.hotvisor.vmm.api.pci.PciBus;
 import io.hotvisor.vmm.api.pci.PciDevice;
 import io.hotvisor.vmm.api.pci.PciHotplugController;
 import io.hotvisor.vmm.api.pci.PciSlot;
+import io.hotvisor.vmm.testing.RecordingInterrupts;
 import io.hotvisor.vmm.api.vfio.HostVfio;
 import io.hotvisor.vmm.api.vfio.VfioDevice;
 import io.hotvisor.vmm.api.vfio.VfioRegion;
@@ -44,7 +45,7 @@ class VfioPciDriverTest {
     private final List<FakeVfioDevice> devices = new ArrayList<>();
     private final List<PciSlot> bus = new ArrayList<>();
     private final List<RegionListener> listeners = new ArrayList<>();
-    private final FakeInterrupts interrupts = new FakeInterrupts();
+    private final RecordingInterrupts interrupts = new RecordingInterrupts();
     private RuntimeException openFailure;
     private VfioPciDriver driver;
     private FakeSysfs sysfs;
@@ -151,33 +152,7 @@ class VfioPciDriverTest {
         PciBus pci = new PciBus() {
             @Override
             public PciSlot plug(PciDevice device, OptionalInt slot) {
-                PciSlot placed = new PciSlot() {
-                    @Override
-                    public PciAddress address() {
-                        return PciAddress.bus0(slot.orElse(3));
-                    }
-
-                    @Override
-                    public PciDevice device() {
-                        return device;
-                    }
-
-                    @Override
-                    public InterruptLine intx() {
-                        return InterruptLine.of(17, level -> { });
-                    }
-
-                    @Override
-                    public OptionalLong mappedAddress(int bar) {
-                        return OptionalLong.empty();
-                    }
-
-                    @Override
-                    public void close() {
-                        bus.remove(this);
-                        device.removed();
-                    }
-                };
+                RecordingSlot placed = new RecordingSlot(device, slot.orElse(3), () -> bus.removeIf(on -> on.device() == device));
                 device.plugged(placed);
                 bus.add(placed);
                 return placed;

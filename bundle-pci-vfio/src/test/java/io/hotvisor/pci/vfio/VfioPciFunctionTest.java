@@ -3,20 +3,15 @@ package io.hotvisor.pci.vfio;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.hotvisor.vmm.api.InterruptLine;
-import io.hotvisor.vmm.api.Registration;
 import io.hotvisor.vmm.api.VmException;
-import io.hotvisor.vmm.api.pci.PciAddress;
 import io.hotvisor.vmm.api.pci.PciBar;
 import io.hotvisor.vmm.api.pci.PciConfiguration;
-import io.hotvisor.vmm.api.pci.PciDevice;
-import io.hotvisor.vmm.api.pci.PciSlot;
+import io.hotvisor.vmm.testing.RecordingInterrupts;
 import io.hotvisor.vmm.api.vfio.VfioDevice;
 import io.hotvisor.vmm.api.vfio.VfioRegion;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,7 +29,7 @@ class VfioPciFunctionTest {
             0, FakeVfioDevice.region(0, 0x80000, RW | VfioRegion.MMAP, List.of(new VfioRegion.Area(0, 0x80000))),
             VfioDevice.CONFIG_REGION, FakeVfioDevice.region(VfioDevice.CONFIG_REGION, 256, RW, List.of())),
             Map.of(VfioDevice.MSIX, 3));
-    private final FakeInterrupts interrupts = new FakeInterrupts();
+    private final RecordingInterrupts interrupts = new RecordingInterrupts();
     private final List<String> released = new ArrayList<>();
     private final VfioPciFunction function = new VfioPciFunction("nic0", device, interrupts, () -> released.add("assignment"));
 
@@ -149,7 +144,7 @@ class VfioPciFunctionTest {
 
     @Test
     void theBarIsMappedAroundTheMsixTableAndPbaAndAllIsReleasedOnRemoval() {
-        RecordingSlot slot = new RecordingSlot(function);
+        RecordingSlot slot = new RecordingSlot(function, 3, () -> { });
         function.plugged(slot);
         assertThat(slot.mapped).containsExactly("0+0x0/0x8000", "0+0x9000/0x3f000", "0+0x49000/0x37000");
         assertThat(device.log).containsExactly("mmap 0+0x0/0x8000", "mmap 0+0x9000/0x3f000", "mmap 0+0x49000/0x37000");
@@ -169,7 +164,7 @@ class VfioPciFunctionTest {
                 VfioDevice.CONFIG_REGION, FakeVfioDevice.region(VfioDevice.CONFIG_REGION, 256, RW, List.of())),
                 Map.of(VfioDevice.INTX, 1, VfioDevice.MSIX, 3));
         VfioPciFunction nic = new VfioPciFunction("nic0", fake, interrupts, () -> { });
-        nic.plugged(new RecordingSlot(nic));
+        nic.plugged(new RecordingSlot(nic, 3, () -> { }));
         assertThat(interrupts.log).containsExactly("level irqfd 17");
         assertThat(fake.log).containsExactly("triggers 0 [2017]", "intx unmask on 3017");
 
@@ -192,46 +187,5 @@ class VfioPciFunctionTest {
                 FakeVfioDevice.region(VfioDevice.CONFIG_REGION, 256, RW, List.of())), Map.of());
         assertThatThrownBy(() -> new VfioPciFunction("b", fake, interrupts, () -> { }))
                 .isInstanceOf(VmException.class).hasMessage("not supported: 0000:00:03.0 is a PCI bridge (header type 1)");
-    }
-
-    /** A slot that records the host memory mapped into its BARs. */
-    private static final class RecordingSlot implements PciSlot {
-        final List<String> mapped = new ArrayList<>();
-        private final PciDevice device;
-
-        RecordingSlot(PciDevice device) {
-            this.device = device;
-        }
-
-        @Override
-        public Registration mapHostMemory(int bar, long offset, long size, long hostAddress) {
-            String range = String.format("%d+0x%x/0x%x", bar, offset, size);
-            mapped.add(range);
-            return () -> mapped.remove(range);
-        }
-
-        @Override
-        public PciAddress address() {
-            return PciAddress.bus0(3);
-        }
-
-        @Override
-        public PciDevice device() {
-            return device;
-        }
-
-        @Override
-        public InterruptLine intx() {
-            return InterruptLine.of(17, level -> { });
-        }
-
-        @Override
-        public OptionalLong mappedAddress(int bar) {
-            return OptionalLong.empty();
-        }
-
-        @Override
-        public void close() {
-        }
     }
 }
