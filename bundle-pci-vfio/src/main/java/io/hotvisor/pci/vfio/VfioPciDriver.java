@@ -8,14 +8,12 @@ import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.api.pci.PciAddress;
 import io.hotvisor.vmm.api.pci.PciBus;
-import io.hotvisor.vmm.api.pci.PciSlot;
 import io.hotvisor.vmm.api.vfio.HostVfio;
 import io.hotvisor.vmm.api.vfio.VfioDevice;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import org.osgi.service.component.annotations.Activate;
@@ -151,20 +149,15 @@ public final class VfioPciDriver implements DeviceDriver {
         if (!device.removable()) {
             throw new VmException("Device '" + device.name() + "' is not removable (it was added with removable=off)");
         }
-        vm.pci().requestRemoval(slotOf(vm, device).orElseThrow(() -> new VmException(
+        PciBus bus = vm.pci();
+        bus.requestRemoval(bus.slotOf(device.name()).orElseThrow(() -> new VmException(
                 "Device '" + device.name() + "' is not on the PCI bus")));
-    }
-
-    private static Optional<PciSlot> slotOf(Vm vm, PluggedDevice device) {
-        return vm.pci().slots().stream()
-                .filter(slot -> slot.device().pluggedDeviceId().filter(device.name()::equals).isPresent())
-                .findFirst();
     }
 
     /** Its guest PCI address, and the host device behind it. */
     @Override
     public DeviceDescription describe(Vm vm, PluggedDevice device) {
-        return slotOf(vm, device).map(slot -> new DeviceDescription(slot.address().toString(),
+        return vm.pci().slotOf(device.name()).map(slot -> new DeviceDescription(slot.address().toString(),
                         slot.device() instanceof VfioPciFunction function
                                 ? Map.of("host", function.device().name()) : Map.of()))
                 .orElse(DeviceDescription.NONE);

@@ -45,6 +45,7 @@ class VfioPciDriverTest {
     private final List<FakeVfioDevice> devices = new ArrayList<>();
     private final List<PciSlot> bus = new ArrayList<>();
     private final List<RegionListener> listeners = new ArrayList<>();
+    private final List<String> removalRequests = new ArrayList<>();
     private final RecordingInterrupts interrupts = new RecordingInterrupts();
     private RuntimeException openFailure;
     private VfioPciDriver driver;
@@ -93,6 +94,21 @@ class VfioPciDriverTest {
         assertThat(listeners).as("the DMA listener goes").isEmpty();
         assertThat(device.closed).isTrue();
         assertThat(driver.assigned()).isEmpty();
+    }
+
+    @Test
+    void removalAsksTheGuestThroughTheBusUnlessTheDeviceIsNotRemovable() {
+        Vm web = vm("web");
+        PluggedDevice nic = device("nic0", Map.of("host", NIC, "addr", "5"));
+        driver.plug(web, nic);
+        assertThat(driver.describe(web, nic).address()).isEqualTo("0000:00:05.0");
+        assertThat(driver.describe(web, nic).facts()).containsEntry("host", NIC);
+
+        driver.unplug(web, nic);
+        assertThat(removalRequests).containsExactly("0000:00:05.0");
+
+        PluggedDevice fixed = device("nic1", Map.of("host", NIC, "removable", "off"));
+        assertThatThrownBy(() -> driver.unplug(web, fixed)).hasMessageContaining("is not removable");
     }
 
     @Test
@@ -170,7 +186,7 @@ class VfioPciDriverTest {
 
             @Override
             public void requestRemoval(PciSlot slot) {
-                throw new UnsupportedOperationException();
+                removalRequests.add(slot.address().toString());
             }
         };
         return (Vm) Proxy.newProxyInstance(Vm.class.getClassLoader(), new Class<?>[] {Vm.class},
