@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hotvisor.vmm.api.GuestAddress;
-import io.hotvisor.vmm.api.InterruptLine;
 import io.hotvisor.vmm.api.PluggedDevice;
 import io.hotvisor.vmm.api.Registration;
 import io.hotvisor.vmm.api.Vm;
@@ -12,10 +11,8 @@ import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.api.memory.GuestRegion;
 import io.hotvisor.vmm.api.memory.RegionListener;
 import io.hotvisor.vmm.api.memory.VmMemory;
-import io.hotvisor.vmm.api.pci.PciAddress;
 import io.hotvisor.vmm.api.pci.PciBus;
 import io.hotvisor.vmm.api.pci.PciDevice;
-import io.hotvisor.vmm.api.pci.PciHotplugController;
 import io.hotvisor.vmm.api.pci.PciSlot;
 import io.hotvisor.vmm.testing.RecordingInterrupts;
 import io.hotvisor.vmm.api.vfio.HostVfio;
@@ -28,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.OptionalLong;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -165,30 +161,26 @@ class VfioPciDriverTest {
                     }
                     throw new UnsupportedOperationException(method.getName());
                 });
-        PciBus pci = new PciBus() {
-            @Override
-            public PciSlot plug(PciDevice device, OptionalInt slot) {
-                RecordingSlot placed = new RecordingSlot(device, slot.orElse(3), () -> bus.removeIf(on -> on.device() == device));
-                device.plugged(placed);
-                bus.add(placed);
-                return placed;
-            }
-
-            @Override
-            public List<PciSlot> slots() {
-                return List.copyOf(bus);
-            }
-
-            @Override
-            public Registration attachHotplug(PciHotplugController controller) {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public void requestRemoval(PciSlot slot) {
-                removalRequests.add(slot.address().toString());
-            }
-        };
+        // A proxy, so that methods the bus gains later need no stub here.
+        PciBus pci = (PciBus) Proxy.newProxyInstance(PciBus.class.getClassLoader(), new Class<?>[] {PciBus.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "plug" -> {
+                        PciDevice device = (PciDevice) args[0];
+                        RecordingSlot placed = new RecordingSlot(device, ((OptionalInt) args[1]).orElse(3),
+                                () -> bus.removeIf(on -> on.device() == device));
+                        device.plugged(placed);
+                        bus.add(placed);
+                        yield placed;
+                    }
+                    case "slots" -> List.copyOf(bus);
+                    case "slotOf" -> bus.stream().filter(slot -> slot.device().pluggedDeviceId().orElse("")
+                            .equals(args[0])).findFirst();
+                    case "requestRemoval" -> {
+                        removalRequests.add(((PciSlot) args[0]).address().toString());
+                        yield null;
+                    }
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
         return (Vm) Proxy.newProxyInstance(Vm.class.getClassLoader(), new Class<?>[] {Vm.class},
                 (proxy, method, args) -> switch (method.getName()) {
                     case "name" -> name;
