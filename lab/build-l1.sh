@@ -49,6 +49,7 @@ readonly L1_MODULES=(
     netfs fscache 9pnet 9pnet_virtio 9p
     virtio_blk crc16 mbcache jbd2 crc32c_generic ext4
     irqbypass kvm ccp kvm_amd
+    vfio vfio_virqfd vfio_iommu_type1 vfio-pci-core vfio-pci
     failover net_failover virtio_net
     tun
 )

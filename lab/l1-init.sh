@@ -19,6 +19,23 @@ while read -r module; do
     insmod "/lib/modules/$module.ko" || echo "l1: insmod $module failed"
 done </etc/l1-modules
 
+# The NIC the VFIO tests pass through (lab/l1.sh: lab.vfio=ADDRESS): to vfio-pci, as a user binds
+# it (the commands vfio-pci's refusal prints), so that /dev/vfio/GROUP appears.
+for word in $(cat /proc/cmdline); do
+    case "$word" in
+    lab.vfio=*)
+        nic=/sys/bus/pci/devices/${word#lab.vfio=}
+        if [ -e "$nic" ]; then
+            [ -e "$nic/driver" ] && echo "${word#lab.vfio=}" >"$nic/driver/unbind"
+            echo vfio-pci >"$nic/driver_override"
+            echo "${word#lab.vfio=}" >/sys/bus/pci/drivers_probe
+        fi
+        [ -e "$nic/iommu_group" ] && ls /dev/vfio/"$(basename "$(readlink "$nic/iommu_group")")" >/dev/null \
+            || echo "l1: ${word#lab.vfio=} is not ready for VFIO (no IOMMU group or /dev/vfio node)"
+        ;;
+    esac
+done
+
 # A NIC means QEMU user networking with host ports forwarded to 127.0.0.1 here (lab/l1.sh):
 # route_localnet lets those packets in, so services bound to loopback answer the host.
 if [ -e /sys/class/net/eth0 ]; then

@@ -64,12 +64,22 @@ l1_prepare() { # CACHE WORK
     l1_initramfs=$(read_property "$2/l1.properties" l1.initramfs) || die "$2/l1.properties names no l1.initramfs"
 }
 
-# L1: softlockup_panic + panic=-1 + -no-reboot end a wedged L1 at once (QEMU exits).
+# The NIC that L1 binds to vfio-pci for the VFIO tests (lab/l1-init.sh): behind QEMU's virtual
+# Intel IOMMU (iommu_platform=on puts its DMA through it; Debian's kernel has neither
+# virtio-iommu nor VFIO's no-IOMMU mode), on a user network of its own.
+readonly L1_VFIO_NIC=0000:00:10.0
+
+# L1: softlockup_panic + panic=-1 + -no-reboot end a wedged L1 at once (QEMU exits). The IOMMU
+# comes first: QEMU wants it before the devices whose DMA it translates.
 l1_qemu_command() { # EXTRA_KERNEL_ARGS
-    l1_qemu=(qemu-system-x86_64 -machine q35 -accel "tcg,thread=${HOTVISOR_LAB_TCG_THREAD:-multi}"
+    l1_qemu=(qemu-system-x86_64 -machine q35,kernel-irqchip=split
+        -accel "tcg,thread=${HOTVISOR_LAB_TCG_THREAD:-multi}"
         -smp "${HOTVISOR_LAB_SMP:-2}" -m 4G -cpu EPYC,+svm,+npt
+        -device intel-iommu,intremap=on
+        -netdev user,id=vfio0
+        -device "virtio-net-pci,netdev=vfio0,disable-legacy=on,iommu_platform=on,addr=${L1_VFIO_NIC#0000:00:}"
         -kernel "$l1_vmlinux" -initrd "$l1_initramfs"
-        -append "console=ttyS0 mitigations=off quiet loglevel=4 panic=-1 softlockup_panic=1${1:+ $1}"
+        -append "console=ttyS0 mitigations=off quiet loglevel=4 panic=-1 softlockup_panic=1 intel_iommu=on lab.vfio=$L1_VFIO_NIC${1:+ $1}"
         -display none -nodefaults -no-reboot)
 }
 

@@ -1,7 +1,7 @@
 /*
  * Prints the KVM and libc ABI constants core-vmm hard-codes, as the kernel and libc headers of
  * the build host define them: one "Class.FIELD VALUE" line each, where Class.FIELD is the Java
- * field (io.hotvisor.vmm.kvm.KvmAbi / LibC / CpuidEntry) that must hold VALUE (signed decimal).
+ * field (io.hotvisor.vmm.kvm.KvmAbi / VfioAbi / LibC / CpuidEntry) that must hold VALUE (signed decimal).
  * Compiled and run by KvmAbiTest.
  */
 #define _GNU_SOURCE
@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <linux/kvm.h>
+#include <linux/vfio.h>
 #include <net/if.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,6 +22,7 @@
 #define P(cls, name, expr) printf("%s.%s %lld\n", cls, name, (long long) (expr))
 #define K(name, expr) P("KvmAbi", name, expr)
 #define L(name, expr) P("LibC", name, expr)
+#define V(name, expr) P("VfioAbi", name, expr)
 #define OFF(type, member) offsetof(type, member)
 
 int main(void) {
@@ -233,6 +235,8 @@ int main(void) {
     K("IRQFD_GSI", OFF(struct kvm_irqfd, gsi));
     K("IRQFD_FLAGS", OFF(struct kvm_irqfd, flags));
     K("KVM_IRQFD_FLAG_DEASSIGN", KVM_IRQFD_FLAG_DEASSIGN);
+    K("IRQFD_RESAMPLEFD", OFF(struct kvm_irqfd, resamplefd));
+    K("KVM_IRQFD_FLAG_RESAMPLE", KVM_IRQFD_FLAG_RESAMPLE);
 
     /* struct kvm_ioeventfd */
     K("IOEVENTFD_ADDR", OFF(struct kvm_ioeventfd, addr));
@@ -250,6 +254,92 @@ int main(void) {
     /* mp_state values */
     K("KVM_MP_STATE_RUNNABLE", KVM_MP_STATE_RUNNABLE);
     K("KVM_MP_STATE_UNINITIALIZED", KVM_MP_STATE_UNINITIALIZED);
+
+    /* VFIO (linux/vfio.h) */
+    V("VFIO_API_VERSION", VFIO_API_VERSION);
+    V("VFIO_TYPE1_IOMMU", VFIO_TYPE1_IOMMU);
+    V("VFIO_TYPE1v2_IOMMU", VFIO_TYPE1v2_IOMMU);
+    V("VFIO_GET_API_VERSION", VFIO_GET_API_VERSION);
+    V("VFIO_CHECK_EXTENSION", VFIO_CHECK_EXTENSION);
+    V("VFIO_SET_IOMMU", VFIO_SET_IOMMU);
+    V("VFIO_IOMMU_MAP_DMA", VFIO_IOMMU_MAP_DMA);
+    V("VFIO_IOMMU_UNMAP_DMA", VFIO_IOMMU_UNMAP_DMA);
+    V("VFIO_GROUP_GET_STATUS", VFIO_GROUP_GET_STATUS);
+    V("VFIO_GROUP_SET_CONTAINER", VFIO_GROUP_SET_CONTAINER);
+    V("VFIO_GROUP_UNSET_CONTAINER", VFIO_GROUP_UNSET_CONTAINER);
+    V("VFIO_GROUP_GET_DEVICE_FD", VFIO_GROUP_GET_DEVICE_FD);
+    V("VFIO_DEVICE_GET_INFO", VFIO_DEVICE_GET_INFO);
+    V("VFIO_DEVICE_GET_REGION_INFO", VFIO_DEVICE_GET_REGION_INFO);
+    V("VFIO_DEVICE_GET_IRQ_INFO", VFIO_DEVICE_GET_IRQ_INFO);
+    V("VFIO_DEVICE_SET_IRQS", VFIO_DEVICE_SET_IRQS);
+    V("VFIO_DEVICE_RESET", VFIO_DEVICE_RESET);
+    V("SIZEOF_VFIO_GROUP_STATUS", sizeof(struct vfio_group_status));
+    V("GROUP_STATUS_ARGSZ", OFF(struct vfio_group_status, argsz));
+    V("GROUP_STATUS_FLAGS", OFF(struct vfio_group_status, flags));
+    V("VFIO_GROUP_FLAGS_VIABLE", VFIO_GROUP_FLAGS_VIABLE);
+    V("SIZEOF_VFIO_DEVICE_INFO", sizeof(struct vfio_device_info));
+    V("DEVICE_INFO_ARGSZ", OFF(struct vfio_device_info, argsz));
+    V("DEVICE_INFO_FLAGS", OFF(struct vfio_device_info, flags));
+    V("DEVICE_INFO_NUM_REGIONS", OFF(struct vfio_device_info, num_regions));
+    V("DEVICE_INFO_NUM_IRQS", OFF(struct vfio_device_info, num_irqs));
+    V("VFIO_DEVICE_FLAGS_RESET", VFIO_DEVICE_FLAGS_RESET);
+    V("VFIO_DEVICE_FLAGS_PCI", VFIO_DEVICE_FLAGS_PCI);
+    V("SIZEOF_VFIO_REGION_INFO", sizeof(struct vfio_region_info));
+    V("REGION_INFO_ARGSZ", OFF(struct vfio_region_info, argsz));
+    V("REGION_INFO_FLAGS", OFF(struct vfio_region_info, flags));
+    V("REGION_INFO_INDEX", OFF(struct vfio_region_info, index));
+    V("REGION_INFO_CAP_OFFSET", OFF(struct vfio_region_info, cap_offset));
+    V("REGION_INFO_SIZE", OFF(struct vfio_region_info, size));
+    V("REGION_INFO_OFFSET", OFF(struct vfio_region_info, offset));
+    V("VFIO_REGION_INFO_FLAG_READ", VFIO_REGION_INFO_FLAG_READ);
+    V("VFIO_REGION_INFO_FLAG_WRITE", VFIO_REGION_INFO_FLAG_WRITE);
+    V("VFIO_REGION_INFO_FLAG_MMAP", VFIO_REGION_INFO_FLAG_MMAP);
+    V("VFIO_REGION_INFO_FLAG_CAPS", VFIO_REGION_INFO_FLAG_CAPS);
+    V("CAP_HEADER_ID", OFF(struct vfio_info_cap_header, id));
+    V("CAP_HEADER_NEXT", OFF(struct vfio_info_cap_header, next));
+    V("VFIO_REGION_INFO_CAP_SPARSE_MMAP", VFIO_REGION_INFO_CAP_SPARSE_MMAP);
+    V("VFIO_REGION_INFO_CAP_MSIX_MAPPABLE", VFIO_REGION_INFO_CAP_MSIX_MAPPABLE);
+    V("SPARSE_MMAP_NR_AREAS", OFF(struct vfio_region_info_cap_sparse_mmap, nr_areas));
+    V("SPARSE_MMAP_AREAS", OFF(struct vfio_region_info_cap_sparse_mmap, areas));
+    V("SIZEOF_VFIO_REGION_SPARSE_MMAP_AREA", sizeof(struct vfio_region_sparse_mmap_area));
+    V("SPARSE_MMAP_AREA_OFFSET", OFF(struct vfio_region_sparse_mmap_area, offset));
+    V("SPARSE_MMAP_AREA_SIZE", OFF(struct vfio_region_sparse_mmap_area, size));
+    V("VFIO_PCI_BAR0_REGION_INDEX", VFIO_PCI_BAR0_REGION_INDEX);
+    V("VFIO_PCI_ROM_REGION_INDEX", VFIO_PCI_ROM_REGION_INDEX);
+    V("VFIO_PCI_CONFIG_REGION_INDEX", VFIO_PCI_CONFIG_REGION_INDEX);
+    V("VFIO_PCI_INTX_IRQ_INDEX", VFIO_PCI_INTX_IRQ_INDEX);
+    V("VFIO_PCI_MSI_IRQ_INDEX", VFIO_PCI_MSI_IRQ_INDEX);
+    V("VFIO_PCI_MSIX_IRQ_INDEX", VFIO_PCI_MSIX_IRQ_INDEX);
+    V("SIZEOF_VFIO_IRQ_INFO", sizeof(struct vfio_irq_info));
+    V("IRQ_INFO_ARGSZ", OFF(struct vfio_irq_info, argsz));
+    V("IRQ_INFO_FLAGS", OFF(struct vfio_irq_info, flags));
+    V("IRQ_INFO_INDEX", OFF(struct vfio_irq_info, index));
+    V("IRQ_INFO_COUNT", OFF(struct vfio_irq_info, count));
+    V("VFIO_IRQ_INFO_EVENTFD", VFIO_IRQ_INFO_EVENTFD);
+    V("SIZEOF_VFIO_IRQ_SET", sizeof(struct vfio_irq_set));
+    V("IRQ_SET_ARGSZ", OFF(struct vfio_irq_set, argsz));
+    V("IRQ_SET_FLAGS", OFF(struct vfio_irq_set, flags));
+    V("IRQ_SET_INDEX", OFF(struct vfio_irq_set, index));
+    V("IRQ_SET_START", OFF(struct vfio_irq_set, start));
+    V("IRQ_SET_COUNT", OFF(struct vfio_irq_set, count));
+    V("IRQ_SET_DATA", OFF(struct vfio_irq_set, data));
+    V("VFIO_IRQ_SET_DATA_NONE", VFIO_IRQ_SET_DATA_NONE);
+    V("VFIO_IRQ_SET_DATA_EVENTFD", VFIO_IRQ_SET_DATA_EVENTFD);
+    V("VFIO_IRQ_SET_ACTION_UNMASK", VFIO_IRQ_SET_ACTION_UNMASK);
+    V("VFIO_IRQ_SET_ACTION_TRIGGER", VFIO_IRQ_SET_ACTION_TRIGGER);
+    V("SIZEOF_VFIO_DMA_MAP", sizeof(struct vfio_iommu_type1_dma_map));
+    V("DMA_MAP_ARGSZ", OFF(struct vfio_iommu_type1_dma_map, argsz));
+    V("DMA_MAP_FLAGS", OFF(struct vfio_iommu_type1_dma_map, flags));
+    V("DMA_MAP_VADDR", OFF(struct vfio_iommu_type1_dma_map, vaddr));
+    V("DMA_MAP_IOVA", OFF(struct vfio_iommu_type1_dma_map, iova));
+    V("DMA_MAP_SIZE", OFF(struct vfio_iommu_type1_dma_map, size));
+    V("VFIO_DMA_MAP_FLAG_READ", VFIO_DMA_MAP_FLAG_READ);
+    V("VFIO_DMA_MAP_FLAG_WRITE", VFIO_DMA_MAP_FLAG_WRITE);
+    V("SIZEOF_VFIO_DMA_UNMAP", sizeof(struct vfio_iommu_type1_dma_unmap));
+    V("DMA_UNMAP_ARGSZ", OFF(struct vfio_iommu_type1_dma_unmap, argsz));
+    V("DMA_UNMAP_FLAGS", OFF(struct vfio_iommu_type1_dma_unmap, flags));
+    V("DMA_UNMAP_IOVA", OFF(struct vfio_iommu_type1_dma_unmap, iova));
+    V("DMA_UNMAP_SIZE", OFF(struct vfio_iommu_type1_dma_unmap, size));
 
     /* libc */
     L("O_RDWR", O_RDWR);
@@ -277,6 +367,7 @@ int main(void) {
     L("F_SEAL_GROW", F_SEAL_GROW);
     L("EPERM", EPERM);
     L("EBUSY", EBUSY);
+    L("ENOENT", ENOENT);
     L("TUNSETIFF", TUNSETIFF);
     L("TUNSETVNETHDRSZ", TUNSETVNETHDRSZ);
     L("TUNSETOFFLOAD", TUNSETOFFLOAD);

@@ -47,6 +47,9 @@ class PciHotplugRaceTest {
             vm.reset();
             add.join();
             assertThat(onBus(vm)).as("round %d", round).isEqualTo(listed(guests, vm)).containsExactly(id);
+            // An eject request before the rebooted guest listens is lost, as on QEMU: wait for it.
+            console.waitFor("Hotvisor probe guest", GUEST);
+            console.waitFor("probe> ", GUEST);
             guests.devices().remove(vm, id); // the probe guest ejects at once
             awaitEmpty(guests, vm, round);
         }

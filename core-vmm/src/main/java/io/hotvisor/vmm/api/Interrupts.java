@@ -16,4 +16,12 @@ public interface Interrupts {
 
     /** The MSI vectors allocated now, each holding a GSI (KVM has 4096 routes in all). */
     int allocatedMsiVectors();
+
+    /**
+     * A level-triggered irqfd on irqchip input {@code gsi} (0-23), for a producer that drives a
+     * PCI INTx line from the kernel (a VFIO device); an implementation without KVM refuses.
+     */
+    default LevelIrqfd levelIrqfd(int gsi) {
+        throw new VmException("not supported: level-triggered irqfds need the in-kernel irqchip");
+    }
 }

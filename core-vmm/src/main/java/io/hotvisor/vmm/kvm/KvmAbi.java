@@ -235,6 +235,9 @@ public final class KvmAbi {
     public static final int IRQFD_GSI = 4;
     public static final int IRQFD_FLAGS = 8;
     public static final int KVM_IRQFD_FLAG_DEASSIGN = 1;
+    public static final int IRQFD_RESAMPLEFD = 12;
+    /** A level-triggered irqfd: the guest's EOI lowers the line and signals the resample eventfd. */
+    public static final int KVM_IRQFD_FLAG_RESAMPLE = 2;
 
     // struct kvm_ioeventfd
     public static final int IOEVENTFD_ADDR = 8;

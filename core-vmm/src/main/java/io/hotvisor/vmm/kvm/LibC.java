@@ -45,6 +45,7 @@ public final class LibC {
     public static final int F_SEAL_GROW = 0x4;
     public static final int EPERM = 1;
     public static final int EBUSY = 16;
+    public static final int ENOENT = 2;
 
     // TAP devices (linux/if_tun.h, net/if.h)
     public static final long TUNSETIFF = 0x400454caL;
@@ -92,6 +93,10 @@ public final class LibC {
             throws LastErrorException;
 
     public static native int munmap(long addr, long length) throws LastErrorException;
+
+    public static native long pread(int fd, long buf, long count, long offset) throws LastErrorException;
+
+    public static native long pwrite(int fd, long buf, long count, long offset) throws LastErrorException;
 
     public static native int eventfd(int initval, int flags) throws LastErrorException;
 

@@ -101,15 +101,30 @@ public final class VmFd extends Fd {
     }
 
     public void deassignIrqfd(EventFd eventFd, int gsi) {
-        irqfd("KVM_IRQFD deassign on GSI " + gsi, eventFd, gsi, KvmAbi.KVM_IRQFD_FLAG_DEASSIGN);
+        irqfd("KVM_IRQFD deassign on GSI " + gsi, eventFd, gsi, KvmAbi.KVM_IRQFD_FLAG_DEASSIGN, null);
+    }
+
+    /**
+     * Binds {@code trigger} to irqchip pin {@code gsi} as a level: each signal raises it, the
+     * guest's EOI lowers it and signals {@code resample} (KVM_IRQFD_FLAG_RESAMPLE).
+     */
+    public void assignLevelIrqfd(EventFd trigger, EventFd resample, int gsi) {
+        irqfd("KVM_IRQFD resample on GSI " + gsi, trigger, gsi, KvmAbi.KVM_IRQFD_FLAG_RESAMPLE, resample);
     }
 
     private void irqfd(String name, EventFd eventFd, int gsi, int flags) {
+        irqfd(name, eventFd, gsi, flags, null);
+    }
+
+    private void irqfd(String name, EventFd eventFd, int gsi, int flags, EventFd resample) {
         try (Memory irqfd = new Memory(KvmAbi.SIZEOF_KVM_IRQFD)) {
             irqfd.clear();
             irqfd.setInt(KvmAbi.IRQFD_FD, eventFd.fd());
             irqfd.setInt(KvmAbi.IRQFD_GSI, gsi);
             irqfd.setInt(KvmAbi.IRQFD_FLAGS, flags);
+            if (resample != null) {
+                irqfd.setInt(KvmAbi.IRQFD_RESAMPLEFD, resample.fd());
+            }
             ioctl(name, KvmAbi.KVM_IRQFD, Memory.nativeValue(irqfd));
         }
     }

@@ -180,6 +180,52 @@ public final class GuestRam implements VmMemory, AutoCloseable {
         afterInFlightIo.execute(gone.backend()::unmapUnlessPlugged);
     }
 
+    /**
+     * KVM slots for device memory (the host mapping of a passed-through device's BAR): not guest
+     * RAM, so not in {@link #regions()} and not accessible through this class; a slot that would
+     * overlap RAM is refused.
+     */
+    public DeviceMemory deviceMemory() {
+        return new DeviceMemory() {
+            @Override
+            public int map(long guestAddress, long size, long hostAddress) {
+                synchronized (GuestRam.this) {
+                    if (closed || kvm == null) {
+                        throw new VmException("the machine is not running; no device memory can be mapped");
+                    }
+                    if (guestAddress % PAGE != 0 || size <= 0 || size % PAGE != 0 || hostAddress % PAGE != 0) {
+                        throw new VmException(String.format("device memory at 0x%x (0x%x bytes, host 0x%x) is not page"
+                                + " aligned", guestAddress, size, hostAddress));
+                    }
+                    for (Mapping mapping : mappings) {
+                        if (mapping.region().overlaps(guestAddress, size)) {
+                            throw new VmException(String.format("device memory at 0x%x (0x%x bytes) overlaps guest RAM"
+                                    + " at 0x%x", guestAddress, size, mapping.region().base().value()));
+                        }
+                    }
+                    int slot = slots.allocate();
+                    try {
+                        kvm.setSlot(slot, guestAddress, size, hostAddress);
+                    } catch (RuntimeException e) {
+                        slots.release(slot);
+                        throw e;
+                    }
+                    return slot;
+                }
+            }
+
+            @Override
+            public void unmap(int slot) {
+                synchronized (GuestRam.this) {
+                    if (!closed) {
+                        kvm.setSlot(slot, 0, 0, 0);
+                    }
+                    slots.release(slot);
+                }
+            }
+        };
+    }
+
     @Override
     public Registration addRegionListener(RegionListener listener) {
         synchronized (this) {

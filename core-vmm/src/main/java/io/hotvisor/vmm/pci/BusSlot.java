@@ -4,13 +4,16 @@ import io.hotvisor.vmm.acpi.PciHostBridge;
 import io.hotvisor.vmm.api.InterruptLine;
 import io.hotvisor.vmm.api.MmioDevice;
 import io.hotvisor.vmm.api.PioDevice;
+import io.hotvisor.vmm.api.Registration;
 import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.api.pci.PciAddress;
 import io.hotvisor.vmm.api.pci.PciBar;
 import io.hotvisor.vmm.api.pci.PciConfiguration;
 import io.hotvisor.vmm.api.pci.PciDevice;
 import io.hotvisor.vmm.api.pci.PciSlot;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,13 +21,32 @@ import org.slf4j.LoggerFactory;
 /**
  * A device on {@link PciRootBus}: keeps its BARs mapped on the MMIO and I/O buses exactly while
  * the guest has decoding on and the BAR holds a usable address (Cloud Hypervisor's
- * {@code detect_bar_reprogramming}, applied on every configuration write), and its INTx line.
+ * {@code detect_bar_reprogramming}, applied on every configuration write), the KVM slots of the
+ * host memory the device maps into its BARs (moved along with them), and its INTx line.
  */
 final class BusSlot implements PciSlot {
     private static final Logger LOG = LoggerFactory.getLogger(BusSlot.class);
     private static final long IO_SPACE_END = 0x10000;
     private static final long FOUR_GIB = 1L << 32;
     private static final long NOT_MAPPED = -1;
+    private static final long PAGE = 4096;
+    private static final int NO_KVM_SLOT = -1;
+
+    /** Host memory inside a BAR, and its KVM slot while the BAR decodes. */
+    private static final class HostMemory {
+        final int bar;
+        final long offset;
+        final long size;
+        final long hostAddress;
+        int kvmSlot = NO_KVM_SLOT;
+
+        HostMemory(int bar, long offset, long size, long hostAddress) {
+            this.bar = bar;
+            this.offset = offset;
+            this.size = size;
+            this.hostAddress = hostAddress;
+        }
+    }
 
     private final PciRootBus bus;
     private final PciAddress address;
@@ -33,6 +55,8 @@ final class BusSlot implements PciSlot {
     /** Where each BAR is mapped on its bus now, or {@link #NOT_MAPPED}. */
     private final long[] mapped = new long[PciBar.COUNT];
     private final InterruptLine intx;
+    /** Guarded by the bus, as {@link #mapped} is. */
+    private final List<HostMemory> hostMemory = new ArrayList<>();
     private boolean intxRequested;
     private volatile boolean closed;
 
@@ -78,6 +102,59 @@ final class BusSlot implements PciSlot {
         synchronized (bus) {
             long address = mapped[bar];
             return address == NOT_MAPPED ? OptionalLong.empty() : OptionalLong.of(address);
+        }
+    }
+
+    @Override
+    public Registration mapHostMemory(int bar, long offset, long size, long hostAddress) {
+        synchronized (bus) {
+            PciBar declared = device.configuration().bar(bar).orElseThrow(() -> new IllegalArgumentException(
+                    address + ": BAR " + bar + " is not declared"));
+            if (declared.kind() == PciBar.Kind.IO || offset < 0 || size <= 0 || offset % PAGE != 0 || size % PAGE != 0
+                    || hostAddress % PAGE != 0 || offset + size > declared.size()) {
+                throw new IllegalArgumentException(String.format("%s BAR %d: host memory of 0x%x bytes at offset 0x%x"
+                        + " (host 0x%x) must be page aligned inside a memory BAR of 0x%x bytes", address, bar, size,
+                        offset, hostAddress, declared.size()));
+            }
+            for (HostMemory other : hostMemory) {
+                if (other.bar == bar && offset < other.offset + other.size && other.offset < offset + size) {
+                    throw new IllegalArgumentException(String.format("%s BAR %d: host memory at 0x%x overlaps the one at"
+                            + " 0x%x", address, bar, offset, other.offset));
+                }
+            }
+            if (closed) {
+                throw new VmException(address + " is no longer on the bus");
+            }
+            HostMemory range = new HostMemory(bar, offset, size, hostAddress);
+            hostMemory.add(range);
+            if (mapped[bar] != NOT_MAPPED) {
+                mapHostMemory(range, mapped[bar]);
+            }
+            return () -> {
+                synchronized (bus) {
+                    if (hostMemory.remove(range)) {
+                        unmapHostMemory(range);
+                    }
+                }
+            };
+        }
+    }
+
+    private void mapHostMemory(HostMemory range, long barAddress) {
+        try {
+            range.kvmSlot = bus.deviceMemory().map(barAddress + range.offset, range.size, range.hostAddress);
+        } catch (VmException e) {
+            // The BAR's bus registration still catches these bytes: slower, but they work.
+            LOG.warn("{} BAR {}: host memory at +0x{} stays trapped: {}", address, range.bar,
+                    Long.toHexString(range.offset), e.getMessage());
+        }
+    }
+
+    private void unmapHostMemory(HostMemory range) {
+        if (range.kvmSlot != NO_KVM_SLOT) {
+            int slot = range.kvmSlot;
+            range.kvmSlot = NO_KVM_SLOT;
+            bus.deviceMemory().unmap(slot);
         }
     }
 
@@ -170,6 +247,7 @@ final class BusSlot implements PciSlot {
                 });
             }
             mapped[index] = target;
+            hostMemory.stream().filter(range -> range.bar == index).forEach(range -> mapHostMemory(range, target));
             device.barMapped(index, target);
         } catch (VmException e) {
             // The guest placed the BAR over something else: the BAR stays unreachable until moved.
@@ -180,6 +258,7 @@ final class BusSlot implements PciSlot {
     private void unmap(PciBar bar) {
         long current = mapped[bar.index()];
         if (current != NOT_MAPPED) {
+            hostMemory.stream().filter(range -> range.bar == bar.index()).forEach(this::unmapHostMemory);
             (bar.kind() == PciBar.Kind.IO ? bus.pio() : bus.mmio()).unregister(current);
             mapped[bar.index()] = NOT_MAPPED;
             device.barUnmapped(bar.index());

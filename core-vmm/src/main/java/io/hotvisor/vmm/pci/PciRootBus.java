@@ -14,6 +14,7 @@ import io.hotvisor.vmm.api.pci.PciHotplugController;
 import io.hotvisor.vmm.api.pci.PciSlot;
 import io.hotvisor.vmm.devices.IoBus;
 import io.hotvisor.vmm.memory.AddressAllocator;
+import io.hotvisor.vmm.memory.DeviceMemory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
@@ -36,6 +37,7 @@ public final class PciRootBus implements PciBus, AutoCloseable {
     private final AddressAllocator mmio64;
     private final AddressAllocator io;
     private final IntFunction<InterruptLine> gsiLines;
+    private final DeviceMemory deviceMemory;
     private final BusSlot[] slots = new BusSlot[PciAddress.SLOTS_PER_BUS];
     /** Per INTx GSI, the slots (a bit each) that assert it: a shared level-triggered line. */
     private final int[] intxAsserters = new int[PciHostBridge.INTX_GSIS];
@@ -45,14 +47,16 @@ public final class PciRootBus implements PciBus, AutoCloseable {
     /**
      * Registers the configuration access on the buses and puts the host bridge in slot 0.
      *
-     * @param gsiLines the irqchip input for a GSI
+     * @param gsiLines     the irqchip input for a GSI
+     * @param deviceMemory KVM slots for the host memory devices map into their BARs
      */
     public PciRootBus(PciHostBridge bridge, IoBus<MmioDevice> mmio, IoBus<PioDevice> pio,
-                      IntFunction<InterruptLine> gsiLines) {
+                      IntFunction<InterruptLine> gsiLines, DeviceMemory deviceMemory) {
         this.bridge = bridge;
         this.mmio = mmio;
         this.pio = pio;
         this.gsiLines = gsiLines;
+        this.deviceMemory = deviceMemory;
         this.mmio32 = new AddressAllocator("32-bit PCI MMIO window", bridge.mmio32Window().base(),
                 bridge.mmio32Window().size());
         this.mmio64 = new AddressAllocator("64-bit PCI MMIO window", bridge.mmio64Window().base(),
@@ -200,14 +204,14 @@ public final class PciRootBus implements PciBus, AutoCloseable {
         if (target == null) {
             java.util.Arrays.fill(data, (byte) 0xFF);
         } else {
-            target.device().configuration().read(register, data);
+            target.device().readConfiguration(register, data);
         }
     }
 
     synchronized void writeConfig(int bus, int slot, int function, int register, byte[] data) {
         BusSlot target = function(bus, slot, function);
         if (target != null) {
-            target.device().configuration().write(register, data);
+            target.device().writeConfiguration(register, data);
             target.configurationChanged();
         }
     }
@@ -246,6 +250,10 @@ public final class PciRootBus implements PciBus, AutoCloseable {
 
     IoBus<PioDevice> pio() {
         return pio;
+    }
+
+    DeviceMemory deviceMemory() {
+        return deviceMemory;
     }
 
     /** Takes every device off the bus (the machine is closing) and the configuration access off the buses. */

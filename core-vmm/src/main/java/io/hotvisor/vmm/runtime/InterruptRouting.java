@@ -1,6 +1,7 @@
 package io.hotvisor.vmm.runtime;
 
 import io.hotvisor.vmm.api.Interrupts;
+import io.hotvisor.vmm.api.LevelIrqfd;
 import io.hotvisor.vmm.api.MsiVector;
 import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.kvm.EventFd;
@@ -46,6 +47,8 @@ final class InterruptRouting implements Interrupts, AutoCloseable {
 
         void deassignIrqfd(EventFd eventFd, int gsi);
 
+        void assignLevelIrqfd(EventFd trigger, EventFd resample, int gsi);
+
         boolean signalMsi(long address, int data);
 
         static Irqchip of(VmFd vm) {
@@ -66,6 +69,11 @@ final class InterruptRouting implements Interrupts, AutoCloseable {
                 }
 
                 @Override
+                public void assignLevelIrqfd(EventFd trigger, EventFd resample, int gsi) {
+                    vm.assignLevelIrqfd(trigger, resample, gsi);
+                }
+
+                @Override
                 public boolean signalMsi(long address, int data) {
                     return vm.signalMsi(address, data);
                 }
@@ -79,6 +87,7 @@ final class InterruptRouting implements Interrupts, AutoCloseable {
     private final BitSet usedMsiGsis = new BitSet();
     private final SortedMap<Integer, GsiRoute.Msi> msiRoutes = new TreeMap<>();
     private final Map<Integer, Vector> vectors = new HashMap<>();
+    private final List<LevelLine> levelIrqfds = new ArrayList<>();
     private boolean closed;
 
     /**
@@ -153,6 +162,34 @@ final class InterruptRouting implements Interrupts, AutoCloseable {
         return irqchip.signalMsi(address, data);
     }
 
+    @Override
+    public synchronized LevelIrqfd levelIrqfd(int gsi) {
+        if (closed) {
+            throw new VmException("interrupt routing is closed: the machine has stopped");
+        }
+        if (gsi < 0 || gsi >= IOAPIC_PINS) {
+            throw new VmException("GSI " + gsi + " is not an irqchip input (0-" + (IOAPIC_PINS - 1) + ")");
+        }
+        EventFd trigger = EventFd.create();
+        EventFd resample;
+        try {
+            resample = EventFd.create();
+        } catch (RuntimeException e) {
+            trigger.close();
+            throw e;
+        }
+        try {
+            irqchip.assignLevelIrqfd(trigger, resample, gsi);
+        } catch (RuntimeException e) {
+            trigger.close();
+            resample.close();
+            throw e;
+        }
+        LevelLine line = new LevelLine(gsi, trigger, resample);
+        levelIrqfds.add(line);
+        return line;
+    }
+
     /**
      * Closes every vector's eventfd without pushing a table, for a machine that is going away:
      * closing an irqfd's eventfd detaches it in KVM. Vectors closed later do nothing.
@@ -168,6 +205,12 @@ final class InterruptRouting implements Interrupts, AutoCloseable {
             vector.eventFd.close();
         }
         vectors.clear();
+        for (LevelLine line : levelIrqfds) {
+            line.closed = true;
+            line.trigger.close();
+            line.resample.close();
+        }
+        levelIrqfds.clear();
         msiRoutes.clear();
         usedMsiGsis.clear();
     }
@@ -261,6 +304,57 @@ final class InterruptRouting implements Interrupts, AutoCloseable {
         @Override
         public String toString() {
             return "MSI vector on GSI " + gsi;
+        }
+    }
+
+    private final class LevelLine implements LevelIrqfd {
+        private final int gsi;
+        private final EventFd trigger;
+        private final EventFd resample;
+        private boolean closed;
+
+        LevelLine(int gsi, EventFd trigger, EventFd resample) {
+            this.gsi = gsi;
+            this.trigger = trigger;
+            this.resample = resample;
+        }
+
+        @Override
+        public int gsi() {
+            return gsi;
+        }
+
+        @Override
+        public EventFd trigger() {
+            return trigger;
+        }
+
+        @Override
+        public EventFd resample() {
+            return resample;
+        }
+
+        /** Deassigns the irqfd (which lowers the line) and closes both eventfds even if KVM refuses. */
+        @Override
+        public void close() {
+            synchronized (InterruptRouting.this) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                levelIrqfds.remove(this);
+                try {
+                    irqchip.deassignIrqfd(trigger, gsi);
+                } finally {
+                    trigger.close();
+                    resample.close();
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "level irqfd on GSI " + gsi;
         }
     }
 }

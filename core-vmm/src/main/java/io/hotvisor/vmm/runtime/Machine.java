@@ -114,7 +114,7 @@ final class Machine implements AutoCloseable {
                             range.size(), 0, Optional.empty())));
             this.interrupts = own(InterruptRouting.of(kvm, vmFd));
             this.ioEvents = new IoEventFds(vmFd);
-            this.pci = own(new PciRootBus(pciHostBridge, mmio, pio, this::interruptLine));
+            this.pci = own(new PciRootBus(pciHostBridge, mmio, pio, this::interruptLine, ram.deviceMemory()));
             this.vcpus = own(new Vcpus(spec.name(), spec.maxVcpus(), vmFd::createVcpu,
                     new CpuTopology(kvm.supportedCpuid(), spec.maxVcpus()), new BootMsrs(kvm.msrIndexList()), pio, mmio,
                     events));

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Checks every constant of {@link KvmAbi} (and the libc constants of {@link LibC}) against the
+ * Checks every constant of {@link KvmAbi} and {@link VfioAbi} (and the libc constants of {@link LibC}) against the
  * kernel and libc headers of the build host: {@code src/test/c/kvm_abi.c} prints, for each Java
  * field, {@code Class.FIELD VALUE} computed with the header macros, {@code sizeof} and
  * {@code offsetof}. Needs gcc and the Linux UAPI headers, not /dev/kvm.
@@ -33,6 +33,7 @@ class KvmAbiTest {
     /** The classes the C program reports on, by the prefix it prints. */
     private static final Map<String, Class<?>> CLASSES = Map.of(
             "KvmAbi", KvmAbi.class,
+            "VfioAbi", VfioAbi.class,
             "LibC", LibC.class,
             "CpuidEntry", CpuidEntry.class);
 
@@ -174,6 +175,18 @@ class KvmAbiTest {
         }
         assertThat(unchecked).as("KvmAbi constants that kvm_abi.c does not print").isEmpty();
         assertThat(publicConstants).isGreaterThan(100);
+    }
+
+    @Test
+    void everyPublicVfioAbiConstantIsCheckedAgainstTheHeaders() {
+        Set<String> unchecked = new TreeSet<>();
+        for (Field field : VfioAbi.class.getDeclaredFields()) {
+            if (isPublicConstant(field) && !fromHeaders.containsKey("VfioAbi." + field.getName())) {
+                unchecked.add(field.getName());
+            }
+        }
+        assertThat(unchecked).as("VfioAbi constants that kvm_abi.c does not print").isEmpty();
+        assertThat(VfioAbi.io(8)).isEqualTo(fromHeaders.get("VfioAbi.VFIO_DEVICE_GET_REGION_INFO"));
     }
 
     @Test

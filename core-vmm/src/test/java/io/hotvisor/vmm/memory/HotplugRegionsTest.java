@@ -123,4 +123,21 @@ class HotplugRegionsTest {
 
         assertThat(heard).containsExactly("+0x0", "+0x100000000", "-0x100000000");
     }
+
+    @Test
+    void deviceMemoryGetsASlotOfItsOwnOutsideRamAndGivesItBack() {
+        DeviceMemory devices = ram.deviceMemory();
+        int slot = devices.map(0xC000_0000L, 0x2000, 0x7f00_0000_0000L);
+
+        assertThat(kvm).containsExactly("slot 0 0x0 16777216", "slot 1 0xc0000000 8192");
+        assertThat(ram.regions()).hasSize(1);
+        assertThatThrownBy(() -> devices.map(0x10_0000, 0x1000, 0x7f00_0000_0000L))
+                .hasMessageContaining("overlaps guest RAM");
+        assertThatThrownBy(() -> devices.map(0xC000_0800L, 0x1000, 0x7f00_0000_0000L))
+                .hasMessageContaining("not page aligned");
+
+        devices.unmap(slot);
+        assertThat(kvm).last().isEqualTo("slot 1 0x0 0");
+        assertThat(devices.map(0xD000_0000L, 0x1000, 0x7f00_0000_0000L)).as("the slot is reused").isEqualTo(slot);
+    }
 }

@@ -17,6 +17,7 @@ import io.hotvisor.vmm.api.pci.PciDevice;
 import io.hotvisor.vmm.api.pci.PciHotplugController;
 import io.hotvisor.vmm.api.pci.PciSlot;
 import io.hotvisor.vmm.devices.IoBus;
+import io.hotvisor.vmm.memory.DeviceMemory;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -29,8 +30,24 @@ class PciRootBusTest {
     private final IoBus<MmioDevice> mmio = new IoBus<>("MMIO bus");
     private final IoBus<PioDevice> pio = new IoBus<>("I/O port bus");
     private final Map<Integer, List<Boolean>> gsiLevels = new HashMap<>();
+    /** The KVM slots of device memory, as "map SLOT ADDRESS SIZE HOST" and "unmap SLOT". */
+    private final List<String> kvmSlots = new ArrayList<>();
     private final PciRootBus bus = new PciRootBus(PciHostBridge.bus0(new AddressRange(1L << 34, 1L << 34)), mmio, pio,
-            gsi -> InterruptLine.of(gsi, level -> gsiLevels.computeIfAbsent(gsi, g -> new ArrayList<>()).add(level)));
+            gsi -> InterruptLine.of(gsi, level -> gsiLevels.computeIfAbsent(gsi, g -> new ArrayList<>()).add(level)),
+            new DeviceMemory() {
+                private int next = 10;
+
+                @Override
+                public int map(long guestAddress, long size, long hostAddress) {
+                    kvmSlots.add(String.format("map %d 0x%x 0x%x 0x%x", next, guestAddress, size, hostAddress));
+                    return next++;
+                }
+
+                @Override
+                public void unmap(int slot) {
+                    kvmSlots.add("unmap " + slot);
+                }
+            });
 
     /** A device that records its BAR accesses. */
     static final class TestDevice implements PciDevice {
@@ -151,6 +168,34 @@ class PciRootBusTest {
         ecamWrite(number, PciConfiguration.BAR0, 0xD000_0000, 4);
         assertThat(mmio.find(0xD000_0000L)).isNotNull();
         assertThat(mmio.find(original)).isNull();
+    }
+
+    @Test
+    void hostMemoryInABarIsAKvmSlotThatFollowsTheBarWhileItDecodes() {
+        TestDevice device = new TestDevice(PciBar.memory32(0, 0x4000));
+        PciSlot slot = bus.plug(device, OptionalInt.empty());
+        int number = slot.address().slot();
+        Registration tail = slot.mapHostMemory(0, 0x1000, 0x3000, 0x7f00_0000_1000L);
+        assertThat(kvmSlots).as("decoding off: no slot yet").isEmpty();
+
+        ecamWrite(number, PciConfiguration.COMMAND, PciConfiguration.COMMAND_MEMORY, 2);
+        long original = device.configuration().barAddress(0);
+        assertThat(kvmSlots).containsExactly(String.format("map 10 0x%x 0x3000 0x7f0000001000", original + 0x1000));
+        mmioRead(original + 8);
+        assertThat(device.accesses).as("the rest of the BAR is still trapped").containsExactly("read 0+8");
+
+        ecamWrite(number, PciConfiguration.BAR0, 0xD000_0000, 4);
+        assertThat(kvmSlots).endsWith("unmap 10", "map 11 0xd0001000 0x3000 0x7f0000001000");
+        assertThatThrownBy(() -> slot.mapHostMemory(0, 0x2000, 0x1000, 0x7f00_0000_0000L))
+                .hasMessageContaining("overlaps");
+        assertThatThrownBy(() -> slot.mapHostMemory(0, 0x800, 0x1000, 0x7f00_0000_0000L))
+                .hasMessageContaining("page aligned");
+
+        tail.close();
+        assertThat(kvmSlots).last().isEqualTo("unmap 11");
+        slot.mapHostMemory(0, 0, 0x1000, 0x7f00_0000_0000L);
+        slot.close();
+        assertThat(kvmSlots).endsWith("map 12 0xd0000000 0x1000 0x7f0000000000", "unmap 12");
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.hotvisor.vmm.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.hotvisor.vmm.api.LevelIrqfd;
 import io.hotvisor.vmm.api.MsiVector;
 import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.kvm.EventFd;
@@ -53,6 +54,22 @@ class InterruptRoutingTest {
                 .allMatch(route -> ((GsiRoute.Irqchip) route).irqchip() == KvmAbi.KVM_IRQCHIP_IOAPIC);
         assertThat(table).isEqualTo(InterruptRouting.KVM_DEFAULT_ROUTES);
         assertThat(irqchip.pushed).isEmpty();
+    }
+
+    @Test
+    void aLevelIrqfdSitsOnAnIrqchipPinWithItsResampleEventfdAndLeavesNoFdBehind() {
+        long before = OpenFds.anonymous();
+        LevelIrqfd line = routing.levelIrqfd(17);
+        assertThat(irqchip.irqfds.get(17)).isSameAs(line.trigger());
+        assertThat(irqchip.levelResamples.get(17)).isSameAs(line.resample());
+        assertThat(routing.table()).as("the pin keeps its IOAPIC route").isEqualTo(InterruptRouting.KVM_DEFAULT_ROUTES);
+        assertThatThrownBy(() -> routing.levelIrqfd(24)).isInstanceOf(VmException.class)
+                .hasMessageContaining("not an irqchip input");
+
+        line.close();
+        line.close();
+        assertThat(irqchip.irqfds).isEmpty();
+        assertThat(OpenFds.anonymous()).isEqualTo(before);
     }
 
     @Test
@@ -229,6 +246,7 @@ class InterruptRoutingTest {
     private static final class FakeIrqchip implements InterruptRouting.Irqchip {
         final List<List<GsiRoute>> pushed = new ArrayList<>();
         final Map<Integer, EventFd> irqfds = new HashMap<>();
+        final Map<Integer, EventFd> levelResamples = new HashMap<>();
         final List<List<Long>> signalled = new ArrayList<>();
         int deassigned;
         boolean refuseNextTable;
@@ -251,6 +269,12 @@ class InterruptRoutingTest {
         public void deassignIrqfd(EventFd eventFd, int gsi) {
             assertThat(irqfds.remove(gsi)).as("irqfd on GSI %d", gsi).isSameAs(eventFd);
             deassigned++;
+        }
+
+        @Override
+        public void assignLevelIrqfd(EventFd trigger, EventFd resample, int gsi) {
+            assertThat(irqfds.putIfAbsent(gsi, trigger)).as("irqfd on GSI %d", gsi).isNull();
+            levelResamples.put(gsi, resample);
         }
 
         @Override

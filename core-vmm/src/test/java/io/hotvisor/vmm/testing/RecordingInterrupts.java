@@ -2,11 +2,16 @@ package io.hotvisor.vmm.testing;
 
 import io.hotvisor.vmm.api.EventNotifier;
 import io.hotvisor.vmm.api.Interrupts;
+import io.hotvisor.vmm.api.LevelIrqfd;
 import io.hotvisor.vmm.api.MsiVector;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** {@link Interrupts} without KVM: GSIs from 24 up, and every allocate, route, trigger and close in {@link #log}. */
+/**
+ * {@link Interrupts} without KVM: GSIs from 24 up, and every allocate, route, trigger and close in
+ * {@link #log}. Their eventfds are stand-ins numbered for the log: a vector's is 1000 + its GSI,
+ * a level irqfd's trigger 2000 + GSI and its resample 3000 + GSI.
+ */
 public final class RecordingInterrupts implements Interrupts {
     public final List<String> log = new CopyOnWriteArrayList<>();
     private int nextGsi = 24;
@@ -15,6 +20,7 @@ public final class RecordingInterrupts implements Interrupts {
     public synchronized MsiVector allocateMsi() {
         int gsi = nextGsi++;
         log.add("allocate " + gsi);
+        EventNotifier eventFd = notifier(1000 + gsi);
         return new MsiVector() {
             @Override
             public int gsi() {
@@ -38,12 +44,58 @@ public final class RecordingInterrupts implements Interrupts {
 
             @Override
             public EventNotifier eventFd() {
-                throw new UnsupportedOperationException();
+                return eventFd;
             }
 
             @Override
             public void close() {
                 log.add("close " + gsi);
+            }
+        };
+    }
+
+    @Override
+    public LevelIrqfd levelIrqfd(int gsi) {
+        log.add("level irqfd " + gsi);
+        return new LevelIrqfd() {
+            @Override
+            public int gsi() {
+                return gsi;
+            }
+
+            @Override
+            public EventNotifier trigger() {
+                return notifier(2000 + gsi);
+            }
+
+            @Override
+            public EventNotifier resample() {
+                return notifier(3000 + gsi);
+            }
+
+            @Override
+            public void close() {
+                log.add("level irqfd " + gsi + " closed");
+            }
+        };
+    }
+
+    /** An eventfd stand-in that only has a number; signalling it is logged. */
+    private EventNotifier notifier(int fd) {
+        return new EventNotifier() {
+            @Override
+            public void signal() {
+                log.add("signal " + fd);
+            }
+
+            @Override
+            public long drain() {
+                return 0;
+            }
+
+            @Override
+            public int fd() {
+                return fd;
             }
         };
     }

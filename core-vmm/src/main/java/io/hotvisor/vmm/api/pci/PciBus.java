@@ -2,6 +2,7 @@ package io.hotvisor.vmm.api.pci;
 
 import io.hotvisor.vmm.api.Registration;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -19,6 +20,12 @@ public interface PciBus {
 
     /** The occupied slots, host bridge included, by slot number. */
     List<PciSlot> slots();
+
+    /** The slot of the function that belongs to plugged device {@code id} ({@link PciDevice#pluggedDeviceId()}). */
+    default Optional<PciSlot> slotOf(String id) {
+        return slots().stream().filter(slot -> slot.device().pluggedDeviceId().filter(id::equals).isPresent())
+                .findFirst();
+    }
 
     /**
      * From now on devices may come and go while the guest runs, through {@code controller}; closing

@@ -21,6 +21,20 @@ public interface PciDevice {
         return Optional.empty();
     }
 
+    /**
+     * The guest reads {@code data.length} bytes (1, 2 or 4) at {@code offset} of the configuration
+     * space (up to 4 KiB through ECAM). By default {@link #configuration()} answers; a device that
+     * passes parts of it through to hardware (VFIO) answers those itself.
+     */
+    default void readConfiguration(int offset, byte[] data) {
+        configuration().read(offset, data);
+    }
+
+    /** The guest writes; by default into {@link #configuration()} with its write masks. */
+    default void writeConfiguration(int offset, byte[] data) {
+        configuration().write(offset, data);
+    }
+
     /** The guest reads {@code data.length} bytes (1, 2, 4 or 8) at {@code offset} within BAR {@code bar}. */
     void readBar(int bar, long offset, byte[] data);
 

@@ -7,7 +7,7 @@
  * while the guest runs ({@link io.hotvisor.vmm.api.pci.PciHotplugController}).
  */
 @Export
-@Version("0.2.0")
+@Version("0.3.0")
 package io.hotvisor.vmm.api.pci;
 
 import org.osgi.annotation.bundle.Export;
