@@ -9,12 +9,17 @@ import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmState;
 import io.hotvisor.vmm.testing.ConsoleHarness;
 import io.hotvisor.vmm.testing.KvmTest;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -107,6 +112,64 @@ class QmpCpuHotplugTest {
         console.waitFor("cpu 1 ejected", GUEST);
         client.send("{\"execute\": \"query-hotpluggable-cpus\"}\n");
         assertThat(hotpluggable().get(2).getAsJsonObject().has("qom-path")).isFalse();
+    }
+
+    /**
+     * Issue 14's soak: 1,000 CPU add/remove cycles over QMP with the client attached. After 100
+     * warm-up cycles the container's fds and threads stay where they were, and its RSS within the
+     * JVM's own noise (a kept vCPU, its thread stack and kvm_run page, would add 900 times over).
+     * The probe guest brings each CPU online and ejects it.
+     */
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.MINUTES)
+    void aThousandAddRemoveCyclesLeaveFdsThreadsAndRssFlat() throws Exception {
+        for (int cycle = 0; cycle < 100; cycle++) {
+            addAndRemove(cycle);
+        }
+        Usage warm = Usage.now();
+        for (int cycle = 100; cycle < 1000; cycle++) {
+            addAndRemove(cycle);
+        }
+        Usage after = Usage.now();
+        assertThat(after.fds).as("fds").isLessThanOrEqualTo(warm.fds);
+        assertThat(after.threads).as("threads").isLessThanOrEqualTo(warm.threads);
+        assertThat(after.rss - warm.rss).as("RSS growth over 900 cycles, bytes").isLessThan(32L << 20);
+        assertThat(vm.state()).isEqualTo(VmState.RUNNING);
+    }
+
+    /** device_add of CPU 1 until the guest has it online, device_del until DEVICE_DELETED. */
+    private void addAndRemove(int cycle) throws Exception {
+        String id = "soak" + cycle;
+        client.send("{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"host-x86_64-cpu\", \"id\": \"" + id
+                + "\", \"core-id\": 1, \"socket-id\": 0, \"thread-id\": 0}}\n");
+        assertThat(client.answer()).as("cycle %d: device_add", cycle).isEqualTo("{\"return\": {}}");
+        console.waitFor("cpu 1 online", GUEST);
+        client.send("{\"execute\": \"device_del\", \"arguments\": {\"id\": \"" + id + "\"}}\n");
+        boolean answered = false;
+        boolean deleted = false;
+        while (!answered || !deleted) { // the event may come before the answer
+            String line = client.line();
+            if (line.startsWith("{\"timestamp\"")) {
+                deleted |= line.contains("\"event\": \"DEVICE_DELETED\"") && line.contains("\"device\": \"" + id + "\"");
+            } else {
+                assertThat(line).as("cycle %d: device_del", cycle).isEqualTo("{\"return\": {}}");
+                answered = true;
+            }
+        }
+        console.waitFor("cpu 1 ejected", GUEST);
+    }
+
+    /** The container's fds, threads and RSS. */
+    private record Usage(long fds, long threads, long rss) {
+        static Usage now() throws IOException {
+            long fds;
+            try (Stream<Path> entries = Files.list(Path.of("/proc/self/fd"))) {
+                fds = entries.count();
+            }
+            long rssKib = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(line -> line.startsWith("VmRSS:"))
+                    .mapToLong(line -> Long.parseLong(line.replaceAll("[^0-9]", ""))).findFirst().orElseThrow();
+            return new Usage(fds, Thread.getAllStackTraces().size(), rssKib * 1024);
+        }
     }
 
     @Test

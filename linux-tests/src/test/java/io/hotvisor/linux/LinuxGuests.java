@@ -1,5 +1,7 @@
 package io.hotvisor.linux;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.hotvisor.cpuhotplug.CpuHotplugService;
 import io.hotvisor.cpuhotplug.HotplugMachine;
 import io.hotvisor.memhotplug.DimmDeviceDriver;
@@ -7,6 +9,7 @@ import io.hotvisor.memhotplug.MemHotplugService;
 import io.hotvisor.pci.hotplug.PciHotplugService;
 import io.hotvisor.pci.vfio.VfioPciDriver;
 import io.hotvisor.virtio.VirtioBlkDriver;
+import io.hotvisor.vmm.api.PluggedDevice;
 import io.hotvisor.virtio.VirtioNetDriver;
 import io.hotvisor.virtio.VirtioRngDriver;
 import io.hotvisor.virtio.VirtioSerialDriver;
@@ -45,6 +48,8 @@ public final class LinuxGuests implements ParameterResolver, TestExecutionExcept
         LifecycleMethodExecutionExceptionHandler {
     /** Boot to the shell: 20 s in an idle lab, 35-55 s contended; a hung boot fails here. */
     public static final Duration BOOT = Duration.ofSeconds(240);
+    /** How long a PCI device may take to appear in or leave the guest. */
+    static final Duration PCI_HOTPLUG = Duration.ofSeconds(60);
     private static final Duration CLOSE = Duration.ofSeconds(60);
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(LinuxGuests.class);
 
@@ -153,6 +158,29 @@ public final class LinuxGuests implements ParameterResolver, TestExecutionExcept
 
         public PciHotplugService pciHotplug() {
             return pciHotplug;
+        }
+
+        /**
+         * Adds a PCI device to a running guest and waits until the guest's sysfs shows it bound to a
+         * driver; returns its PCI address. The time is recorded.
+         */
+        public String plugPci(LinuxGuest guest, String driver, String id, Map<String, Object> properties) {
+            long start = System.nanoTime();
+            PluggedDevice device = devices().add(guest.vm(), driver, id, properties);
+            String address = devices().describe(guest.vm(), device).address();
+            guest.waitUntil("[ -e /sys/bus/pci/devices/" + address + "/driver ]", PCI_HOTPLUG);
+            Timings.record("l2-pci-hot-add-to-driver[" + driver + "]", Duration.ofNanos(System.nanoTime() - start));
+            return address;
+        }
+
+        /** Removes a PCI device and waits for DEVICE_DELETED; then neither the guest nor the bus has it. */
+        public void unplugPci(LinuxGuest guest, String id, String address) throws InterruptedException {
+            long start = System.nanoTime();
+            devices().remove(guest.vm(), id);
+            awaitEvent(new VmEvent.DeviceDeleted(id, PluggedDevice.PERIPHERAL + id), PCI_HOTPLUG);
+            Timings.record("l2-pci-device-del-to-deleted[" + id + "]", Duration.ofNanos(System.nanoTime() - start));
+            assertThat(guest.sh("[ -e /sys/bus/pci/devices/" + address + " ] && echo present || echo gone")).isEqualTo("gone");
+            assertThat(guest.vm().pci().slots()).noneMatch(slot -> slot.address().toString().equals(address));
         }
 
         public CpuHotplugService cpuHotplug() {

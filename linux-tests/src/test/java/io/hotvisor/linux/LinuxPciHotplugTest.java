@@ -51,25 +51,6 @@ class LinuxPciHotplugTest {
         guest = guests.boot("pcihp", 1, 512 * MIB, Map.of());
     }
 
-    /** Adds a device and waits until the guest's sysfs shows it bound to a driver; returns its PCI address. */
-    private String addAndAwaitBound(String driver, String id, Map<String, Object> properties) {
-        long start = System.nanoTime();
-        PluggedDevice device = guests.devices().add(guest.vm(), driver, id, properties);
-        String address = guests.devices().describe(guest.vm(), device).address();
-        guest.waitUntil("[ -e /sys/bus/pci/devices/" + address + "/driver ]", VISIBLE);
-        Timings.record("l2-pci-hot-add-to-driver[" + driver + "]", Duration.ofNanos(System.nanoTime() - start));
-        return address;
-    }
-
-    private void removeAndAwaitDeleted(String id, String address) throws InterruptedException {
-        long start = System.nanoTime();
-        guests.devices().remove(guest.vm(), id);
-        guests.awaitEvent(new VmEvent.DeviceDeleted(id, PluggedDevice.PERIPHERAL + id), VISIBLE);
-        Timings.record("l2-pci-device-del-to-deleted[" + id + "]", Duration.ofNanos(System.nanoTime() - start));
-        assertThat(guest.sh("[ -e /sys/bus/pci/devices/" + address + " ] && echo present || echo gone")).isEqualTo("gone");
-        assertThat(guest.vm().pci().slots()).noneMatch(slot -> slot.address().toString().equals(address));
-    }
-
     @Test
     @Order(1)
     void aHotAddedDiskTakesAFileSystemAndTheHostFileKeepsItAfterTheRemoval() throws Exception {
@@ -78,7 +59,7 @@ class LinuxPciHotplugTest {
         try (RandomAccessFile file = new RandomAccessFile(image.toFile(), "rw")) {
             file.setLength(64 * MIB);
         }
-        String address = addAndAwaitBound("virtio-blk-pci", "hdisk", Map.of("file", image.toString(), "serial", "hv-hot"));
+        String address = guests.plugPci(guest, "virtio-blk-pci", "hdisk", Map.of("file", image.toString(), "serial", "hv-hot"));
         assertThat(guest.sh("cat /sys/bus/pci/devices/" + address + "/vendor /sys/bus/pci/devices/" + address + "/device"))
                 .isEqualTo("0x1af4\n0x1042");
         String disk = guest.sh("for b in /sys/block/vd*; do [ \"$(cat $b/serial)\" = hv-hot ] && basename $b; done; true");
@@ -86,7 +67,7 @@ class LinuxPciHotplugTest {
 
         guest.sh("mke2fs -q /dev/" + disk + " && mkdir -p /mnt/hot && mount -t ext2 /dev/" + disk + " /mnt/hot");
         guest.sh("echo " + MARKER + " > /mnt/hot/note && sync && umount /mnt/hot");
-        removeAndAwaitDeleted("hdisk", address);
+        guests.unplugPci(guest, "hdisk", address);
 
         assertThat(new String(Files.readAllBytes(image), StandardCharsets.ISO_8859_1)).contains(MARKER);
     }
@@ -94,7 +75,7 @@ class LinuxPciHotplugTest {
     @Test
     @Order(2)
     void aHotAddedNicAnswersPingOverItsTapAndLeaves() throws Exception {
-        String address = addAndAwaitBound("virtio-net-pci", "hnet", Map.of("tap", TAP, "mac", GUEST_MAC));
+        String address = guests.plugPci(guest, "virtio-net-pci", "hnet", Map.of("tap", TAP, "mac", GUEST_MAC));
         String nic = guest.sh("for n in /sys/class/net/*; do [ \"$(cat $n/address)\" = " + GUEST_MAC
                 + " ] && basename $n; done; true");
         host("ip", "addr", "add", HOST_IP + "/24", "dev", TAP);
@@ -102,7 +83,7 @@ class LinuxPciHotplugTest {
         guest.sh("ip addr add " + GUEST_IP + "/24 dev " + nic + " && ip link set " + nic + " up");
         assertThat(host("ping", "-c", "3", "-W", "10", GUEST_IP)).contains("3 packets transmitted, 3 packets received");
 
-        removeAndAwaitDeleted("hnet", address);
+        guests.unplugPci(guest, "hnet", address);
         assertThat(guest.sh("ls /sys/class/net")).doesNotContain(nic);
     }
 
@@ -110,7 +91,7 @@ class LinuxPciHotplugTest {
     @Test
     @Order(3)
     void aDeviceAddedIntoAnExplicitSlotStaysThereAcrossAReboot() throws Exception {
-        String address = addAndAwaitBound("virtio-rng-pci", "hrng", Map.of("addr", "0x1c"));
+        String address = guests.plugPci(guest, "virtio-rng-pci", "hrng", Map.of("addr", "0x1c"));
         assertThat(address).isEqualTo("0000:00:1c.0");
 
         guest.console().sendLine("reboot -f");
@@ -120,7 +101,7 @@ class LinuxPciHotplugTest {
         assertThat(guest.sh("cat /sys/class/misc/hw_random/rng_current")).startsWith("virtio_rng");
         assertThat(guests.devices().find(guest.vm(), "hrng")).map(PluggedDevice::state).contains(PluggedDevice.State.PRESENT);
 
-        removeAndAwaitDeleted("hrng", address);
+        guests.unplugPci(guest, "hrng", address);
     }
 
     /**

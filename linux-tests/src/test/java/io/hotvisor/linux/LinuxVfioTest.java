@@ -21,11 +21,13 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * A real NIC passed through with VFIO: the lab's L1 has QEMU's virtual Intel IOMMU and a
- * virtio-net behind it ({@code iommu_platform=on}) bound to vfio-pci (lab/l1.sh names it with
- * {@code lab.vfio=ADDRESS}). The L2 guest gets it as a boot device: it sees the device's own ids,
- * Linux's virtio-net drives it (configuration space, BARs mapped into the guest, MSI-X, DMA into
- * guest RAM through L1's IOMMU) and pings QEMU's user-network gateway through it.
+ * A real NIC hot-plugged with VFIO: the lab's L1 has QEMU's virtual Intel IOMMU and a virtio-net
+ * behind it ({@code iommu_platform=on}) bound to vfio-pci (lab/l1.sh names it with
+ * {@code lab.vfio=ADDRESS}). It is added to the running L2 guest with the seeds' verb
+ * ({@code pci-assign,host=...}): the guest sees the device's own ids, Linux's virtio-net drives it
+ * (configuration space, BARs mapped into the guest, MSI-X, DMA into guest RAM through L1's IOMMU)
+ * and pings QEMU's user-network gateway through it; device_del waits for the guest's eject, and
+ * then L1 can open the device again while the guest runs on.
  */
 @KvmTest
 @ExtendWith(LinuxGuests.class)
@@ -34,11 +36,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LinuxVfioTest {
     private static final long MIB = 1 << 20;
+    private LinuxGuests.Guests guests;
     private String nic;
     private LinuxGuest guest;
+    private String address;
 
     @BeforeAll
     void boot(LinuxGuests.Guests guests) throws IOException {
+        this.guests = guests;
         nic = Arrays.stream(Files.readString(Path.of("/proc/cmdline")).trim().split("\\s+"))
                 .filter(word -> word.startsWith("lab.vfio=")).map(word -> word.substring("lab.vfio=".length()))
                 .findFirst().orElse(null);
@@ -50,15 +55,17 @@ class LinuxVfioTest {
             System.err.println("*** SKIPPED: " + message + " ***");
             Assumptions.abort(message);
         }
-        guest = guests.boot("vfio", 1, 512 * MIB, Map.of("device.0", "vfio-pci,host=" + nic + ",id=nic0"));
+        guest = guests.boot("vfio", 1, 512 * MIB, Map.of());
     }
 
     @Test
     @Order(1)
-    void theGuestSeesTheNicsOwnIdsAndVirtioBindsIt() {
-        String devices = guest.sh("for d in /sys/bus/pci/devices/*; do echo $(cat $d/vendor $d/device $d/class)"
-                + " $(basename $(readlink $d/driver 2>/dev/null) 2>/dev/null); done");
-        assertThat(devices).contains("0x1af4 0x1041 0x020000 virtio-pci");
+    void aHotAddedNicShowsItsOwnIdsAndVirtioBindsIt() {
+        address = guests.plugPci(guest, "pci-assign", "nic0", Map.of("host", nic));
+        String device = "/sys/bus/pci/devices/" + address;
+        assertThat(guest.sh("cat " + device + "/vendor " + device + "/device " + device + "/class"))
+                .isEqualTo("0x1af4\n0x1041\n0x020000");
+        assertThat(guest.sh("basename $(readlink " + device + "/driver)")).isEqualTo("virtio-pci");
         assertThat(guest.sh("ls /sys/class/net")).contains("eth0");
     }
 
@@ -72,12 +79,14 @@ class LinuxVfioTest {
 
     @Test
     @Order(3)
-    void aStoppedGuestLetsGoOfTheHostDevice() throws IOException {
-        guest.vm().stop();
+    void deviceDelGivesTheHostDeviceBackWhileTheGuestRuns() throws Exception {
+        guests.unplugPci(guest, "nic0", address);
+        assertThat(guest.sh("ls /sys/class/net")).doesNotContain("eth0");
         Path group = Path.of("/dev/vfio").resolve(
                 Path.of("/sys/bus/pci/devices", nic, "iommu_group").toRealPath().getFileName());
         try (VfioDevice again = new HostVfioService().open(group, nic)) {
             assertThat(again.name()).isEqualTo(nic);
         }
+        assertThat(guest.sh("echo alive")).isEqualTo("alive");
     }
 }

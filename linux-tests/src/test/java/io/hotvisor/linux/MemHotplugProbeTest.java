@@ -103,13 +103,14 @@ class MemHotplugProbeTest {
         GuestConsole console = guests.probe(name, "console=ttyS0", 1, HOTPLUG);
         Vm vm = start(guests, name, console);
         cycle(guests, vm, console, 0); // warm-up: first-use allocations of the JVM and the page-table pool
-        long rss = rssOutsideHeap();
+        long rss = rssBytes();
         long fds = count(Path.of("/proc/self/fd"));
         for (int cycle = 1; cycle <= 100; cycle++) {
             cycle(guests, vm, console, cycle);
         }
-        // Outside the Java heap: where guest memory lives; the heap grows with the suite's history.
-        assertThat(rssOutsideHeap() - rss).as("RSS growth outside the heap over 100 cycles").isLessThan(8 * MIB);
+        // The guest touches every page of a DIMM: one kept would add 128 MiB. The JVM's own growth
+        // (heap, JIT, metaspace) after the suite's earlier tests was up to 23 MiB in the lab.
+        assertThat(rssBytes() - rss).as("RSS growth over 100 cycles").isLessThan(64 * MIB);
         assertThat(count(Path.of("/proc/self/fd"))).isLessThanOrEqualTo(fds);
         assertThat(vm.memory().regions()).as("only boot RAM is mapped").hasSize(1);
     }
@@ -134,12 +135,11 @@ class MemHotplugProbeTest {
         }
     }
 
-    private static long rssOutsideHeap() {
-        System.gc();
+    private static long rssBytes() {
         try {
             String line = Files.readAllLines(Path.of("/proc/self/status")).stream()
                     .filter(status -> status.startsWith("VmRSS:")).findFirst().orElseThrow();
-            return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024 - Runtime.getRuntime().totalMemory();
+            return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
