@@ -100,8 +100,38 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     public void addListener(VmListener listener) {
-        listeners.add(listener);
-        list().forEach(listener::created);
+        List<VirtualMachine> existing;
+        synchronized (this) {
+            // Not while a VM is being created or destroyed: the new listener would hear of it
+            // twice, or of a VM already gone (audit row 12). Those names stay held while it hears.
+            awaitNoneChanging();
+            listeners.add(listener);
+            existing = List.copyOf(vms.values());
+            existing.forEach(vm -> changing.add(vm.name()));
+        }
+        try {
+            existing.forEach(listener::created);
+        } finally {
+            existing.forEach(vm -> settled(vm.name()));
+        }
+    }
+
+    /** Waits (bounded, as {@link #awaitSettled}) until no VM is being created or destroyed; holds the lock. */
+    private void awaitNoneChanging() {
+        long deadline = System.nanoTime() + SETTLE_NANOS;
+        while (!changing.isEmpty()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                LOG.warn("VMs {} are still being created or destroyed; a listener may hear of them twice", changing);
+                return;
+            }
+            try {
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     public void removeListener(VmListener listener) {

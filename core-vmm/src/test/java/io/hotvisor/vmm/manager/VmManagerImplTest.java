@@ -213,4 +213,45 @@ class VmManagerImplTest {
         manager.close();
         assertThat(registrations.byName).isEmpty();
     }
+
+    /**
+     * Audit row 12's leftover: a listener added while VMs are destroyed and created hears of each
+     * VM the manager holds once, and never of one already gone.
+     */
+    @Test
+    void aListenerAddedDuringDestroyAndCreateHoldsTheVmThatHasTheName() throws Exception {
+        VmManagerImpl manager = manager();
+        VmSpec spec = new VmSpec("x", TestImages.probeGuest().toString(), null, "", 1, 1, 64L << 20, Map.of());
+        manager.create(spec);
+        List<Throwable> unexpected = new CopyOnWriteArrayList<>();
+        for (int round = 0; round < 300; round++) {
+            Registrations late = new Registrations();
+            CountDownLatch go = new CountDownLatch(1);
+            List<Thread> threads = new ArrayList<>();
+            for (Runnable step : List.<Runnable>of(() -> {
+                manager.destroy("x");
+                manager.create(spec);
+            }, () -> manager.addListener(late))) {
+                Thread thread = new Thread(() -> {
+                    try {
+                        go.await();
+                        jitter();
+                        step.run();
+                    } catch (Throwable e) {
+                        unexpected.add(e);
+                    }
+                });
+                thread.start();
+                threads.add(thread);
+            }
+            go.countDown();
+            for (Thread thread : threads) {
+                thread.join();
+            }
+            assertThat(unexpected).isEmpty();
+            assertThat(late.byName.get("x")).as("round %d", round).isSameAs(manager.find("x").orElseThrow());
+            manager.removeListener(late);
+        }
+        manager.close();
+    }
 }
