@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -104,7 +105,9 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
         synchronized (this) {
             // Not while a VM is being created or destroyed: the new listener would hear of it
             // twice, or of a VM already gone (audit row 12). Those names stay held while it hears.
-            awaitNoneChanging();
+            if (!awaitUnchanged(Set::isEmpty)) {
+                LOG.warn("VMs {} are still being created or destroyed; a listener may hear of them twice", changing);
+            }
             listeners.add(listener);
             existing = List.copyOf(vms.values());
             existing.forEach(vm -> changing.add(vm.name()));
@@ -113,24 +116,6 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
             existing.forEach(listener::created);
         } finally {
             existing.forEach(vm -> settled(vm.name()));
-        }
-    }
-
-    /** Waits (bounded, as {@link #awaitSettled}) until no VM is being created or destroyed; holds the lock. */
-    private void awaitNoneChanging() {
-        long deadline = System.nanoTime() + SETTLE_NANOS;
-        while (!changing.isEmpty()) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                LOG.warn("VMs {} are still being created or destroyed; a listener may hear of them twice", changing);
-                return;
-            }
-            try {
-                TimeUnit.NANOSECONDS.timedWait(this, left);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
         }
     }
 
@@ -219,19 +204,30 @@ public final class VmManagerImpl implements VmManager, AutoCloseable {
     }
 
     private void awaitSettled(String name) {
+        if (!awaitUnchanged(names -> !names.contains(name))) {
+            throw new VmException("VM '" + name + "' is still being created or destroyed: try again");
+        }
+    }
+
+    /**
+     * Waits, holding the lock, until the names being created or destroyed satisfy {@code settled};
+     * false after {@link #SETTLE_NANOS} or an interrupt.
+     */
+    private boolean awaitUnchanged(Predicate<Set<String>> settled) {
         long deadline = System.nanoTime() + SETTLE_NANOS;
-        while (changing.contains(name)) {
+        while (!settled.test(changing)) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                throw new VmException("VM '" + name + "' is still being created or destroyed: try again");
+                return false;
             }
             try {
                 TimeUnit.NANOSECONDS.timedWait(this, left);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new VmException("interrupted while VM '" + name + "' was being created or destroyed", e);
+                return false;
             }
         }
+        return true;
     }
 
     private synchronized void settled(String name) {
