@@ -15,7 +15,8 @@
 #                            adds to l1_qemu a 9p share of DIR with mount tag TAG
 #
 # Environment: HOTVISOR_FAST_KVM_NS (100: /dev/kvm is used directly below this many ns per guest
-# loop iteration), HOTVISOR_LAB_SMP (2), HOTVISOR_LAB_TCG_THREAD (multi). See lab/README.md.
+# loop iteration), HOTVISOR_LAB_SMP (2), HOTVISOR_LAB_TCG_THREAD (multi), HOTVISOR_LAB_VFIO (0; 1:
+# L1 gets a virtual IOMMU and a NIC bound to vfio-pci). See lab/README.md.
 
 L1_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 L1_ROOT=$(cd "$L1_DIR/.." && pwd)
@@ -66,20 +67,26 @@ l1_prepare() { # CACHE WORK
 
 # The NIC that L1 binds to vfio-pci for the VFIO tests (lab/l1-init.sh): behind QEMU's virtual
 # Intel IOMMU (iommu_platform=on puts its DMA through it; Debian's kernel has neither
-# virtio-iommu nor VFIO's no-IOMMU mode), on a user network of its own.
+# virtio-iommu nor VFIO's no-IOMMU mode), on a user network of its own. Only in an L1 started
+# with HOTVISOR_LAB_VFIO=1 (run-lab.sh: for the classes that use it; lab/README.md says why).
 readonly L1_VFIO_NIC=0000:00:10.0
 
 # L1: softlockup_panic + panic=-1 + -no-reboot end a wedged L1 at once (QEMU exits). The IOMMU
 # comes first: QEMU wants it before the devices whose DMA it translates.
 l1_qemu_command() { # EXTRA_KERNEL_ARGS
-    l1_qemu=(qemu-system-x86_64 -machine q35,kernel-irqchip=split
+    local machine=q35 vfio=() append="console=ttyS0 mitigations=off quiet loglevel=4 panic=-1 softlockup_panic=1"
+    if [[ "${HOTVISOR_LAB_VFIO:-0}" == 1 ]]; then
+        machine=q35,kernel-irqchip=split
+        vfio=(-device intel-iommu,intremap=on -netdev user,id=vfio0
+            -device "virtio-net-pci,netdev=vfio0,disable-legacy=on,iommu_platform=on,addr=${L1_VFIO_NIC#0000:00:}")
+        append+=" intel_iommu=on lab.vfio=$L1_VFIO_NIC"
+    fi
+    l1_qemu=(qemu-system-x86_64 -machine "$machine"
         -accel "tcg,thread=${HOTVISOR_LAB_TCG_THREAD:-multi}"
         -smp "${HOTVISOR_LAB_SMP:-2}" -m 4G -cpu EPYC,+svm,+npt
-        -device intel-iommu,intremap=on
-        -netdev user,id=vfio0
-        -device "virtio-net-pci,netdev=vfio0,disable-legacy=on,iommu_platform=on,addr=${L1_VFIO_NIC#0000:00:}"
+        "${vfio[@]}"
         -kernel "$l1_vmlinux" -initrd "$l1_initramfs"
-        -append "console=ttyS0 mitigations=off quiet loglevel=4 panic=-1 softlockup_panic=1 intel_iommu=on lab.vfio=$L1_VFIO_NIC${1:+ $1}"
+        -append "$append${1:+ $1}"
         -display none -nodefaults -no-reboot)
 }
 

@@ -7,7 +7,9 @@
 # (TCG) with AMD SVM boots an "L1" Linux (lab/build-l1.sh: stock Debian kernel + an initramfs
 # with a jlink JRE), whose nested kvm_amd gives a fast /dev/kvm; the same launcher runs there
 # over the same classes, and Hotvisor boots the "L2" guests inside L1. Either way:
-#   kvm-tests/target/kvm-reports/   TEST-junit-jupiter.xml (JUnit XML), launcher.log, where (host or
+#   kvm-tests/target/kvm-reports/   TEST-<class>.xml (JUnit XML, one per class as it ends: a wedged
+#                                   L1 boot keeps the classes that ended, and the next runs the rest),
+#                                   junit/ (the launcher's own report), launcher.log, where (host or
 #                                   lab), vms/<Class>/<vm>/console.log, timings.txt, and in the lab
 #                                   l1-console.log, qemu.log
 # and the exit status is non-zero when a test fails (or nothing ran).
@@ -30,7 +32,7 @@
 #   --build              build the classes first (./mvnw -pl kvm-tests -am package -DskipTests)
 #   --skip=A/B           skip when A or B is "true" (Maven passes skipITs/hotvisor.kvm.skip)
 #
-# Environment: HOTVISOR_FAST_KVM_NS, HOTVISOR_LAB_ATTEMPTS (L1 boots when L1 wedges, default 4),
+# Environment: HOTVISOR_FAST_KVM_NS, HOTVISOR_LAB_ATTEMPTS (L1 wedges before giving up, default 4),
 # HOTVISOR_LAB_STALL, HOTVISOR_LAB_SMP, HOTVISOR_LAB_TCG_THREAD, HOTVISOR_LINUX_KERNEL=bzimage
 # (see lab/README.md).
 #
@@ -49,7 +51,7 @@ readonly WORK="$TARGET/lab"
 REPORTS="$TARGET/kvm-reports"
 
 mode=auto cache="${HOME}/.cache/hotvisor" timeout=2400 shell=false build=false compare_qemu=false
-selectors=() files=()
+selected=() files=()
 source "$LAB/l1.sh"
 source "$ROOT/scripts/lib/kvm-classes.sh"
 say() {
@@ -58,7 +60,7 @@ say() {
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --mode) mode=${2:?}; shift 2 ;;
-        --select) selectors+=("--select" "${2:?}"); shift 2 ;;
+        --select) selected+=("${2:?}"); shift 2 ;;
         --file) [[ "${2:?}" == *=* ]] || die "--file takes PROPERTY=PATH, not $2"; files+=("$2"); shift 2 ;;
         --cache) cache=${2:?}; shift 2 ;;
         --reports) REPORTS=$(mkdir -p "${2:?}" && cd "$2" && pwd); shift 2 ;;
@@ -125,20 +127,46 @@ if [[ $mode == auto ]]; then
 fi
 
 # --- the launcher -------------------------------------------------------------------------------
-# Writes the launcher's command line, for a class path (colon-separated) and a reports directory.
 # Test classes are named (scanning the class path costs ~40 s of class loading in L1).
 label=selected
-if [[ ${#selectors[@]} -eq 0 ]]; then
+if [[ ${#selected[@]} -eq 0 ]]; then
     label=all
     while read -r _ class; do
-        selectors+=(--select-class "$class")
+        selected+=("class:$class")
     done < <(kvm_test_classes "$ROOT" KvmTest)
-    [[ ${#selectors[@]} -gt 0 ]] || die "no @KvmTest classes under $ROOT/*/src/test/java"
+    [[ ${#selected[@]} -gt 0 ]] || die "no @KvmTest classes under $ROOT/*/src/test/java"
 fi
+# The class a selector names (class:C, method:C#m), or the selector itself.
+selector_class() { # SELECTOR
+    local class=${1#class:}
+    class=${class#method:}
+    echo "${class%%#*}"
+}
+
+# lab/junit/ClassReports.java: a JUnit XML report per class as each class ends (the launcher's
+# own comes at the very end, and never when L1 wedges), compiled against the launcher once per
+# source version.
+class_reports="$WORK/class-reports-$(cat "$LAB"/junit/ClassReports.java "$LAB"/junit/META-INF/services/* | sha256sum | cut -c1-12)"
+if [[ ! -d "$class_reports" ]]; then
+    rm -rf "$class_reports.tmp"
+    "${JAVA_HOME:+$JAVA_HOME/bin/}javac" --release 17 -cp "$launcher" -d "$class_reports.tmp" "$LAB/junit/ClassReports.java" \
+        || die "cannot compile $LAB/junit/ClassReports.java"
+    cp -r "$LAB/junit/META-INF" "$class_reports.tmp/"
+    mv "$class_reports.tmp" "$class_reports"
+fi
+
+# Writes the launcher's command line, for a class path (colon-separated), a directory for the
+# per-class reports and the selectors. The launcher's own report goes to junit/ beside them.
 # The launcher and the tests' class path on the JVM's own class path (one class loader).
-launcher_args() { # CLASSPATH REPORTS
-    printf '%q ' -cp "$1" org.junit.platform.console.ConsoleLauncher execute --disable-banner \
-        --disable-ansi-colors --details=tree --fail-if-no-tests "${selectors[@]}" --reports-dir "$2" \
+launcher_args() { # CLASSPATH REPORTS SELECTOR...
+    local cp=$1 reports=$2 selector
+    shift 2
+    printf '%q ' -Dhotvisor.class-reports="$reports" -cp "$cp" org.junit.platform.console.ConsoleLauncher execute \
+        --disable-banner --disable-ansi-colors --details=tree --fail-if-no-tests --reports-dir "$reports/junit"
+    for selector; do
+        printf '%q ' --select "$selector"
+    done
+    printf '%q ' \
         --config 'junit.jupiter.testclass.order.default=org.junit.jupiter.api.ClassOrderer$OrderAnnotation' \
         --config 'junit.jupiter.execution.timeout.default=5 m' \
         --config junit.jupiter.execution.timeout.thread.mode.default=SEPARATE_THREAD
@@ -178,7 +206,7 @@ summarize() { # STATUS
     fi
     say "reports: $REPORTS"
     say "----------------------------------------------------------------------------"
-    if [[ $1 -ne 0 ]]; then
+    if [[ $1 -ne 0 || $failures -ne 0 || $errors -ne 0 ]]; then
         say "KVM tests FAILED (launcher exit status $1)"
         return 1
     fi
@@ -213,9 +241,9 @@ if [[ $mode == direct ]]; then
     say "running the KVM tests on this host"
     write_properties "$WORK/linux-direct.properties" "$l2_kernel" "$kit_bzimage" "$kit_initramfs" "$probe_image" \
         "$REPORTS/vms" direct
-    classpath="$launcher:$(cat "$WORK/classpath.txt")"
+    classpath="$launcher:$class_reports:$(cat "$WORK/classpath.txt")"
     status=0
-    eval "$(printf '%q ' "${JAVA_HOME:+$JAVA_HOME/bin/}java") $JVM_OPTS $(test_properties "$WORK/linux-direct.properties" "$probe_image") $(launcher_args "$classpath" "$REPORTS")" \
+    eval "$(printf '%q ' "${JAVA_HOME:+$JAVA_HOME/bin/}java") $JVM_OPTS $(test_properties "$WORK/linux-direct.properties" "$probe_image") $(launcher_args "$classpath" "$REPORTS" "${selected[@]}")" \
         2>&1 | tee "$REPORTS/launcher.log" || status=${PIPESTATUS[0]}
     summarize "$status"
     exit $?
@@ -263,9 +291,8 @@ l1_kernel=/job/images/vmlinux
 [[ "$l2_kernel" == "$kit_bzimage" ]] && l1_kernel=/job/images/bzImage
 write_properties "$job/linux.properties" "$l1_kernel" /job/images/bzImage /job/images/initramfs.cpio \
     /job/images/probe-guest.img /tmp/vms lab
-l1_cp=$(IFS=:; echo "${cp_entries[*]}")
-# The tests must end before the host's timeout, so that reports and consoles come back.
-inner_timeout=$((timeout > 480 ? timeout - 120 : timeout * 3 / 4))
+cp -r "$class_reports" "$job/classes/00-class-reports"
+l1_cp=$(IFS=:; echo "/job/classes/00-class-reports:${cp_entries[*]}")
 # For --compare-qemu: QEMU (KVM) in L1 boots the kit as Hotvisor does (2 vCPUs, 512 MiB, the
 # vmlinux through PVH, the kit's command line); time from QEMU's start to the kit's marker.
 compare_qemu_script() {
@@ -290,16 +317,22 @@ done
 EOF
 }
 
-cat >"$job/run.sh" <<EOF
+# Writes the job's run.sh for one L1 boot, running the given selectors.
+write_job() { # SELECTOR...
+    # The tests must end before the host's deadline, so that reports and consoles come back.
+    local left=$((deadline - $(date +%s))) inner_timeout
+    inner_timeout=$((left > 480 ? left - 120 : left * 3 / 4))
+    cat >"$job/run.sh" <<EOF
 # Written by lab/run-lab.sh: run by L1's /init (busybox sh). The launcher writes to the console
-# (the host keeps it as l1-console.log and launcher.log); a watchdog takes a thread dump and
-# kills it before the host's timeout, so that reports and guest consoles still come back.
+# (the host keeps it as l1-console.log and launcher.log) and a report per class as each ends to
+# /out/class-reports; a watchdog takes a thread dump and kills it before the host's timeout, so
+# that reports and guest consoles still come back.
 cd /tmp
-mkdir -p /tmp/vms /tmp/reports
+mkdir -p /tmp/vms
 $($compare_qemu && compare_qemu_script)
 echo "l1: java starts at \$(cut -d' ' -f1 /proc/uptime) s"
 java $JVM_OPTS $(test_properties /job/linux.properties /job/images/probe-guest.img /job/files) \\
-    $(launcher_args "/job/launcher.jar:$l1_cp" /tmp/reports) </dev/null &
+    $(launcher_args "/job/launcher.jar:$l1_cp" /out/class-reports "$@") </dev/null &
 java=\$!
 ( sleep $inner_timeout; echo "l1: TIMEOUT after $inner_timeout s: thread dump, then kill"; kill -QUIT \$java
   sleep 10; kill -KILL \$java ) </dev/null &
@@ -308,18 +341,21 @@ wait \$java
 status=\$?
 kill \$watchdog 2>/dev/null
 echo "l1: java ended at \$(cut -d' ' -f1 /proc/uptime) s with status \$status"
-cp -r /tmp/reports /tmp/vms /out/
+cp -r /tmp/vms /out/
 exit \$status
 EOF
+}
 
 tmp=$(mktemp -d /tmp/hotvisor-lab.XXXXXX)
 monitor_socket="$tmp/monitor.sock"
 qemu_pid=""
 tail_pid=""
 stop_qemu() {
+    # qemu_pid is timeout(1)'s: it passes TERM on to QEMU, but KILL would leave QEMU running.
     if [[ -n "$qemu_pid" ]] && kill -0 "$qemu_pid" 2>/dev/null; then
         kill "$qemu_pid" 2>/dev/null || true
         sleep 2
+        pkill -KILL -P "$qemu_pid" 2>/dev/null || true
         kill -KILL "$qemu_pid" 2>/dev/null || true
     fi
     if [[ -n "$tail_pid" ]]; then
@@ -331,17 +367,14 @@ stop_qemu() {
 trap 'stop_qemu; rm -rf "$tmp"' EXIT
 trap 'exit 143' TERM INT HUP
 
-l1_qemu_command "$($shell && echo lab.shell)"
-l1_add_share job "$job" ro
-l1_add_share out "$out"
-qemu=("${l1_qemu[@]}"
-    -chardev "socket,id=mon0,path=$monitor_socket,server=on,wait=off" -mon chardev=mon0
-    -chardev "pipe,id=mon1,path=$tmp/monitor" -mon chardev=mon1)
 mkfifo "$tmp/monitor.in" "$tmp/monitor.out"
 
 if $shell; then
     say "L1 shell (job at /job, results to /out = $out); 'poweroff -f' ends it"
-    "${qemu[@]}" -serial stdio
+    l1_qemu_command lab.shell
+    l1_add_share job "$job" ro
+    l1_add_share out "$out"
+    "${l1_qemu[@]}" -serial stdio
     exit 0
 fi
 
@@ -419,26 +452,92 @@ run_l1() { # ATTEMPT
 }
 
 deadline=$(($(date +%s) + timeout))
-# Four: L1 wedged in 4 of 8 runs of every @KvmTest class before lab/kvm-pin (lab/README.md).
-attempts=${HOTVISOR_LAB_ATTEMPTS:-4}
-result=2
-for ((attempt = 1; attempt <= attempts; attempt++)); do
-    result=0
-    run_l1 "$attempt" || result=$?
-    ((result == 2)) || break
-    cp "$REPORTS/l1-console.log" "$REPORTS/l1-console-wedged-$attempt.log"
-    [[ -f "$REPORTS/l1-monitor.txt" ]] && mv "$REPORTS/l1-monitor.txt" "$REPORTS/l1-monitor-wedged-$attempt.txt"
-    say "*** L1 WEDGED (attempt $attempt of $attempts): the emulator's nested SVM stalled, not a test"
-    say "*** failure; its console is $REPORTS/l1-console-wedged-$attempt.log"
-    (($(date +%s) + 120 < deadline)) || break
+# The VFIO NIC's classes (@LabVfioDevice) get an L1 of their own with the virtual IOMMU and the
+# NIC (HOTVISOR_LAB_VFIO=1, lab/l1.sh); the others a plain L1 (why: lab/README.md).
+vfio_classes=" $(kvm_test_classes "$ROOT" LabVfioDevice | cut -d' ' -f2 | tr '\n' ' ') "
+plain=() vfio=()
+for selector in "${selected[@]}"; do
+    if [[ "$vfio_classes" == *" $(selector_class "$selector") "* ]]; then vfio+=("$selector"); else plain+=("$selector"); fi
 done
 
-# Bring back reports, consoles and timings.
-[[ -d "$out/reports" ]] && cp -r "$out/reports/." "$REPORTS/"
-sed -n '/^l1: java starts/,/^l1: java ended/p' "$REPORTS/l1-console.log" | tr -d '\r' >"$REPORTS/launcher.log" || true
-[[ -d "$out/vms" ]] && cp -r "$out/vms" "$REPORTS/vms"
-case $result in
-    0) summarize "$(cat "$out/exit-status")" ;;
-    2) say "L1 wedged on every attempt ($attempts); giving up"; summarize 1 || true; exit 1 ;;
-    *) say "TIMEOUT after $timeout s; see $REPORTS/l1-console.log and l1-monitor.txt"; summarize 1 || true; exit 1 ;;
-esac
+# Brings back what an L1 boot left in /out: the reports of the classes that ended, the guests'
+# consoles and timings, the launcher's report and output.
+collect() {
+    [[ -d "$out/class-reports" ]] && cp -r "$out/class-reports/." "$REPORTS/"
+    if [[ -d "$out/vms" ]]; then
+        [[ -f "$out/vms/timings.txt" ]] && cat "$out/vms/timings.txt" >>"$REPORTS/timings.tmp" && rm "$out/vms/timings.txt"
+        mkdir -p "$REPORTS/vms" && cp -r "$out/vms/." "$REPORTS/vms/"
+    fi
+    sed -n '/^l1: java starts/,/^l1: java ended/p' "$REPORTS/l1-console.log" | tr -d '\r' >>"$REPORTS/launcher.log" || true
+}
+
+# Runs the selectors in L1 boots of one kind until they ran to their end. A boot that wedged
+# keeps the classes that ended (their reports are in); the next boot runs the others, and the
+# class that was running then again. Sets status: the launcher's exit status, or 1.
+wedges=0 status=0
+run_in_l1() { # VFIO(0|1) SELECTOR...
+    local with_vfio=$1 attempt result selector pending
+    shift
+    pending=("$@")
+    HOTVISOR_LAB_VFIO=$with_vfio l1_qemu_command
+    l1_add_share job "$job" ro
+    l1_add_share out "$out"
+    qemu=("${l1_qemu[@]}"
+        -chardev "socket,id=mon0,path=$monitor_socket,server=on,wait=off" -mon chardev=mon0
+        -chardev "pipe,id=mon1,path=$tmp/monitor" -mon chardev=mon1)
+    for ((attempt = 1; ; attempt++)); do
+        write_job "${pending[@]}"
+        result=0
+        run_l1 "$attempt" || result=$?
+        collect
+        if ((result == 0)); then
+            (( $(cat "$out/exit-status") == 0 )) || status=1
+            return 0
+        fi
+        status=1
+        if ((result != 2)); then
+            say "TIMEOUT after $timeout s; see $REPORTS/l1-console.log and l1-monitor.txt"
+            return 1
+        fi
+        wedges=$((wedges + 1))
+        cp "$REPORTS/l1-console.log" "$REPORTS/l1-console-wedged-$wedges.log"
+        [[ -f "$REPORTS/l1-monitor.txt" ]] && mv "$REPORTS/l1-monitor.txt" "$REPORTS/l1-monitor-wedged-$wedges.txt"
+        say "*** L1 WEDGED ($wedges of at most $attempts): the emulator's nested SVM stalled, not a test"
+        say "*** failure; its console is $REPORTS/l1-console-wedged-$wedges.log"
+        local left=()
+        for selector in "${pending[@]}"; do
+            [[ -f "$REPORTS/TEST-$(selector_class "$selector").xml" ]] || left+=("$selector")
+        done
+        say "*** $((${#pending[@]} - ${#left[@]})) of ${#pending[@]} selected classes ended before; ${#left[@]} run again"
+        pending=("${left[@]}")
+        if ((${#pending[@]} == 0)); then
+            status=0
+            return 0
+        fi
+        if ((wedges >= attempts || $(date +%s) + 120 >= deadline)); then
+            say "L1 wedged $wedges times; giving up"
+            return 1
+        fi
+        status=0
+    done
+}
+
+# Four: L1 wedged in 4 of 8 runs of every @KvmTest class before lab/kvm-pin (lab/README.md).
+attempts=${HOTVISOR_LAB_ATTEMPTS:-4}
+exit_status=0
+: >"$REPORTS/launcher.log"
+if ((${#plain[@]} > 0)); then
+    say "${#plain[@]} selected classes in a plain L1"
+    run_in_l1 0 "${plain[@]}" || exit_status=1
+    ((status == 0)) || exit_status=1
+fi
+if ((${#vfio[@]} > 0 && $(date +%s) + 300 < deadline)); then
+    say "${#vfio[@]} selected classes in an L1 with a virtual IOMMU and a NIC for VFIO"
+    run_in_l1 1 "${vfio[@]}" || exit_status=1
+    ((status == 0)) || exit_status=1
+elif ((${#vfio[@]} > 0)); then
+    say "no time left for the ${#vfio[@]} classes that need the VFIO NIC"
+    exit_status=1
+fi
+[[ -f "$REPORTS/timings.tmp" ]] && mv "$REPORTS/timings.tmp" "$REPORTS/vms/timings.txt"
+summarize "$exit_status"

@@ -2,6 +2,7 @@
 # their annotation, so that nothing else has to list them.
 #   @KvmTest              (core-vmm's test-jar) a class kvm-tests runs through lab/run-lab.sh
 #   @WithRunningHotvisor  (itests) a class that drives a distribution started by scripts/run.sh
+#   @LabVfioDevice        (core-vmm's test-jar) a @KvmTest class lab/run-lab.sh runs in an L1 with the VFIO NIC
 
 # Prints "MODULE CLASS" for every test class under ROOT/*/src/test/java annotated with one of
 # the given annotations (simple names), sorted.

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.hotvisor.vmm.api.vfio.VfioDevice;
 import io.hotvisor.vmm.manager.HostVfioService;
 import io.hotvisor.vmm.testing.KvmTest;
+import io.hotvisor.vmm.testing.LabVfioDevice;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * then L1 can open the device again while the guest runs on.
  */
 @KvmTest
+@LabVfioDevice
 @ExtendWith(LinuxGuests.class)
 @Order(40)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)

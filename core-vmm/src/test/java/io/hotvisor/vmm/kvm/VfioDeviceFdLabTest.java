@@ -9,6 +9,7 @@ import io.hotvisor.vmm.api.vfio.HostMapping;
 import io.hotvisor.vmm.api.vfio.VfioDevice;
 import io.hotvisor.vmm.api.vfio.VfioRegion;
 import io.hotvisor.vmm.testing.KvmTest;
+import io.hotvisor.vmm.testing.LabVfioDevice;
 import io.hotvisor.vmm.testing.OpenFds;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.Test;
  * host outside the lab it runs on the first device bound to vfio-pci, and skips loudly without one.
  */
 @KvmTest
+@LabVfioDevice
 class VfioDeviceFdLabTest {
     private static final Path PCI_DEVICES = Path.of("/sys/bus/pci/devices");
     private static String address;
