@@ -8,13 +8,11 @@ import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmException;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
 
-/** The {@code host-x86_64-cpu} device model: QMP {@code device_add}/{@code device_del} of vCPUs. */
-@Component(service = DeviceDriver.class)
+/**
+ * The {@code host-x86_64-cpu} device model: QMP {@code device_add}/{@code device_del} of vCPUs.
+ * {@link CpuHotplugService} registers it while it is active (why: there).
+ */
 public final class CpuDeviceDriver implements DeviceDriver {
     private static final Map<String, String> PROPERTIES = new LinkedHashMap<>();
 
@@ -25,30 +23,10 @@ public final class CpuDeviceDriver implements DeviceDriver {
         PROPERTIES.put("node-id", "NUMA node (always 0)");
     }
 
-    /**
-     * Dynamic and optional, as DimmDeviceDriver's: the device manager binds this driver while it
-     * activates, and the service needs the device manager, so a mandatory reference is a cycle
-     * that DS resolves or refuses depending on the order bundles start (seen in Karaf: the driver
-     * missing, "installed but not active"). The service arrives just after.
-     */
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    private volatile CpuHotplugService hotplug;
+    private final CpuHotplugService hotplug;
 
-    /** For DS, which injects the service. */
-    public CpuDeviceDriver() {
-    }
-
-    /** Wired by hand (tests). */
     public CpuDeviceDriver(CpuHotplugService hotplug) {
         this.hotplug = hotplug;
-    }
-
-    private CpuHotplugService hotplug() {
-        CpuHotplugService service = hotplug;
-        if (service == null) {
-            throw new VmException("CPU hotplug is not active yet (its bundle is starting or stopping)");
-        }
-        return service;
     }
 
     @Override
@@ -85,7 +63,7 @@ public final class CpuDeviceDriver implements DeviceDriver {
                 throw new VmException(CpuHotplug.DRIVER + ": " + zero + " must be 0 (one socket, one thread per core)");
             }
         }
-        hotplug().plug(vm, core);
+        hotplug.plug(vm, core);
     }
 
     /** The CPU a device is, from the properties it was added with. */
@@ -112,7 +90,7 @@ public final class CpuDeviceDriver implements DeviceDriver {
 
     @Override
     public void unplug(Vm vm, PluggedDevice device) {
-        hotplug().unplug(vm, coreId(device.properties()));
+        hotplug.unplug(vm, coreId(device.properties()));
     }
 
     /** The CPU index (= core id = APIC id) as its address, and the vCPU's state. */

@@ -2,6 +2,7 @@ package io.hotvisor.cpuhotplug;
 
 import com.google.gson.Gson;
 import io.hotvisor.vmm.api.CpuHotplug;
+import io.hotvisor.vmm.api.DeviceDriver;
 import io.hotvisor.vmm.api.DeviceManager;
 import io.hotvisor.vmm.api.GedEvents;
 import io.hotvisor.vmm.api.MachineAttachment;
@@ -17,8 +18,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,10 +46,29 @@ public final class CpuHotplugService implements MachineCapability, CpuHotplug {
     private final DeviceManager devices;
     private final Map<String, CpuHotplugController> controllers = new ConcurrentHashMap<>();
 
+    private ServiceRegistration<DeviceDriver> driver;
+
     @Activate
     public CpuHotplugService(@Reference GedEvents ged, @Reference DeviceManager devices) {
         this.ged = ged;
         this.devices = devices;
+    }
+
+    /**
+     * The device model is registered by this service, not a DS component of its own: the device
+     * manager binds every driver, and this service needs the device manager, so a driver component
+     * that referenced this service closed a cycle. DS broke it by leaving the driver without the
+     * service when the bundles started in some order (Karaf: "ServiceFactory.getService()
+     * resulted in a cycle", then every plug refused).
+     */
+    @Activate
+    void registerDriver(BundleContext context) {
+        driver = context.registerService(DeviceDriver.class, new CpuDeviceDriver(this), null);
+    }
+
+    @Deactivate
+    void unregisterDriver() {
+        driver.unregister();
     }
 
     @Override

@@ -13,13 +13,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
-import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
 
-/** The {@code pc-dimm} device model: QMP {@code device_add}/{@code device_del} of DIMMs. */
-@Component(service = DeviceDriver.class)
+/**
+ * The {@code pc-dimm} device model: QMP {@code device_add}/{@code device_del} of DIMMs.
+ * {@link MemHotplugService} registers it while it is active (why: there).
+ */
 public final class DimmDeviceDriver implements DeviceDriver {
     private static final Map<String, String> PROPERTIES = new LinkedHashMap<>();
 
@@ -31,29 +29,10 @@ public final class DimmDeviceDriver implements DeviceDriver {
         PROPERTIES.put("node", "NUMA node (always 0)");
     }
 
-    /**
-     * Dynamic and optional: the device manager binds this driver while it activates, and the
-     * service needs the device manager, so a mandatory reference is a cycle DS refuses (seen in
-     * Karaf: "Could not get service from ref"). The service arrives just after.
-     */
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    private volatile MemHotplugService hotplug;
+    private final MemHotplugService hotplug;
 
-    /** For DS, which injects the service. */
-    public DimmDeviceDriver() {
-    }
-
-    /** Wired by hand (tests). */
     public DimmDeviceDriver(MemHotplugService hotplug) {
         this.hotplug = hotplug;
-    }
-
-    private MemHotplugService hotplug() {
-        MemHotplugService service = hotplug;
-        if (service == null) {
-            throw new VmException("memory hotplug is not active yet (its bundle is starting or stopping)");
-        }
-        return service;
     }
 
     @Override
@@ -78,7 +57,7 @@ public final class DimmDeviceDriver implements DeviceDriver {
 
     @Override
     public void plug(Vm vm, PluggedDevice device) {
-        hotplug().plug(vm, device, request(device.properties()));
+        hotplug.plug(vm, device, request(device.properties()));
     }
 
     /** The request a device's properties make, refusing what no DIMM can be. */
@@ -141,13 +120,13 @@ public final class DimmDeviceDriver implements DeviceDriver {
 
     @Override
     public void unplug(Vm vm, PluggedDevice device) {
-        hotplug().unplug(vm, device.name());
+        hotplug.unplug(vm, device.name());
     }
 
     /** The slot as its address; the rest in the order of QEMU's query-memory-devices. */
     @Override
     public DeviceDescription describe(Vm vm, PluggedDevice device) {
-        Dimm dimm = hotplug().dimm(vm, device.name()).orElseThrow(() -> new VmException(
+        Dimm dimm = hotplug.dimm(vm, device.name()).orElseThrow(() -> new VmException(
                 device.name() + " is not a plugged DIMM"));
         boolean bootDevice = vm.spec().bootDevices().stream().map(DeviceSpec::id)
                 .anyMatch(id -> Objects.equals(id, device.id()));
