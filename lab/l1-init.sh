@@ -19,19 +19,21 @@ while read -r module; do
     insmod "/lib/modules/$module.ko" || echo "l1: insmod $module failed"
 done </etc/l1-modules
 
-# The NIC the VFIO tests pass through (lab/l1.sh: lab.vfio=ADDRESS): to vfio-pci, as a user binds
-# it (the commands vfio-pci's refusal prints), so that /dev/vfio/GROUP appears.
+# The devices the VFIO tests pass through (lab/l1.sh: lab.vfio=ADDRESS for the NIC,
+# lab.vfio-sata=ADDRESS for the SATA controller): to vfio-pci, as a user binds one (the commands
+# vfio-pci's refusal prints), so that /dev/vfio/GROUP appears.
 for word in $(cat /proc/cmdline); do
     case "$word" in
-    lab.vfio=*)
-        nic=/sys/bus/pci/devices/${word#lab.vfio=}
-        if [ -e "$nic" ]; then
-            [ -e "$nic/driver" ] && echo "${word#lab.vfio=}" >"$nic/driver/unbind"
-            echo vfio-pci >"$nic/driver_override"
-            echo "${word#lab.vfio=}" >/sys/bus/pci/drivers_probe
+    lab.vfio=* | lab.vfio-sata=*)
+        address=${word#*=}
+        device=/sys/bus/pci/devices/$address
+        if [ -e "$device" ]; then
+            [ -e "$device/driver" ] && echo "$address" >"$device/driver/unbind"
+            echo vfio-pci >"$device/driver_override"
+            echo "$address" >/sys/bus/pci/drivers_probe
         fi
-        [ -e "$nic/iommu_group" ] && ls /dev/vfio/"$(basename "$(readlink "$nic/iommu_group")")" >/dev/null \
-            || echo "l1: ${word#lab.vfio=} is not ready for VFIO (no IOMMU group or /dev/vfio node)"
+        [ -e "$device/iommu_group" ] && ls /dev/vfio/"$(basename "$(readlink "$device/iommu_group")")" >/dev/null \
+            || echo "l1: $address is not ready for VFIO (no IOMMU group or /dev/vfio node)"
         ;;
     esac
 done

@@ -7,8 +7,9 @@
 #   kit_prepare CACHE WORK   guest kernel and guest kit built or found in the cache; sets
 #                            kernel_properties, kit_properties (files in WORK)
 #   l1_prepare CACHE WORK    after kit_prepare: QEMU installed and the L1 image built or found in
-#                            the cache; sets l1_vmlinux, l1_initramfs. Returns 3 when QEMU cannot
-#                            be installed (VMs cannot run here at all); dies on other failures
+#                            the cache; sets l1_vmlinux, l1_initramfs, l1_sata_disk. Returns 3
+#                            when QEMU cannot be installed (VMs cannot run here at all); dies on
+#                            other failures
 #   l1_qemu_command APPEND   sets the array l1_qemu: QEMU for L1 with the given extra kernel
 #                            arguments; callers add -virtfs shares, -netdev, -serial, -monitor
 #   l1_add_share TAG DIR [ro]
@@ -63,6 +64,7 @@ l1_prepare() { # CACHE WORK
         "$2/l1.properties" || die "lab/build-l1.sh failed"
     l1_vmlinux=$(read_property "$2/l1.properties" l1.vmlinux) || die "$2/l1.properties names no l1.vmlinux"
     l1_initramfs=$(read_property "$2/l1.properties" l1.initramfs) || die "$2/l1.properties names no l1.initramfs"
+    l1_sata_disk="$2/l1-sata.img"
 }
 
 # The NIC that L1 binds to vfio-pci for the VFIO tests (lab/l1-init.sh): behind QEMU's virtual
@@ -70,6 +72,9 @@ l1_prepare() { # CACHE WORK
 # virtio-iommu nor VFIO's no-IOMMU mode), on a user network of its own. Only in an L1 started
 # with HOTVISOR_LAB_VFIO=1 (run-lab.sh: for the classes that use it; lab/README.md says why).
 readonly L1_VFIO_NIC=0000:00:10.0
+# Likewise a SATA controller (QEMU's ICH9 AHCI, its DMA through the IOMMU as every emulated
+# device's) with a 64 MiB disk on port 0: the file l1_prepare's WORK holds, kept between runs.
+readonly L1_VFIO_SATA=0000:00:11.0
 
 # L1: softlockup_panic + panic=-1 + -no-reboot end a wedged L1 at once (QEMU exits). The IOMMU
 # comes first: QEMU wants it before the devices whose DMA it translates.
@@ -77,9 +82,12 @@ l1_qemu_command() { # EXTRA_KERNEL_ARGS
     local machine=q35 vfio=() append="console=ttyS0 mitigations=off quiet loglevel=4 panic=-1 softlockup_panic=1"
     if [[ "${HOTVISOR_LAB_VFIO:-0}" == 1 ]]; then
         machine=q35,kernel-irqchip=split
+        [[ -f "$l1_sata_disk" ]] || truncate -s 64M "$l1_sata_disk"
         vfio=(-device intel-iommu,intremap=on -netdev user,id=vfio0
-            -device "virtio-net-pci,netdev=vfio0,disable-legacy=on,iommu_platform=on,addr=${L1_VFIO_NIC#0000:00:}")
-        append+=" intel_iommu=on lab.vfio=$L1_VFIO_NIC"
+            -device "virtio-net-pci,netdev=vfio0,disable-legacy=on,iommu_platform=on,addr=${L1_VFIO_NIC#0000:00:}"
+            -drive "if=none,id=sata-disk,format=raw,file=$l1_sata_disk"
+            -device "ich9-ahci,id=sata,addr=${L1_VFIO_SATA#0000:00:}" -device ide-hd,drive=sata-disk,bus=sata.0)
+        append+=" intel_iommu=on lab.vfio=$L1_VFIO_NIC lab.vfio-sata=$L1_VFIO_SATA"
     fi
     l1_qemu=(qemu-system-x86_64 -machine "$machine"
         -accel "tcg,thread=${HOTVISOR_LAB_TCG_THREAD:-multi}"

@@ -32,7 +32,7 @@
 #   --build              build the classes first (./mvnw -pl kvm-tests -am package -DskipTests)
 #   --skip=A/B           skip when A or B is "true" (Maven passes skipITs/hotvisor.kvm.skip)
 #
-# Environment: HOTVISOR_FAST_KVM_NS, HOTVISOR_LAB_ATTEMPTS (L1 wedges before giving up, default 4),
+# Environment: HOTVISOR_FAST_KVM_NS, HOTVISOR_LAB_ATTEMPTS (L1 wedges before giving up, default 8),
 # HOTVISOR_LAB_STALL, HOTVISOR_LAB_SMP, HOTVISOR_LAB_TCG_THREAD, HOTVISOR_LINUX_KERNEL=bzimage
 # (see lab/README.md).
 #
@@ -491,7 +491,7 @@ run_in_l1() { # VFIO(0|1) SELECTOR...
         run_l1 "$attempt" || result=$?
         collect
         if ((result == 0)); then
-            (( $(cat "$out/exit-status") == 0 )) || status=1
+            [[ "$(cat "$out/exit-status")" == 0 ]] || status=1
             return 0
         fi
         status=1
@@ -522,8 +522,9 @@ run_in_l1() { # VFIO(0|1) SELECTOR...
     done
 }
 
-# Four: L1 wedged in 4 of 8 runs of every @KvmTest class before lab/kvm-pin (lab/README.md).
-attempts=${HOTVISOR_LAB_ATTEMPTS:-4}
+# Eight: the whole suite (~12 minutes of L1) saw 2 and 4 wedges in its two CI runs of 2026-12-06
+# (lab/README.md); a boot after a wedge runs only what is left, so a retry costs a class and a boot.
+attempts=${HOTVISOR_LAB_ATTEMPTS:-8}
 exit_status=0
 : >"$REPORTS/launcher.log"
 if ((${#plain[@]} > 0)); then

@@ -2,7 +2,7 @@
 # build-guest-kit.sh [--kernel-properties FILE] CACHE_DIR OUT_PROPERTIES
 #
 # The guest kit: Debian's stock kernel as an uncompressed ELF vmlinux (PVH entry) and as the
-# bzImage, plus a busybox initramfs that loads the virtio/xHCI/HID/usb-storage modules, prints
+# bzImage, plus a busybox initramfs that loads the virtio/xHCI/HID/usb-storage/AHCI modules, prints
 # HOTVISOR-GUEST-READY on the console and runs a shell there (prompt "guest# ").
 #
 # The kernel comes from scripts/fetch-guest-kernel.sh (run here unless --kernel-properties names
@@ -48,6 +48,7 @@ readonly MODULES=(
     virtio_pci virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev
     virtio_blk virtio_net virtio_rng rng_core virtio_mem virtio_balloon virtio_console crc32c_generic ext4
     xhci_hcd xhci_pci usbhid hid_generic hid usb_storage sd_mod scsi_mod
+    ahci libahci libata
 )
 
 source "$(dirname "$0")/lib/kit.sh"

@@ -10,6 +10,7 @@ import io.hotvisor.vmm.testing.LabVfioDevice;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
@@ -28,7 +29,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * ({@code pci-assign,host=...}): the guest sees the device's own ids, Linux's virtio-net drives it
  * (configuration space, BARs mapped into the guest, MSI-X, DMA into guest RAM through L1's IOMMU)
  * and pings QEMU's user-network gateway through it; device_del waits for the guest's eject, and
- * then L1 can open the device again while the guest runs on.
+ * then L1 can open the device again while the guest runs on. Then the same for a SATA controller
+ * (QEMU's ICH9 AHCI behind the same IOMMU, {@code lab.vfio-sata=ADDRESS}, a 64 MiB disk on its
+ * first port): Linux's ahci drives it, the disk appears, and a block written through it is read
+ * back after the controller was removed and added again.
  */
 @KvmTest
 @LabVfioDevice
@@ -39,18 +43,20 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class LinuxVfioTest {
     private static final long MIB = 1 << 20;
     private LinuxGuests.Guests guests;
+    private static final String SECTORS_OF_64_MIB = "131072";
     private String nic;
+    private String sata;
     private LinuxGuest guest;
     private String address;
 
     @BeforeAll
     void boot(LinuxGuests.Guests guests) throws IOException {
         this.guests = guests;
-        nic = Arrays.stream(Files.readString(Path.of("/proc/cmdline")).trim().split("\\s+"))
-                .filter(word -> word.startsWith("lab.vfio=")).map(word -> word.substring("lab.vfio=".length()))
-                .findFirst().orElse(null);
-        if (nic == null) {
-            String message = "no lab.vfio=ADDRESS on the kernel command line (the lab's L1 has one): no NIC to pass through";
+        nic = labDevice("lab.vfio=");
+        sata = labDevice("lab.vfio-sata=");
+        if (nic == null || sata == null) {
+            String message = "no lab.vfio=ADDRESS or lab.vfio-sata=ADDRESS on the kernel command line (the lab's L1 for"
+                    + " @LabVfioDevice classes has both): no devices to pass through";
             if ("1".equals(System.getenv("HOTVISOR_REQUIRE_KVM"))) {
                 fail(message + " (HOTVISOR_REQUIRE_KVM=1)");
             }
@@ -58,6 +64,12 @@ class LinuxVfioTest {
             Assumptions.abort(message);
         }
         guest = guests.boot("vfio", 1, 512 * MIB, Map.of());
+    }
+
+    /** The PCI address L1's command line gives after KEY, or null. */
+    private static String labDevice(String key) throws IOException {
+        return Arrays.stream(Files.readString(Path.of("/proc/cmdline")).trim().split("\\s+"))
+                .filter(word -> word.startsWith(key)).map(word -> word.substring(key.length())).findFirst().orElse(null);
     }
 
     @Test
@@ -90,5 +102,34 @@ class LinuxVfioTest {
             assertThat(again.name()).isEqualTo(nic);
         }
         assertThat(guest.sh("echo alive")).isEqualTo("alive");
+    }
+
+    @Test
+    @Order(4)
+    void aHotAddedSataControllerBringsItsDiskAndWhatWasWrittenSurvivesAReplug() throws Exception {
+        String block = "hotvisor-sata-" + Long.toHexString(System.nanoTime());
+        String controller = plugSataDisk("sata0");
+        String device = "/sys/bus/pci/devices/" + controller;
+        assertThat(guest.sh("cat " + device + "/vendor " + device + "/device " + device + "/class"))
+                .isEqualTo("0x8086\n0x2922\n0x010601");
+        assertThat(guest.sh("basename $(readlink " + device + "/driver)")).isEqualTo("ahci");
+        assertThat(guest.sh("echo " + block + " | dd of=/dev/sda bs=512 count=1 conv=sync,fsync 2>/dev/null && echo written"))
+                .isEqualTo("written");
+        guests.unplugPci(guest, "sata0", controller);
+        assertThat(guest.sh("ls /sys/block")).doesNotContain("sda");
+
+        // Another id: DEVICE_DELETED of sata0 has been seen already.
+        controller = plugSataDisk("sata1");
+        assertThat(guest.sh("dd if=/dev/sda bs=512 count=1 2>/dev/null | head -n 1")).isEqualTo(block);
+        guests.unplugPci(guest, "sata1", controller);
+        assertThat(guest.sh("echo alive")).isEqualTo("alive");
+    }
+
+    /** Adds the SATA controller as ID and waits for its disk; returns the controller's address. */
+    private String plugSataDisk(String id) {
+        String controller = guests.plugPci(guest, "vfio-pci", id, Map.of("host", sata));
+        guest.waitUntil("[ -e /sys/block/sda ]", Duration.ofSeconds(60));
+        assertThat(guest.sh("cat /sys/block/sda/size")).isEqualTo(SECTORS_OF_64_MIB);
+        return controller;
     }
 }
