@@ -10,7 +10,8 @@
 #
 #   --runs N      samples per metric and side (default 20)
 #   --only NAMES  metric groups (default all): boot, cpu-hotplug, exits, pci-hotplug, dimm, startup,
-#                 memory (linux-tests' CompareBench)
+#                 container-start, memory (linux-tests' CompareBench); container-start builds the
+#                 distribution (assembly/) first when it is missing
 #   --out DIR     write there instead of bench/results, and leave docs/performance.md alone
 #   --build       build the test classes first (./mvnw -pl kvm-tests -am package -DskipTests)
 #
@@ -57,12 +58,23 @@ kvm_speed="$ROOT/kvm-tests/target/bench-kvm-speed"
 gcc -O2 -static -o "$kvm_speed" lab/kvm-speed.c || die "cannot build lab/kvm-speed.c"
 properties="$ROOT/kvm-tests/target/bench.properties"
 printf 'runs=%s\nonly=%s\n' "$runs" "$only" >"$properties"
+# container-start starts the distribution itself.
+distribution=()
+if [[ -z "$only" || ",$only," == *,container-start,* ]]; then
+    archive=$(ls "$ROOT"/assembly/target/hotvisor-*.tar.gz 2>/dev/null | head -n 1 || true)
+    if [[ -z "$archive" ]]; then
+        echo "$ME: building the distribution for container-start (./mvnw -pl assembly -am package -DskipTests)"
+        ./mvnw -B -q --no-transfer-progress -pl assembly -am package -DskipTests || die "cannot build the distribution"
+        archive=$(ls "$ROOT"/assembly/target/hotvisor-*.tar.gz | head -n 1)
+    fi
+    distribution=(--file "hotvisor.bench.distribution=$archive")
+fi
 # A boot takes 5-20 s in the lab and a hotplug cycle about 1 s: room for every group, and L1's start.
 timeout=$((900 + runs * 300))
 status=0
 lab/run-lab.sh "${build[@]}" --reports "$REPORTS" --timeout "$timeout" \
     --select class:io.hotvisor.linux.CompareBench --file "hotvisor.bench.properties=$properties" \
-    --file "hotvisor.bench.kvmSpeed=$kvm_speed" || status=$?
+    --file "hotvisor.bench.kvmSpeed=$kvm_speed" "${distribution[@]}" || status=$?
 if [[ -f "$REPORTS/skipped" ]]; then
     echo "$ME: *** SKIPPED: $(cat "$REPORTS/skipped") ***" >&2
     exit 0
