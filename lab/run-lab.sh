@@ -33,7 +33,8 @@
 #   --skip=A/B           skip when A or B is "true" (Maven passes skipITs/hotvisor.kvm.skip)
 #
 # Environment: HOTVISOR_FAST_KVM_NS, HOTVISOR_LAB_ATTEMPTS (L1 wedges before giving up, default 8),
-# HOTVISOR_LAB_STALL, HOTVISOR_LAB_SMP, HOTVISOR_LAB_TCG_THREAD, HOTVISOR_LINUX_KERNEL=bzimage
+# HOTVISOR_LAB_STALL, HOTVISOR_LAB_SMP, HOTVISOR_LAB_TCG_THREAD, HOTVISOR_LAB_JVM_OPTS,
+# HOTVISOR_LINUX_KERNEL=bzimage
 # (see lab/README.md).
 #
 # Needs the modules built (Maven does that when kvm-tests calls this script in "integration-test";
@@ -175,7 +176,8 @@ launcher_args() { # CLASSPATH REPORTS SELECTOR...
 # guest or VMM call fails its test after 5 minutes (with the consoles and a thread dump, see
 # LinuxGuests) instead of the whole run: the test runs in a thread that is abandoned then.
 # JVM options: one JVM for all tests; C1 only (the JIT competes with the vCPUs for 2 CPUs in L1).
-readonly JVM_OPTS="-Xmx1g -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true"
+# HOTVISOR_LAB_JVM_OPTS replaces them (e.g. without TieredStopAtLevel, for C2 in a benchmark).
+readonly JVM_OPTS=${HOTVISOR_LAB_JVM_OPTS:-"-Xmx1g -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true"}
 
 write_properties() { # FILE KERNEL BZIMAGE INITRD PROBE DATA_DIR WHERE
     {
@@ -461,8 +463,20 @@ for selector in "${selected[@]}"; do
 done
 
 # Brings back what an L1 boot left in /out: the reports of the classes that ended, the guests'
-# consoles and timings, the launcher's report and output.
+# consoles and timings, the launcher's report and output. A class that had failed a test when
+# the boot ended before the class did (a wedge, the timeout) keeps that failure in
+# TEST-CLASS.unfinished-BOOT.xml, whatever its rerun gives.
+boots=0
 collect() {
+    local unfinished class
+    boots=$((boots + 1))
+    for unfinished in "$out"/class-reports/UNFINISHED-*.xml; do
+        [[ -f "$unfinished" ]] || continue
+        class=$(basename "$unfinished" .xml)
+        class=${class#UNFINISHED-}
+        say "*** $class had failed a test when L1 boot $boots ended; the failure stands: $REPORTS/TEST-$class.unfinished-$boots.xml"
+        mv "$unfinished" "$REPORTS/TEST-$class.unfinished-$boots.xml"
+    done
     [[ -d "$out/class-reports" ]] && cp -r "$out/class-reports/." "$REPORTS/"
     if [[ -d "$out/vms" ]]; then
         [[ -f "$out/vms/timings.txt" ]] && cat "$out/vms/timings.txt" >>"$REPORTS/timings.tmp" && rm "$out/vms/timings.txt"
@@ -476,7 +490,8 @@ collect() {
 # class that was running then again. Sets status: the launcher's exit status, or 1.
 wedges=0 status=0
 run_in_l1() { # VFIO(0|1) SELECTOR...
-    local with_vfio=$1 attempt result selector pending
+    local with_vfio=$1 attempt result selector pending phase=plain
+    ((with_vfio == 0)) || phase=vfio
     shift
     pending=("$@")
     HOTVISOR_LAB_VFIO=$with_vfio l1_qemu_command
@@ -492,6 +507,7 @@ run_in_l1() { # VFIO(0|1) SELECTOR...
         collect
         if ((result == 0)); then
             [[ "$(cat "$out/exit-status")" == 0 ]] || status=1
+            cp "$REPORTS/l1-console.log" "$REPORTS/l1-console-$phase.log"
             return 0
         fi
         status=1

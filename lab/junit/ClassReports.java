@@ -3,6 +3,7 @@ package io.hotvisor.lab;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.platform.engine.TestExecutionResult;
@@ -23,11 +25,14 @@ import org.junit.platform.launcher.TestPlan;
  * into the directory named by the system property {@value #DIRECTORY}, and does nothing without
  * it. lab/run-lab.sh sets it to a directory L1 shares with the host: when L1 wedges, the classes
  * that ended keep their results and the next L1 boot runs only the others (the console
- * launcher's own report is written once, at the very end). Registered through
+ * launcher's own report is written once, at the very end). A class that has a failed test
+ * before it ends also has UNFINISHED-CLASS.xml meanwhile, so that a wedge during the rest of
+ * the class cannot hide that failure behind a rerun that passes. Registered through
  * META-INF/services, as the JUnit Platform finds listeners.
  */
 public final class ClassReports implements TestExecutionListener {
     static final String DIRECTORY = "hotvisor.class-reports";
+    static final String UNFINISHED = "UNFINISHED-";
 
     private record Case(String name, long millis, String outcome, Throwable cause) {}
 
@@ -81,8 +86,13 @@ public final class ClassReports implements TestExecutionListener {
     private void record(TestIdentifier test, String outcome, Throwable cause) {
         long start = started.getOrDefault(test.getUniqueId(), System.currentTimeMillis());
         String name = test.isTest() ? test.getDisplayName() : "[class setup or teardown]";
-        topLevelClass(test).ifPresent(className -> cases.computeIfAbsent(className, c -> new ArrayList<>())
-                .add(new Case(name, System.currentTimeMillis() - start, outcome, cause)));
+        topLevelClass(test).ifPresent(className -> {
+            List<Case> classCases = cases.computeIfAbsent(className, c -> new ArrayList<>());
+            classCases.add(new Case(name, System.currentTimeMillis() - start, outcome, cause));
+            if ("failure".equals(outcome) || "error".equals(outcome)) {
+                write(className, classCases, UNFINISHED + className + ".xml");
+            }
+        });
     }
 
     /** The class a test belongs to: the outermost class container above it (nested classes fold in). */
@@ -107,23 +117,32 @@ public final class ClassReports implements TestExecutionListener {
         if (classCases == null) {
             return;
         }
+        write(className, classCases, "TEST-" + className + ".xml");
         try {
-            write(className, classCases);
+            Files.deleteIfExists(directory.resolve(UNFINISHED + className + ".xml"));
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot write the report of " + className + " to " + directory, e);
+            throw new UncheckedIOException("cannot remove " + UNFINISHED + className + ".xml from " + directory, e);
         }
     }
 
-    private void write(String className, List<Case> classCases) throws IOException {
+    private void write(String className, List<Case> classCases, String fileName) {
+        try {
+            writeXml(className, classCases, fileName);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + fileName + " to " + directory, e);
+        }
+    }
+
+    private void writeXml(String className, List<Case> classCases, String fileName) throws IOException {
         long failures = classCases.stream().filter(c -> "failure".equals(c.outcome)).count();
         long errors = classCases.stream().filter(c -> "error".equals(c.outcome)).count();
         long skipped = classCases.stream().filter(c -> "skipped".equals(c.outcome)).count();
         double seconds = classCases.stream().mapToLong(Case::millis).sum() / 1000.0;
         StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        xml.append(String.format("<testsuite name=\"%s\" tests=\"%d\" skipped=\"%d\" failures=\"%d\" errors=\"%d\" time=\"%.3f\">%n",
+        xml.append(String.format(Locale.ROOT, "<testsuite name=\"%s\" tests=\"%d\" skipped=\"%d\" failures=\"%d\" errors=\"%d\" time=\"%.3f\">%n",
                 escape(className), classCases.size(), skipped, failures, errors, seconds));
         for (Case c : classCases) {
-            xml.append(String.format("  <testcase name=\"%s\" classname=\"%s\" time=\"%.3f\"", escape(c.name),
+            xml.append(String.format(Locale.ROOT, "  <testcase name=\"%s\" classname=\"%s\" time=\"%.3f\"", escape(c.name),
                     escape(className), c.millis / 1000.0));
             if (c.outcome == null) {
                 xml.append("/>\n");
@@ -143,7 +162,7 @@ public final class ClassReports implements TestExecutionListener {
         Files.createDirectories(directory);
         Path partial = directory.resolve("." + className + ".xml.tmp");
         Files.writeString(partial, xml, StandardCharsets.UTF_8);
-        Files.move(partial, directory.resolve("TEST-" + className + ".xml"), StandardCopyOption.REPLACE_EXISTING,
+        Files.move(partial, directory.resolve(fileName), StandardCopyOption.REPLACE_EXISTING,
                 StandardCopyOption.ATOMIC_MOVE);
     }
 

@@ -14,6 +14,7 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -349,7 +350,9 @@ class CompareBench {
      * answered qmp_capabilities, then Karaf is stopped (by its PID) and the next start reuses its
      * bundle cache, as an operator's restart does. One start before the runs fills that cache and
      * is not recorded (docs/performance.md says so). QEMU's side: its process start until QMP
-     * answers, as in "startup".
+     * answers, as in "startup". The distribution goes to a short directory of its own (so that the
+     * VM's socket is DATA/hotvisor/demo/qmp.sock, no fallback), not into the reports; its Karaf
+     * log and console are kept.
      */
     private void containerStart(int runs) throws Exception {
         String archive = System.getProperty("hotvisor.bench.distribution");
@@ -362,36 +365,48 @@ class CompareBench {
                 "Start-up: container start to the autostart VM's QMP answering (1 vCPU / 128 MiB)", "ms", true, Q35);
         Shape shape = new Shape(1, 1, 128);
         LinuxKit kit = LinuxKit.get();
-        Path unpacked = guests.dataDir().resolve("distribution");
-        Files.createDirectories(unpacked);
-        run(new ProcessBuilder("tar", "-xzf", archive, "-C", unpacked.toString()));
-        Path home;
-        try (Stream<Path> entries = Files.list(unpacked)) {
-            home = entries.filter(entry -> Files.isExecutable(entry.resolve("bin/karaf"))).findFirst()
-                    .orElseThrow(() -> new IllegalStateException(archive + " holds no bin/karaf"));
-        }
-        Files.writeString(home.resolve("etc/io.hotvisor.vm~demo.cfg"), String.join("\n",
-                "kernel = " + kit.kernel(), "initrd = " + kit.initrd(), "cmdline = " + kit.cmdline(),
-                "vcpus = " + shape.vcpus(), "memory = " + shape.mib() + "M", "autostart = true", ""));
-        startContainer(home);
-        for (int run = 1; run <= runs; run++) {
-            for (Side side : run % 2 == 1 ? List.of(hotvisor, qemu) : List.of(qemu, hotvisor)) {
-                if (side == hotvisor) {
-                    record(metric, side.name(), run, startContainer(home));
-                } else {
-                    try (QemuGuest guest = QemuGuest.untilQmp(shape.qemuArguments())) {
-                        record(metric, side.name(), run, guest.qmpMillis());
+        Path unpacked = Files.createTempDirectory(Path.of("/tmp"), "hv-");
+        try {
+            run(new ProcessBuilder("tar", "-xzf", archive, "-C", unpacked.toString()));
+            Path home;
+            try (Stream<Path> entries = Files.list(unpacked)) {
+                home = entries.filter(entry -> Files.isExecutable(entry.resolve("bin/karaf"))).findFirst()
+                        .orElseThrow(() -> new IllegalStateException(archive + " holds no bin/karaf"));
+            }
+            Files.writeString(home.resolve("etc/io.hotvisor.vm~demo.cfg"), String.join("\n",
+                    "kernel = " + kit.kernel(), "initrd = " + kit.initrd(), "cmdline = " + kit.cmdline(),
+                    "vcpus = " + shape.vcpus(), "memory = " + shape.mib() + "M", "autostart = true", ""));
+            try {
+                startContainer(home);
+                for (int run = 1; run <= runs; run++) {
+                    for (Side side : run % 2 == 1 ? List.of(hotvisor, qemu) : List.of(qemu, hotvisor)) {
+                        if (side == hotvisor) {
+                            record(metric, side.name(), run, startContainer(home));
+                        } else {
+                            try (QemuGuest guest = QemuGuest.untilQmp(shape.qemuArguments())) {
+                                record(metric, side.name(), run, guest.qmpMillis());
+                            }
+                        }
+                    }
+                }
+            } finally {
+                Files.createDirectories(guests.dataDir());
+                for (Path log : List.of(home.resolve("data/log/karaf.log"), home.resolve("karaf-console.log"))) {
+                    if (Files.exists(log)) {
+                        Files.copy(log, guests.dataDir().resolve("container-start-" + log.getFileName()),
+                                StandardCopyOption.REPLACE_EXISTING);
                     }
                 }
             }
+        } finally {
+            run(new ProcessBuilder("rm", "-rf", unpacked.toString()));
         }
     }
 
     /** Starts Karaf in HOME, returns the milliseconds until the demo VM's QMP answered, stops Karaf. */
     private static double startContainer(Path home) throws Exception {
-        // Where QmpService listens: DATA/hotvisor/VM/qmp.sock, else (a path too long) its fallback.
-        List<Path> sockets = List.of(home.resolve("data/hotvisor/demo/qmp.sock"),
-                Path.of("/tmp/hotvisor-" + Files.getAttribute(Path.of("/proc/self"), "unix:uid"), "demo.sock"));
+        Path socket = home.resolve("data/hotvisor/demo/qmp.sock");
+        Files.deleteIfExists(socket); // left by a Karaf that had to be killed
         Path console = home.resolve("karaf-console.log");
         ProcessBuilder builder = new ProcessBuilder(home.resolve("bin/karaf").toString(), "server").directory(home.toFile())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(console.toFile()));
@@ -405,8 +420,7 @@ class CompareBench {
                     throw new AssertionError("Karaf " + (karaf.isAlive() ? "started no QMP for the demo VM in 10 minutes"
                             : "ended (status " + karaf.exitValue() + ") before the demo VM's QMP answered") + "; see " + console);
                 }
-                Path socket = sockets.stream().filter(Files::exists).findFirst().orElse(null);
-                if (socket != null) {
+                if (Files.exists(socket)) {
                     try (QmpClient client = new QmpClient(socket, WAIT)) {
                         return millisSince(start, System.nanoTime());
                     } catch (IOException notListeningYet) {

@@ -45,12 +45,28 @@ final class QmpClient implements AutoCloseable {
             Thread.sleep(1);
         }
         channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-        channel.connect(UnixDomainSocketAddress.of(socket));
-        channel.configureBlocking(false);
-        selector = Selector.open();
-        channel.register(selector, SelectionKey.OP_READ);
-        awaitLine("\"QMP\"");
-        command("{\"execute\":\"qmp_capabilities\"}");
+        Selector opened = null;
+        try {
+            channel.connect(UnixDomainSocketAddress.of(socket));
+            channel.configureBlocking(false);
+            opened = Selector.open();
+            channel.register(opened, SelectionKey.OP_READ);
+        } catch (IOException | RuntimeException e) {
+            // A caller may retry (a socket file exists before its server listens): nothing leaks.
+            channel.close();
+            if (opened != null) {
+                opened.close();
+            }
+            throw e;
+        }
+        selector = opened;
+        try {
+            awaitLine("\"QMP\"");
+            command("{\"execute\":\"qmp_capabilities\"}");
+        } catch (IOException | RuntimeException | Error e) {
+            close();
+            throw e;
+        }
     }
 
     /** Sends {@code json} and waits for its answer; fails on an error answer. */
