@@ -7,6 +7,7 @@ import static org.junit.Assert.fail;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -131,8 +132,21 @@ public class SecureDefaultsIT extends HotvisorTestSupport {
         awaitSshAnswers(TEST_USER, testPassword());
         String old = TestPasswords.random();
         String password = TestPasswords.random();
-        sshCommand("jaas:realm-manage --realm karaf; jaas:user-add readme-user " + old
-                + "; jaas:group-add readme-user admingroup; jaas:update");
+        // Retried: SSH lets users in before Karaf has registered the jaas:* commands (CI saw
+        // them missing once, so the user never came).
+        await("jaas:user-add over SSH to store readme-user", BOOT_TIMEOUT, () -> {
+            try {
+                sshCommand("jaas:realm-manage --realm karaf; jaas:user-add readme-user " + old
+                        + "; jaas:group-add readme-user admingroup; jaas:update");
+            } catch (IOException notYet) {
+                // a command missing fails the session
+            }
+            try {
+                return etc("users.properties").getProperty("readme-user", "").contains("admingroup");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
         awaitJmx("readme-user", old).close();
         // An existing user keeps its groups.
         sshCommand("jaas:realm-manage --realm karaf; jaas:user-add readme-user " + password + "; jaas:update");
