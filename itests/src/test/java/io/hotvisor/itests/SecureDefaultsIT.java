@@ -132,8 +132,8 @@ public class SecureDefaultsIT extends HotvisorTestSupport {
         awaitSshAnswers(TEST_USER, testPassword());
         String old = TestPasswords.random();
         String password = TestPasswords.random();
-        // Retried: SSH lets users in before Karaf has registered the jaas:* commands (CI saw
-        // them missing once, so the user never came).
+        // Retried until the user is stored: SSH may let users in before Karaf has registered the
+        // jaas:* commands (CI once waited for this user in vain).
         await("jaas:user-add over SSH to store readme-user", BOOT_TIMEOUT, () -> {
             try {
                 sshCommand("jaas:realm-manage --realm karaf; jaas:user-add readme-user " + old
