@@ -59,6 +59,8 @@ mount -t 9p -o "$opts,cache=none" out /out || echo "l1: cannot mount the out sha
 up=$(cut -d' ' -f1 /proc/uptime)
 if [ -c /dev/kvm ]; then kvm=yes; else kvm=no; fi
 echo "L1-READY uptime=${up}s kvm=$kvm cpus=$(grep -c ^processor /proc/cpuinfo)"
+# What nested SVM L1's KVM uses (the lab's wedges may depend on it; lab/README.md).
+echo "l1: kvm_amd $(cd /sys/module/kvm_amd/parameters 2>/dev/null && for p in *; do printf '%s=%s ' "$p" "$(cat "$p")"; done)"
 echo "$up" >/out/l1-ready-uptime 2>/dev/null
 
 case " $(cat /proc/cmdline) " in

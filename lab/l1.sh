@@ -17,7 +17,8 @@
 #
 # Environment: HOTVISOR_FAST_KVM_NS (100: /dev/kvm is used directly below this many ns per guest
 # loop iteration), HOTVISOR_LAB_SMP (2), HOTVISOR_LAB_TCG_THREAD (multi), HOTVISOR_LAB_VFIO (0; 1:
-# L1 gets a virtual IOMMU and a NIC bound to vfio-pci). See lab/README.md.
+# L1 gets a virtual IOMMU and a NIC bound to vfio-pci), HOTVISOR_LAB_L1_CMDLINE (more words for
+# L1's kernel command line, e.g. module parameters). See lab/README.md.
 
 L1_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 L1_ROOT=$(cd "$L1_DIR/.." && pwd)
@@ -94,7 +95,7 @@ l1_qemu_command() { # EXTRA_KERNEL_ARGS
         -smp "${HOTVISOR_LAB_SMP:-2}" -m 4G -cpu EPYC,+svm,+npt
         "${vfio[@]}"
         -kernel "$l1_vmlinux" -initrd "$l1_initramfs"
-        -append "$append${1:+ $1}"
+        -append "$append${1:+ $1}${HOTVISOR_LAB_L1_CMDLINE:+ $HOTVISOR_LAB_L1_CMDLINE}"
         -display none -nodefaults -no-reboot)
 }
 

@@ -92,11 +92,16 @@ abstract class GuestAbuse {
          * closing note, and once during a console flood).
          */
         static Abused command(LinuxGuests.Guests guests, String name, String command, String done) {
+            return command(guests, name, command, done, GUEST);
+        }
+
+        /** As {@link #command(LinuxGuests.Guests, String, String, String)}, waiting up to {@code timeout}. */
+        static Abused command(LinuxGuests.Guests guests, String name, String command, String done, Duration timeout) {
             Abused abused = start(guests, name, "");
             abused.vm.console().sendInput((command + "\r").getBytes(StandardCharsets.US_ASCII));
             goodVmAnswers();
             abused.await("'" + done + "'", () -> abused.watch.lines(done) > 0 || abused.vm.state() == VmState.FAILED
-                    || abused.guestResets(guests) > 0);
+                            || abused.guestResets(guests) > 0, timeout);
             abused.finished = abused.watch.lines(done) > 0;
             if (!abused.finished) {
                 System.err.println("*** " + name + ": '" + command + "' did not finish: the VM "
@@ -201,7 +206,7 @@ abstract class GuestAbuse {
 
         private String context() {
             return "\n--- " + vm.name() + " (state " + vm.state().label() + vm.failure().map(f -> ": " + f).orElse("")
-                    + "), last lines of its console ---\n" + vm.console().recentOutput(30)
+                    + ", " + watch.bytes.get() + " console bytes), last lines of its console ---\n" + vm.console().recentOutput(30)
                     + "\n--- end of console of " + vm.name() + " ---";
         }
     }
