@@ -40,7 +40,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(LinuxGuests.class)
 abstract class GuestAbuse {
-    static final Duration GUEST = Duration.ofSeconds(120);
+    private static final Duration GUEST = Duration.ofSeconds(120);
     private static final long LOG_CAP = 64 << 10;
     private static final int LOG_FILES = 2;
     private static final Map<String, String> HOTPLUG = Map.of("hotplug-memory", "1G", "memory-slots", "2");
