@@ -209,7 +209,7 @@ summarize() { # STATUS
     say "reports: $REPORTS"
     say "----------------------------------------------------------------------------"
     if [[ $1 -ne 0 || $failures -ne 0 || $errors -ne 0 ]]; then
-        say "KVM tests FAILED (launcher exit status $1)"
+        say "KVM tests FAILED ($failures failed, $errors errors; status $1)"
         return 1
     fi
 }

