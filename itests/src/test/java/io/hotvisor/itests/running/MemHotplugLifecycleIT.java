@@ -28,8 +28,27 @@ class MemHotplugLifecycleIT {
         return Vms.keyValues(hotvisor.shell("vm:info " + VM)).get("memory");
     }
 
+    /**
+     * In the lab the probe guest has triple-faulted once while it wrote its pattern over a new
+     * DIMM (CI, 2026-12-06: "guest reset request (triple fault on vCPU 0)" right after "mem slot 0
+     * insert"; the known lab issue of the issue 12 closing note): then the whole test runs once
+     * more on a new VM, loudly. A second time fails.
+     */
     @Test
     void updateStopAndStartTheBundleWithDimmsPlugged(RunningHotvisor hotvisor) {
+        try {
+            lifecycle(hotvisor);
+        } catch (AssertionError e) {
+            if (String.valueOf(e.getMessage()).split("Hotvisor probe guest ", -1).length - 1 < 2) {
+                throw e;
+            }
+            System.err.println("*** the probe guest reset itself (its banner twice on the console); the test runs"
+                    + " once more on a new VM (known lab issue, see the issue 12 closing note): " + e);
+            lifecycle(hotvisor);
+        }
+    }
+
+    private void lifecycle(RunningHotvisor hotvisor) {
         awaitMemHotplug(hotvisor);
         String image = hotvisor.home().resolve("images").resolve("probe-guest.img").toString();
         hotvisor.shell("vm:create " + VM + " --kernel " + image + " --memory 64M --hotplug-memory 1G --start");
