@@ -367,7 +367,7 @@ class CompareBench {
         LinuxKit kit = LinuxKit.get();
         Path unpacked = Files.createTempDirectory(Path.of("/tmp"), "hv-");
         try {
-            run(new ProcessBuilder("tar", "-xzf", archive, "-C", unpacked.toString()));
+            HostCommand.run("tar", "-xzf", archive, "-C", unpacked.toString());
             Path home;
             try (Stream<Path> entries = Files.list(unpacked)) {
                 home = entries.filter(entry -> Files.isExecutable(entry.resolve("bin/karaf"))).findFirst()
@@ -399,7 +399,7 @@ class CompareBench {
                 }
             }
         } finally {
-            run(new ProcessBuilder("rm", "-rf", unpacked.toString()));
+            HostCommand.run("rm", "-rf", unpacked.toString());
         }
     }
 
@@ -445,14 +445,6 @@ class CompareBench {
             } catch (ExecutionException | TimeoutException e) {
                 handle.destroyForcibly();
             }
-        }
-    }
-
-    private static void run(ProcessBuilder command) throws IOException, InterruptedException {
-        Process process = command.redirectErrorStream(true).start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (process.waitFor() != 0) {
-            throw new IOException(String.join(" ", command.command()) + " failed: " + out);
         }
     }
 

@@ -78,10 +78,10 @@ class LinuxPciHotplugTest {
         String address = guests.plugPci(guest, "virtio-net-pci", "hnet", Map.of("tap", TAP, "mac", GUEST_MAC));
         String nic = guest.sh("for n in /sys/class/net/*; do [ \"$(cat $n/address)\" = " + GUEST_MAC
                 + " ] && basename $n; done; true");
-        host("ip", "addr", "add", HOST_IP + "/24", "dev", TAP);
-        host("ip", "link", "set", TAP, "up");
+        HostCommand.run("ip", "addr", "add", HOST_IP + "/24", "dev", TAP);
+        HostCommand.run("ip", "link", "set", TAP, "up");
         guest.sh("ip addr add " + GUEST_IP + "/24 dev " + nic + " && ip link set " + nic + " up");
-        assertThat(host("ping", "-c", "3", "-W", "10", GUEST_IP)).contains("3 packets transmitted, 3 packets received");
+        assertThat(HostCommand.run("ping", "-c", "3", "-W", "10", GUEST_IP)).contains("3 packets transmitted, 3 packets received");
 
         guests.unplugPci(guest, "hnet", address);
         assertThat(guest.sh("ls /sys/class/net")).doesNotContain(nic);
@@ -175,11 +175,4 @@ class LinuxPciHotplugTest {
         guests.manager().destroy(vm.name());
     }
 
-    /** Runs a command on the machine that runs the VMM (L1 in the lab); it must succeed. */
-    private static String host(String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes());
-        assertThat(process.waitFor()).as("%s: %s", String.join(" ", command), output).isZero();
-        return output;
-    }
 }

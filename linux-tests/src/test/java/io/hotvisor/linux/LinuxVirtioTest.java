@@ -91,12 +91,12 @@ class LinuxVirtioTest {
     /** Ping from the VMM's side of the TAP to the guest, and back. */
     @Test
     void theNicOnItsTapAnswersPingFromTheHostAndReachesIt() throws Exception {
-        host("ip", "addr", "add", HOST_IP + "/24", "dev", TAP);
-        host("ip", "link", "set", TAP, "up");
+        HostCommand.run("ip", "addr", "add", HOST_IP + "/24", "dev", TAP);
+        HostCommand.run("ip", "link", "set", TAP, "up");
         assertThat(guest.sh("cat /sys/class/net/eth0/address")).isEqualTo(GUEST_MAC);
         guest.sh("ip addr add " + GUEST_IP + "/24 dev eth0 && ip link set eth0 up");
 
-        assertThat(host("ping", "-c", "3", "-W", "10", GUEST_IP)).contains("3 packets transmitted, 3 packets received");
+        assertThat(HostCommand.run("ping", "-c", "3", "-W", "10", GUEST_IP)).contains("3 packets transmitted, 3 packets received");
         assertThat(guest.sh("ping -c 3 -W 10 " + HOST_IP)).contains("3 packets transmitted, 3 packets received");
     }
 
@@ -144,13 +144,6 @@ class LinuxVirtioTest {
         return line.toString().strip();
     }
 
-    /** Runs a command on the machine that runs the VMM (L1 in the lab); it must succeed. */
-    private static String host(String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes());
-        assertThat(process.waitFor()).as("%s: %s", String.join(" ", command), output).isZero();
-        return output;
-    }
 
     private String md5OfHostFile(long length) throws IOException, NoSuchAlgorithmException {
         MessageDigest md5 = MessageDigest.getInstance("MD5");

@@ -89,12 +89,12 @@ class VirtioBench {
             figures.computeIfAbsent("4 KiB O_DIRECT reads (16 MiB), as MB/s", k -> new ArrayList<>()).add(16 / seconds(guest,
                     "dd if=/dev/vda of=/dev/null bs=4k count=4096 iflag=direct 2>/dev/null"));
         }
-        host("ip", "addr", "add", "192.168.78.1/24", "dev", tap);
-        host("ip", "link", "set", tap, "up");
+        HostCommand.run("ip", "addr", "add", "192.168.78.1/24", "dev", tap);
+        HostCommand.run("ip", "link", "set", tap, "up");
         guest.sh("ip addr add 192.168.78.2/24 dev eth0 && ip link set eth0 up");
-        host("ping", "-c", "3", "-W", "10", "192.168.78.2");
+        HostCommand.run("ping", "-c", "3", "-W", "10", "192.168.78.2");
         for (int run = 0; run < RUNS; run++) {
-            Matcher average = PING_AVG.matcher(host("ping", "-c", "20", "-i", "0.2", "192.168.78.2"));
+            Matcher average = PING_AVG.matcher(HostCommand.run("ping", "-c", "20", "-i", "0.2", "192.168.78.2"));
             if (!average.find()) {
                 throw new AssertionError("no ping average");
             }
@@ -117,12 +117,4 @@ class VirtioBench {
         return sorted.get(sorted.size() / 2);
     }
 
-    private static String host(String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (process.waitFor() != 0) {
-            throw new AssertionError(String.join(" ", command) + ": " + output);
-        }
-        return output;
-    }
 }
