@@ -32,6 +32,8 @@ public final class KvmSummary {
         int tests;
         int failed;
         int skipped;
+        /** "test: the first line of its failure", so CI's tail says what failed, not only where. */
+        final List<String> failures = new ArrayList<>();
     }
 
     public static void main(String[] args) throws Exception {
@@ -84,14 +86,27 @@ public final class KvmSummary {
                 Tally tally = results.computeIfAbsent(testcase.getAttribute("classname"), c -> new Tally());
                 tally.where = where;
                 tally.tests++;
-                if (testcase.getElementsByTagName("failure").getLength() > 0
-                        || testcase.getElementsByTagName("error").getLength() > 0) {
+                NodeList failure = testcase.getElementsByTagName("failure");
+                NodeList error = testcase.getElementsByTagName("error");
+                if (failure.getLength() > 0 || error.getLength() > 0) {
                     tally.failed++;
+                    Element first = (Element) (failure.getLength() > 0 ? failure : error).item(0);
+                    tally.failures.add(testcase.getAttribute("name") + ": " + firstLine(first));
                 } else if (testcase.getElementsByTagName("skipped").getLength() > 0) {
                     tally.skipped++;
                 }
             }
         }
+    }
+
+    /** The failure's message, or the first line of its stack trace, cut to fit a CI log's line. */
+    private static String firstLine(Element failure) {
+        String text = failure.getAttribute("message");
+        if (text.isBlank()) {
+            text = failure.getTextContent();
+        }
+        String line = text.strip().lines().findFirst().orElse("(no message)");
+        return line.length() > 300 ? line.substring(0, 300) + "..." : line;
     }
 
     private static String where(Path dir) throws IOException {
@@ -130,6 +145,7 @@ public final class KvmSummary {
             if (tally.failed > 0) {
                 result = "FAILED";
                 problems.add(name + ": " + tally.failed + " of " + tally.tests + " failed");
+                tally.failures.forEach(f -> problems.add("    " + f));
             } else if (tally.skipped > 0) {
                 result = requireKvm ? "SKIPPED (not allowed)" : "skipped";
                 if (requireKvm) {

@@ -178,6 +178,7 @@ int main(void) {
     K("REGS_RDI", OFF(struct kvm_regs, rdi));
     K("REGS_RSP", OFF(struct kvm_regs, rsp));
     K("REGS_RBP", OFF(struct kvm_regs, rbp));
+    K("REGS_R8", OFF(struct kvm_regs, r8));
     K("REGS_RIP", OFF(struct kvm_regs, rip));
     K("REGS_RFLAGS", OFF(struct kvm_regs, rflags));
 
@@ -254,6 +255,7 @@ int main(void) {
     /* mp_state values */
     K("KVM_MP_STATE_RUNNABLE", KVM_MP_STATE_RUNNABLE);
     K("KVM_MP_STATE_UNINITIALIZED", KVM_MP_STATE_UNINITIALIZED);
+    K("KVM_MP_STATE_HALTED", KVM_MP_STATE_HALTED);
 
     /* VFIO (linux/vfio.h) */
     V("VFIO_API_VERSION", VFIO_API_VERSION);

@@ -11,6 +11,7 @@ import io.hotvisor.vmm.api.VmEvent;
 import io.hotvisor.vmm.api.VmState;
 import io.hotvisor.vmm.testing.ConsoleHarness;
 import io.hotvisor.vmm.testing.KvmTest;
+import io.hotvisor.vmm.testing.VcpuDump;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -177,7 +178,7 @@ class CpuHotplugProbeTest {
             }
             System.err.println("*** the probe guest " + (reset ? "reset itself" : "stopped answering, its VM running")
                     + " during the cycles; running them again on a new VM (known lab issue, see the issue 12 closing"
-                    + " note): " + e);
+                    + " note): " + e + "\n--- vCPUs ---\n" + VcpuDump.of(vm));
             machine.manager.destroy(vm.name());
             vm = machine.probe("hp-again", 1, 4);
             vm.start();

@@ -11,6 +11,7 @@ import io.hotvisor.vmm.api.VmListener;
 import io.hotvisor.vmm.api.VmState;
 import io.hotvisor.vmm.testing.ConsoleHarness;
 import io.hotvisor.vmm.testing.KvmTest;
+import io.hotvisor.vmm.testing.VcpuDump;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -159,7 +160,7 @@ class QmpCpuHotplugTest {
                 restarts++;
                 String what = guestResets.get() > resets ? "reset itself" : "stopped answering";
                 String diagnosis = e.getMessage() + "\n--- the last lines of " + vm.name() + "'s console ---\n"
-                        + vm.console().recentOutput(20) + "\n--- threads ---\n" + threadDump();
+                        + vm.console().recentOutput(20) + "\n--- vCPUs ---\n" + VcpuDump.of(vm);
                 System.err.println("*** the probe guest " + what + " at soak cycle " + cycle + " (known lab issue, see"
                         + " CpuHotplugProbeTest); going on on a new VM: " + diagnosis);
                 assertThat(restarts).as("guest resets or stops in the soak, the last: %s", diagnosis).isLessThanOrEqualTo(10);
@@ -204,17 +205,6 @@ class QmpCpuHotplugTest {
 
     private void awaitCpu1(int cycle, String what) {
         assertThat(console.waitFor(CPU1_OR_REBOOT, SOAK_STEP).group()).as("cycle %d", cycle).isEqualTo("cpu 1 " + what);
-    }
-
-    private static String threadDump() {
-        StringBuilder dump = new StringBuilder();
-        Thread.getAllStackTraces().forEach((thread, stack) -> {
-            dump.append(thread.getName()).append(' ').append(thread.getState()).append('\n');
-            for (StackTraceElement frame : stack) {
-                dump.append("    ").append(frame).append('\n');
-            }
-        });
-        return dump.toString();
     }
 
     /** The container's fds, threads and RSS. */

@@ -11,6 +11,7 @@ import io.hotvisor.vmm.testing.KvmTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -197,7 +198,17 @@ class QmpProtocolTest {
             assertThat(client.command("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"info cpus\"}}"))
                     .matches("\\{\"return\": \"\\* CPU #0: thread_id=[1-9]\\d*\\\\r\\\\n\"}");
             assertThat(client.command("{\"execute\":\"query-acpi-ospm-status\"}")).isEqualTo("{\"return\": []}");
+            // The running vCPU leaves KVM_RUN for the read: the probe guest's 64-bit code segment, long mode in EFER.
+            String registers = client.command("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"info registers\"}}");
+            assertThat(registers).startsWith("{\"return\": \"RAX=").contains("\\r\\nRIP=", "\\r\\nCS =0010\\r\\n")
+                    .containsPattern("R15=[0-9a-f]{16}\\\\r\\\\nRIP=[0-9a-f]{16} RFL=[0-9a-f]{8} HLT=[01]\\\\r\\\\n");
+            Matcher efer = Pattern.compile("EFER=([0-9a-f]{16})").matcher(registers);
+            assertThat(efer.find()).as(registers).isTrue();
+            assertThat(Long.parseLong(efer.group(1), 16) & 0x400).as("EFER.LMA").isNotZero();
+            assertThat(client.command("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"info registers -a\"}}"))
+                    .startsWith("{\"return\": \"\\r\\nCPU#0\\r\\nRAX=");
         }
+        assertGuestEchoes("after info registers");
     }
 
     @Test

@@ -15,6 +15,8 @@ import io.hotvisor.vmm.api.DeviceDescription;
 import io.hotvisor.vmm.api.DeviceDriver;
 import io.hotvisor.vmm.api.DeviceManager;
 import io.hotvisor.vmm.api.PluggedDevice;
+import io.hotvisor.vmm.api.VcpuControl;
+import io.hotvisor.vmm.api.VcpuInfo;
 import io.hotvisor.vmm.api.VmState;
 import io.hotvisor.vmm.api.pci.PciAddress;
 import java.util.ArrayList;
@@ -37,7 +39,7 @@ public final class HmpCommands {
     private static final Map<String, String> HELP = new LinkedHashMap<>();
 
     static {
-        HELP.put("info status|cpus|hotpluggable-cpus|pci|usb|memory-devices|version|name", "show machine state");
+        HELP.put("info status|cpus|hotpluggable-cpus|registers [-a]|pci|usb|memory-devices|version|name", "show machine state");
         HELP.put("device_add driver[,prop=value][,...]", "add a device (device_add help lists the drivers)");
         HELP.put("device_del id", "remove a device");
         HELP.put("object_add memory-backend-ram,id=ID,size=SIZE[,...]", "create a memory backend (also -file, -memfd)");
@@ -128,6 +130,8 @@ public final class HmpCommands {
             case "status" -> infoStatus(context.vm().state());
             case "cpus" -> infoCpus(CpuView.of(context.vm(), context.services()));
             case "hotpluggable-cpus" -> infoHotpluggableCpus(CpuView.of(context.vm(), context.services()));
+            case "registers" -> infoRegisters(context.vm().cpus(), false);
+            case "registers -a" -> infoRegisters(context.vm().cpus(), true);
             case "pci" -> infoPci(PciFunction.of(context.vm().pci()));
             case "usb" -> infoUsb(context);
             case "memory-devices" -> infoMemoryDevices(context);
@@ -165,6 +169,24 @@ public final class HmpCommands {
             out.append(first ? '*' : ' ').append(" CPU #").append(cpu.id()).append(": thread_id=")
                     .append(cpu.hostThreadId()).append(CRLF);
             first = false;
+        }
+        return out.toString();
+    }
+
+    /** QEMU's hmp_info_registers: the monitor's current CPU (the first), or with -a each plugged one under "CPU#N". */
+    static String infoRegisters(VcpuControl cpus, boolean all) {
+        StringBuilder out = new StringBuilder();
+        for (VcpuInfo cpu : cpus.list()) {
+            if (!cpu.plugged()) {
+                continue;
+            }
+            if (all) {
+                out.append(CRLF).append("CPU#").append(cpu.id()).append(CRLF);
+            }
+            out.append(cpus.registers(cpu.id()).format().replace("\n", CRLF));
+            if (!all) {
+                break;
+            }
         }
         return out.toString();
     }

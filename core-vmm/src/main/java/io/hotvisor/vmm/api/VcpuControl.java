@@ -24,6 +24,12 @@ public interface VcpuControl {
     /** Stops a vCPU the guest has ejected; its thread parks. Refuses CPU 0. */
     void park(int id);
 
+    /**
+     * A present vCPU's registers. A running vCPU leaves KVM_RUN for the read and goes on; one that
+     * does not leave it within 10 s fails the call, and says so (a vCPU wedged in the kernel).
+     */
+    VcpuRegisters registers(int id);
+
     /** Records what the hotplug controller knows about a CPU (shown by cpu:list and QMP). */
     void setState(int id, VcpuInfo.State state);
 }

@@ -179,6 +179,7 @@ public final class KvmAbi {
     public static final int REGS_RDI = 40;
     public static final int REGS_RSP = 48;
     public static final int REGS_RBP = 56;
+    public static final int REGS_R8 = 64; // r9..r15 follow
     public static final int REGS_RIP = 128;
     public static final int REGS_RFLAGS = 136;
 
@@ -255,6 +256,7 @@ public final class KvmAbi {
     // mp_state values
     public static final int KVM_MP_STATE_RUNNABLE = 0;
     public static final int KVM_MP_STATE_UNINITIALIZED = 1;
+    public static final int KVM_MP_STATE_HALTED = 3;
 
     // LAPIC registers (offsets into kvm_lapic_state.regs)
     public static final int APIC_LVT_LINT0 = 0x350;

@@ -4,12 +4,15 @@ import io.hotvisor.vmm.api.MmioDevice;
 import io.hotvisor.vmm.api.PioDevice;
 import io.hotvisor.vmm.api.VcpuControl;
 import io.hotvisor.vmm.api.VcpuInfo;
+import io.hotvisor.vmm.api.VcpuRegisters;
 import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.arch.BootMsrs;
 import io.hotvisor.vmm.arch.CpuTopology;
 import io.hotvisor.vmm.arch.LongModeBoot;
 import io.hotvisor.vmm.devices.IoBus;
 import io.hotvisor.vmm.kvm.KvmAbi;
+import io.hotvisor.vmm.kvm.KvmRegs;
+import io.hotvisor.vmm.kvm.KvmSregs;
 import io.hotvisor.vmm.kvm.VcpuFd;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -40,6 +43,7 @@ final class Vcpus implements VcpuControl, AutoCloseable {
     private final GuestEvents events;
     private final VcpuFd[] fds;
     private final VcpuThread[] threads;
+    private final Object registerReads = new Object();
     private final byte[][] resetLapics;
     private final VcpuInfo.State[] states;
     private final boolean[] parked;
@@ -223,6 +227,58 @@ final class Vcpus implements VcpuControl, AutoCloseable {
             LOG.warn("{}: parked CPU {} did not leave KVM_RUN within {} s", vmName, id,
                     TimeUnit.NANOSECONDS.toSeconds(VcpuThread.PAUSE_TIMEOUT_NANOS));
         }
+    }
+
+    @Override
+    public VcpuRegisters registers(int id) {
+        synchronized (registerReads) { // one read at a time: the first to finish would resume the vCPU under the other
+            VcpuThread thread;
+            VcpuFd vcpu;
+            boolean pausedHere;
+            synchronized (this) {
+                check(id);
+                if (threads[id] == null || parked[id]) {
+                    throw new VmException("CPU " + id + " is not present");
+                }
+                thread = threads[id];
+                vcpu = fds[id];
+                pausedHere = !paused;
+                if (pausedHere) {
+                    thread.requestPause();
+                }
+            }
+            try {
+                if (!thread.awaitPaused(System.nanoTime() + VcpuThread.PAUSE_TIMEOUT_NANOS)) {
+                    throw new VmException("CPU " + id + " did not leave KVM_RUN within "
+                            + TimeUnit.NANOSECONDS.toSeconds(VcpuThread.PAUSE_TIMEOUT_NANOS) + " s: its registers cannot be read");
+                }
+                return read(vcpu);
+            } finally {
+                synchronized (this) {
+                    // Unless the VM paused, or the CPU was parked, meanwhile: then it stays out of KVM_RUN.
+                    if (pausedHere && !paused && threads[id] == thread && !parked[id]) {
+                        thread.resume();
+                    }
+                }
+            }
+        }
+    }
+
+    private static VcpuRegisters read(VcpuFd vcpu) {
+        KvmRegs regs = vcpu.regs();
+        KvmSregs sregs = vcpu.sregs();
+        List<Long> general = new ArrayList<>();
+        for (int offset : new int[] {KvmAbi.REGS_RAX, KvmAbi.REGS_RBX, KvmAbi.REGS_RCX, KvmAbi.REGS_RDX,
+                KvmAbi.REGS_RSI, KvmAbi.REGS_RDI, KvmAbi.REGS_RSP, KvmAbi.REGS_RBP}) {
+            general.add(regs.get(offset));
+        }
+        for (int r = 0; r < 8; r++) {
+            general.add(regs.get(KvmAbi.REGS_R8 + 8 * r));
+        }
+        return new VcpuRegisters(general, regs.rip(), regs.get(KvmAbi.REGS_RFLAGS),
+                (int) (sregs.get(KvmAbi.SREGS_CS + KvmAbi.SEG_SELECTOR) & 0xffff), sregs.get(KvmAbi.SREGS_CR0),
+                sregs.get(KvmAbi.SREGS_CR2), sregs.get(KvmAbi.SREGS_CR3), sregs.get(KvmAbi.SREGS_CR4),
+                sregs.get(KvmAbi.SREGS_EFER), vcpu.mpState() == KvmAbi.KVM_MP_STATE_HALTED);
     }
 
     @Override
