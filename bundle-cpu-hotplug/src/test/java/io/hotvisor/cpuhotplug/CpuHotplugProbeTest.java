@@ -160,32 +160,49 @@ class CpuHotplugProbeTest {
     }
 
     /**
-     * In the lab the probe guest sometimes triple-faults, or stops mid-cycle with its VM running
-     * (CI, 2026-12-06: silent after "cpu 1 eject request"), during this long run (cause not found;
-     * see the issue 12 closing note): either restarts the cycles once on a new VM, loudly, since
-     * the test measures the VMM's threads and fds, not the guest. Twice fails.
+     * In the lab the probe guest triple-faults, or stops with its VM running, about once in a few
+     * hundred hotplug cycles, just after a CPU came online. Not the VMM: the registers of a stopped
+     * vCPU 0 (2026-12-06, VcpuDump, 6 of 6 stops) held L1's own state, not the guest's: RIP =
+     * __svm_vcpu_run+0x9c in L1's kvm_amd (the instruction after its VMRUN; L1's console prints
+     * the symbol), RSP in L1's kernel, CR0 80050033 and CR3 from L1, RAX an L1 page address (the
+     * VMCB VMRUN takes), beside the guest's CR4 and EFER: QEMU 7.2's TCG nested SVM wrote L1's
+     * state into the L2 vCPU's. The cycles then run again on a new VM, loudly, since the test
+     * measures the VMM's threads and fds, not the guest; a third such fault fails it.
      */
     @Test
     void hundredCyclesLeaveThreadAndFdCountsAsTheyWere() throws InterruptedException {
-        try {
-            cycles();
-        } catch (AssertionError | RuntimeException e) {
-            boolean reset = machine.events.stream().anyMatch(event -> event.vm().equals(vm.name())
-                    && event.payload() instanceof VmEvent.Reset guestReset && guestReset.guest());
-            boolean stalled = vm.state() == VmState.RUNNING && String.valueOf(e.getMessage()).startsWith("timed out");
-            if (!reset && !stalled) {
-                throw e;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                cycles();
+                return;
+            } catch (AssertionError | RuntimeException e) {
+                boolean reset = guestResetWithin(Duration.ofSeconds(10)); // a call may fail while the reset rebuilds
+                boolean stalled = vm.state() == VmState.RUNNING && String.valueOf(e.getMessage()).startsWith("timed out");
+                if (attempt == 3 || !reset && !stalled) {
+                    throw e;
+                }
+                System.err.println("*** the probe guest " + (reset ? "reset itself" : "stopped answering, its VM running")
+                        + " during the cycles; running them again on a new VM (known lab issue, the emulator under L1): "
+                        + e + "\n--- vCPUs ---\n" + VcpuDump.of(vm));
+                machine.manager.destroy(vm.name());
+                vm = machine.probe("hp-again" + attempt, 1, 4);
+                vm.start();
+                console = new ConsoleHarness(vm);
+                console.waitFor("probe> ", GUEST);
             }
-            System.err.println("*** the probe guest " + (reset ? "reset itself" : "stopped answering, its VM running")
-                    + " during the cycles; running them again on a new VM (known lab issue, see the issue 12 closing"
-                    + " note): " + e + "\n--- vCPUs ---\n" + VcpuDump.of(vm));
-            machine.manager.destroy(vm.name());
-            vm = machine.probe("hp-again", 1, 4);
-            vm.start();
-            console = new ConsoleHarness(vm);
-            console.waitFor("probe> ", GUEST);
-            cycles();
         }
+    }
+
+    private boolean guestResetWithin(Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        do {
+            if (machine.events.stream().anyMatch(event -> event.vm().equals(vm.name())
+                    && event.payload() instanceof VmEvent.Reset guestReset && guestReset.guest())) {
+                return true;
+            }
+            Thread.sleep(100);
+        } while (System.nanoTime() < deadline);
+        return false;
     }
 
     private void cycles() throws InterruptedException {

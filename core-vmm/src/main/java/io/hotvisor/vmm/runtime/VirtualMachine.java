@@ -411,7 +411,9 @@ public final class VirtualMachine implements Vm, AutoCloseable {
     private Machine running() {
         Machine running = machine;
         if (running == null) {
-            throw new VmException(name() + " is not running (state " + state().label() + ")");
+            VmState now = state();
+            throw new VmException(name() + (now.isActive() ? " is between machines (a reset or start is building its next one); try again"
+                    : " is not running (state " + now.label() + ")"));
         }
         return running;
     }
