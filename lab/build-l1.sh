@@ -42,7 +42,7 @@ readonly JRE_MODULES=java.base,java.datatransfer,java.desktop,java.instrument,ja
 java.management.rmi,java.naming,java.net.http,java.prefs,java.rmi,java.scripting,java.security.jgss,\
 java.security.sasl,java.sql,java.sql.rowset,java.transaction.xa,java.xml,java.xml.crypto,jdk.attach,\
 jdk.charsets,jdk.crypto.cryptoki,jdk.crypto.ec,jdk.management,jdk.naming.dns,jdk.naming.rmi,jdk.net,\
-jdk.security.auth,jdk.security.jgss,jdk.unsupported,jdk.xml.dom,jdk.zipfs
+jdk.jfr,jdk.security.auth,jdk.security.jgss,jdk.unsupported,jdk.xml.dom,jdk.zipfs
 # L1 kernel modules, loaded in this order after their dependencies (from modules.dep).
 readonly L1_MODULES=(
     virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
