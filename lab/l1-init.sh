@@ -61,6 +61,8 @@ if [ -c /dev/kvm ]; then kvm=yes; else kvm=no; fi
 echo "L1-READY uptime=${up}s kvm=$kvm cpus=$(grep -c ^processor /proc/cpuinfo)"
 # What nested SVM L1's KVM uses (the lab's wedges may depend on it; lab/README.md).
 echo "l1: kvm_amd $(cd /sys/module/kvm_amd/parameters 2>/dev/null && for p in *; do printf '%s=%s ' "$p" "$(cat "$p")"; done)"
+# The clock Java's System.nanoTime reads (a TSC read, or a system call and an emulated timer).
+echo "l1: clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)"
 # Where kvm_amd enters L2: a guest vCPU whose registers show an RIP near it carries L1's state.
 echo "l1: $(grep -w __svm_vcpu_run /proc/kallsyms 2>/dev/null || echo 'no __svm_vcpu_run in /proc/kallsyms')"
 echo "$up" >/out/l1-ready-uptime 2>/dev/null

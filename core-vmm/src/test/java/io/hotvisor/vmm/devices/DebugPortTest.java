@@ -53,4 +53,14 @@ class DebugPortTest {
         assertThat(markers.get(0)).isEqualTo(new BootMarker(0, 0));
         assertThat(markers.get(markers.size() - 1).nanosSinceStart()).isEqualTo(DebugPort.MAX_MARKERS - 1);
     }
+
+    @Test
+    void pastTheCapAWriteDoesNotReadTheClock() {
+        AtomicLong reads = new AtomicLong();
+        DebugPort counted = new DebugPort(reads::incrementAndGet);
+        for (int i = 0; i < DebugPort.MAX_MARKERS + 500; i++) {
+            counted.write(0, new byte[] {(byte) i});
+        }
+        assertThat(reads).hasValue(DebugPort.MAX_MARKERS);
+    }
 }
