@@ -207,6 +207,15 @@ class QmpProtocolTest {
             assertThat(Long.parseLong(efer.group(1), 16) & 0x400).as("EFER.LMA").isNotZero();
             assertThat(client.command("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"info registers -a\"}}"))
                     .startsWith("{\"return\": \"\\r\\nCPU#0\\r\\nRAX=");
+            // A paused VM's vCPU answers too, and stays paused.
+            client.send("{\"execute\":\"stop\"}\n");
+            assertThat(client.answer()).isEqualTo("{\"return\": {}}");
+            client.send("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"info  registers\"}}\n");
+            assertThat(client.answer()).startsWith("{\"return\": \"RAX=");
+            client.send("{\"execute\":\"query-status\"}\n");
+            assertThat(client.answer()).isEqualTo("{\"return\": {\"status\": \"paused\", \"singlestep\": false, \"running\": false}}");
+            client.send("{\"execute\":\"cont\"}\n");
+            assertThat(client.answer()).isEqualTo("{\"return\": {}}");
         }
         assertGuestEchoes("after info registers");
     }

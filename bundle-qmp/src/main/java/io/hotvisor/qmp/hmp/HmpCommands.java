@@ -125,7 +125,8 @@ public final class HmpCommands {
         return out.toString();
     }
 
-    private static String info(CommandContext context, String what) {
+    private static String info(CommandContext context, String words) {
+        String what = words.strip().replaceAll("\\s+", " ");
         return switch (what) {
             case "status" -> infoStatus(context.vm().state());
             case "cpus" -> infoCpus(CpuView.of(context.vm(), context.services()));
@@ -173,19 +174,24 @@ public final class HmpCommands {
         return out.toString();
     }
 
-    /** QEMU's hmp_info_registers: the monitor's current CPU (the first), or with -a each plugged one under "CPU#N". */
+    /**
+     * QEMU's hmp_info_registers: the monitor's current CPU (the first), or with -a each plugged
+     * one under "CPU#N", where one that cannot be read says why and the others still show.
+     */
     static String infoRegisters(VcpuControl cpus, boolean all) {
         StringBuilder out = new StringBuilder();
         for (VcpuInfo cpu : cpus.list()) {
             if (!cpu.plugged()) {
                 continue;
             }
-            if (all) {
-                out.append(CRLF).append("CPU#").append(cpu.id()).append(CRLF);
-            }
-            out.append(cpus.registers(cpu.id()).format().replace("\n", CRLF));
             if (!all) {
-                break;
+                return cpus.registers(cpu.id()).format().replace("\n", CRLF);
+            }
+            out.append(CRLF).append("CPU#").append(cpu.id()).append(CRLF);
+            try {
+                out.append(cpus.registers(cpu.id()).format().replace("\n", CRLF));
+            } catch (RuntimeException e) {
+                out.append(VmErrors.map(e).getMessage()).append(CRLF);
             }
         }
         return out.toString();

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
 
-/** Port 0x80: every guest write is kept with a timestamp (boot-time markers). */
+/** Port 0x80: the guest's first {@value #MAX_MARKERS} writes are kept with a timestamp (boot-time markers). */
 public final class DebugPort implements PioDevice {
     static final int MAX_MARKERS = 1024;
     private final LongSupplier nanosSinceStart;

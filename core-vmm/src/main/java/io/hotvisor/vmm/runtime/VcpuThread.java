@@ -7,16 +7,25 @@ import io.hotvisor.vmm.kvm.KvmAbi;
 import io.hotvisor.vmm.kvm.VcpuExit;
 import io.hotvisor.vmm.kvm.VcpuFd;
 import io.hotvisor.vmm.kvm.VcpuKick;
+import io.hotvisor.vmm.api.VmException;
 import java.util.Arrays;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One platform thread per vCPU looping on KVM_RUN and dispatching exits to the buses. Pause and
- * stop requests reach it through flags plus a kick; the loop itself allocates nothing.
+ * stop requests reach it through flags plus a kick; the loop itself allocates nothing. Work that
+ * needs the vCPU out of KVM_RUN (reading its registers) runs on this thread between two runs, as
+ * QEMU's run_on_cpu, so no pause and resume of others can race with it.
  */
 final class VcpuThread implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(VcpuThread.class);
@@ -33,6 +42,7 @@ final class VcpuThread implements Runnable {
     private final CountDownLatch ready = new CountDownLatch(1);
     private final CompletableFuture<Void> ended = new CompletableFuture<>();
     private final Object pauseLock = new Object();
+    private final ConcurrentLinkedQueue<FutureTask<?>> tasks = new ConcurrentLinkedQueue<>();
     private final byte[][] scratch = {null, new byte[1], new byte[2], null, new byte[4], null, null, null, new byte[8]};
     private volatile int tid;
     private volatile boolean stopRequested;
@@ -88,6 +98,7 @@ final class VcpuThread implements Runnable {
             tid = VcpuKick.prepareCurrentThread();
             ready.countDown();
             while (!stopRequested) {
+                runTasks();
                 if (pauseRequested) {
                     waitWhilePaused();
                     continue;
@@ -106,6 +117,7 @@ final class VcpuThread implements Runnable {
         } finally {
             ready.countDown();
             ended.complete(null);
+            tasks.forEach(task -> task.cancel(false)); // their callers hear at once that nothing will run them
         }
     }
 
@@ -235,9 +247,53 @@ final class VcpuThread implements Runnable {
                     Thread.currentThread().interrupt();
                     return;
                 }
+                runTasks();
             }
             paused = false;
             pauseLock.notifyAll();
+        }
+    }
+
+    /**
+     * Runs {@code work} on this vCPU's thread out of KVM_RUN (at once when the caller is that
+     * thread), waiting at most until {@code deadlineNanos}; a vCPU that does not leave KVM_RUN by
+     * then, or whose thread ends first, fails the call and says so.
+     */
+    <T> T call(Callable<T> work, long deadlineNanos) {
+        FutureTask<T> task = new FutureTask<>(work);
+        if (Thread.currentThread() == thread) {
+            task.run();
+        } else {
+            if (!thread.isAlive()) {
+                throw new VmException("vCPU " + id() + " has no running thread");
+            }
+            tasks.add(task);
+            synchronized (pauseLock) {
+                pauseLock.notifyAll(); // a paused loop serves it too
+            }
+            kickUnlessCurrent();
+        }
+        try {
+            return task.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            task.cancel(false);
+            tasks.remove(task);
+            throw new VmException("vCPU " + id() + " did not leave KVM_RUN within "
+                    + TimeUnit.NANOSECONDS.toSeconds(PAUSE_TIMEOUT_NANOS) + " s");
+        } catch (CancellationException e) {
+            throw new VmException("vCPU " + id() + " stopped before it could answer");
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : new VmException(e.getCause().toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            task.cancel(false);
+            throw new VmException("interrupted while waiting for vCPU " + id());
+        }
+    }
+
+    private void runTasks() {
+        for (FutureTask<?> task = tasks.poll(); task != null; task = tasks.poll()) {
+            task.run();
         }
     }
 

@@ -43,7 +43,6 @@ final class Vcpus implements VcpuControl, AutoCloseable {
     private final GuestEvents events;
     private final VcpuFd[] fds;
     private final VcpuThread[] threads;
-    private final Object registerReads = new Object();
     private final byte[][] resetLapics;
     private final VcpuInfo.State[] states;
     private final boolean[] parked;
@@ -229,39 +228,23 @@ final class Vcpus implements VcpuControl, AutoCloseable {
         }
     }
 
+    /** Read on the vCPU's own thread between two KVM_RUNs (see {@link VcpuThread#call}). */
     @Override
     public VcpuRegisters registers(int id) {
-        synchronized (registerReads) { // one read at a time: the first to finish would resume the vCPU under the other
-            VcpuThread thread;
-            VcpuFd vcpu;
-            boolean pausedHere;
-            synchronized (this) {
-                check(id);
-                if (threads[id] == null || parked[id]) {
-                    throw new VmException("CPU " + id + " is not present");
-                }
-                thread = threads[id];
-                vcpu = fds[id];
-                pausedHere = !paused;
-                if (pausedHere) {
-                    thread.requestPause();
-                }
+        VcpuThread thread;
+        VcpuFd vcpu;
+        synchronized (this) {
+            check(id);
+            if (closing) {
+                throw new VmException("CPU " + id + "'s registers cannot be read: " + vmName + " is stopping");
             }
-            try {
-                if (!thread.awaitPaused(System.nanoTime() + VcpuThread.PAUSE_TIMEOUT_NANOS)) {
-                    throw new VmException("CPU " + id + " did not leave KVM_RUN within "
-                            + TimeUnit.NANOSECONDS.toSeconds(VcpuThread.PAUSE_TIMEOUT_NANOS) + " s: its registers cannot be read");
-                }
-                return read(vcpu);
-            } finally {
-                synchronized (this) {
-                    // Unless the VM paused, or the CPU was parked, meanwhile: then it stays out of KVM_RUN.
-                    if (pausedHere && !paused && threads[id] == thread && !parked[id]) {
-                        thread.resume();
-                    }
-                }
+            if (threads[id] == null || parked[id]) {
+                throw new VmException("CPU " + id + " is not present");
             }
+            thread = threads[id];
+            vcpu = fds[id];
         }
+        return thread.call(() -> read(vcpu), System.nanoTime() + VcpuThread.PAUSE_TIMEOUT_NANOS);
     }
 
     private static VcpuRegisters read(VcpuFd vcpu) {
@@ -269,7 +252,7 @@ final class Vcpus implements VcpuControl, AutoCloseable {
         KvmSregs sregs = vcpu.sregs();
         List<Long> general = new ArrayList<>();
         for (int offset : new int[] {KvmAbi.REGS_RAX, KvmAbi.REGS_RBX, KvmAbi.REGS_RCX, KvmAbi.REGS_RDX,
-                KvmAbi.REGS_RSI, KvmAbi.REGS_RDI, KvmAbi.REGS_RSP, KvmAbi.REGS_RBP}) {
+                KvmAbi.REGS_RSI, KvmAbi.REGS_RDI, KvmAbi.REGS_RBP, KvmAbi.REGS_RSP}) {
             general.add(regs.get(offset));
         }
         for (int r = 0; r < 8; r++) {

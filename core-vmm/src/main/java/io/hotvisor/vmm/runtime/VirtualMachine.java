@@ -412,7 +412,7 @@ public final class VirtualMachine implements Vm, AutoCloseable {
         Machine running = machine;
         if (running == null) {
             VmState now = state();
-            throw new VmException(name() + (now.isActive() ? " is between machines (a reset or start is building its next one); try again"
+            throw new VmException(name() + (now.isActive() ? " is being reset, stopped or failed (it has no machine now); try again"
                     : " is not running (state " + now.label() + ")"));
         }
         return running;

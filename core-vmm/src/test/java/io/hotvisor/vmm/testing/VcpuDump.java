@@ -5,9 +5,12 @@ import io.hotvisor.vmm.api.VcpuInfo;
 
 /**
  * Each plugged vCPU's registers, for the report of a guest that stopped answering: where it
- * spins, whether it halted, or that its vCPU would not even leave KVM_RUN (a wedge below us).
+ * spins, whether it halted, or that its vCPU would not even leave KVM_RUN (a wedge below us);
+ * and the sign of the lab's emulator fault (lab/README.md).
  */
 public final class VcpuDump {
+    private static final long UPPER_HALF = 0xffff800000000000L;
+
     private VcpuDump() {
     }
 
@@ -29,5 +32,22 @@ public final class VcpuDump {
             dump.append("no vCPUs to read: ").append(e.getMessage()).append('\n');
         }
         return dump.toString();
+    }
+
+    /**
+     * Whether a vCPU holds L1's state instead of the guest's: an RIP in the upper half, where the
+     * probe guest never runs and L1's kernel does (the lab's emulator fault, lab/README.md).
+     */
+    public static boolean holdsL1State(Vm vm) {
+        try {
+            for (VcpuInfo cpu : vm.cpus().list()) {
+                if (cpu.plugged() && Long.compareUnsigned(vm.cpus().registers(cpu.id()).rip(), UPPER_HALF) >= 0) {
+                    return true;
+                }
+            }
+        } catch (RuntimeException e) {
+            return false; // unreadable: no sign either way
+        }
+        return false;
     }
 }
