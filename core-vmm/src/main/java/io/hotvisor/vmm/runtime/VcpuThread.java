@@ -241,13 +241,13 @@ final class VcpuThread implements Runnable {
             paused = true;
             pauseLock.notifyAll();
             while (pauseRequested && !stopRequested) {
+                runTasks(); // before each wait: a task queued before this thread took the lock has no notify left
                 try {
                     pauseLock.wait();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
                 }
-                runTasks();
             }
             paused = false;
             pauseLock.notifyAll();
