@@ -201,7 +201,7 @@ class QmpProtocolTest {
             // The running vCPU leaves KVM_RUN for the read: the probe guest's 64-bit code segment, long mode in EFER.
             String registers = client.command("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"info registers\"}}");
             assertThat(registers).startsWith("{\"return\": \"RAX=").contains("\\r\\nRIP=", "\\r\\nCS =0010\\r\\n")
-                    .containsPattern("R15=[0-9a-f]{16}\\\\r\\\\nRIP=[0-9a-f]{16} RFL=[0-9a-f]{8} HLT=[01]\\\\r\\\\n");
+                    .containsPattern("R15=[0-9a-f]{16}\\\\r\\\\nRIP=[0-9a-f]{16} RFL=[0-9a-f]{8} \\[[-DOSZAPC]{7}] CPL=0 HLT=[01]\\\\r\\\\n");
             Matcher efer = Pattern.compile("EFER=([0-9a-f]{16})").matcher(registers);
             assertThat(efer.find()).as(registers).isTrue();
             assertThat(Long.parseLong(efer.group(1), 16) & 0x400).as("EFER.LMA").isNotZero();
