@@ -2,12 +2,12 @@ package io.hotvisor.vmm.runtime;
 
 import io.hotvisor.vmm.api.MmioDevice;
 import io.hotvisor.vmm.api.PioDevice;
+import io.hotvisor.vmm.api.VmException;
 import io.hotvisor.vmm.devices.IoBus;
 import io.hotvisor.vmm.kvm.KvmAbi;
 import io.hotvisor.vmm.kvm.VcpuExit;
 import io.hotvisor.vmm.kvm.VcpuFd;
 import io.hotvisor.vmm.kvm.VcpuKick;
-import io.hotvisor.vmm.api.VmException;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
